@@ -1,0 +1,1203 @@
+package io.github.kcp.core.protocol;
+
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+import static io.github.kcp.core.protocol.KcpCodec.CMD_ACK;
+import static io.github.kcp.core.protocol.KcpCodec.CMD_PUSH;
+import static io.github.kcp.core.protocol.KcpCodec.CMD_WASK;
+import static io.github.kcp.core.protocol.KcpCodec.CMD_WINS;
+import static io.github.kcp.core.protocol.KcpCodec.OVERHEAD;
+
+/**
+ * The KCP engine: one end of a KCP conversation, byte-compatible with skywind3000's ikcp (and so with kcp-go,
+ * kcp-netty and aiokcp).
+ * <p>
+ * The engine is a pure state machine: it does no I/O, starts no threads and never reads a clock. The caller
+ * passes the current time (milliseconds on any wrapping 32-bit clock) to {@link #update}, {@link #check},
+ * {@link #flush} and {@link #input}, feeds received datagrams to {@link #input}, and sends what the engine
+ * emits through its {@link KcpOutput}. Drive it by calling {@link #update} at the time {@link #check} returns
+ * (and after each {@link #send} or {@link #input} if latency matters, {@link #flush}).
+ * <p>
+ * Sequence numbers, acknowledgements and timestamps are unsigned 32-bit values on the wire; they are kept in
+ * {@code int}s and compared by the sign of their difference, so they wrap around 2^32 correctly.
+ * <p>
+ * Steady-state operation allocates nothing: segments are pooled and the queues are array rings.
+ * <p>
+ * Not thread-safe: confine an engine to one thread.
+ */
+public final class Kcp {
+
+	/** Minimum retransmission timeout with nodelay on (ms). */
+	public static final int RTO_NODELAY_MIN = 30;
+
+	/** Minimum retransmission timeout with nodelay off (ms). */
+	public static final int RTO_MIN = 100;
+
+	/** Initial retransmission timeout (ms). */
+	public static final int RTO_DEFAULT = 200;
+
+	/** Maximum retransmission timeout (ms). */
+	public static final int RTO_MAX = 60_000;
+
+	/** Default send window (segments). */
+	public static final int DEFAULT_SEND_WINDOW = 32;
+
+	/**
+	 * Default and minimum receive window (segments). It must exceed the largest fragment count of a message, so
+	 * that a C-derived peer's largest message (127 fragments) always fits.
+	 */
+	public static final int DEFAULT_RECEIVE_WINDOW = 128;
+
+	/** Largest window the 16-bit window field can announce. */
+	public static final int MAX_WINDOW = 0xffff;
+
+	/** Default maximum datagram size (bytes). */
+	public static final int DEFAULT_MTU = 1400;
+
+	/** Smallest accepted mtu (bytes), as ikcp. */
+	public static final int MIN_MTU = 50;
+
+	/** Largest accepted mtu: the largest UDP payload over IPv4. */
+	public static final int MAX_MTU = 65_507;
+
+	/** Default internal update interval (ms). */
+	public static final int DEFAULT_INTERVAL = 100;
+
+	/** Smallest update interval (ms); smaller values are raised to it, as ikcp. */
+	public static final int MIN_INTERVAL = 10;
+
+	/** Largest update interval (ms); larger values are lowered to it, as ikcp. */
+	public static final int MAX_INTERVAL = 5000;
+
+	/** Default number of transmissions of one segment after which the link counts as dead. */
+	public static final int DEFAULT_DEAD_LINK = 20;
+
+	/** Default cap on fast retransmissions of one segment. */
+	public static final int DEFAULT_FAST_LIMIT = 5;
+
+	/** The largest fragment count of a message: the frg field is 8 bits and counts down to 0. */
+	public static final int MAX_FRAGMENTS = 255;
+
+	private static final int ASK_SEND = 1;
+
+	private static final int ASK_TELL = 2;
+
+	private static final int THRESH_INIT = 2;
+
+	private static final int THRESH_MIN = 2;
+
+	private static final int PROBE_INIT = 7000;
+
+	private static final int PROBE_LIMIT = 120_000;
+
+	/** Clock jumps larger than this resynchronise the flush schedule instead of replaying missed ticks. */
+	private static final int CLOCK_JUMP = 10_000;
+
+	private final int conv;
+
+	private final KcpOutput output;
+
+	private int mtu;
+
+	private int mss;
+
+	private boolean deadLink;
+
+	private int sndUna;
+
+	private int sndNxt;
+
+	private int rcvNxt;
+
+	private int ssthresh = THRESH_INIT;
+
+	private int rxRttval;
+
+	private int rxSrtt;
+
+	private int rxRto = RTO_DEFAULT;
+
+	private int rxMinRto = RTO_MIN;
+
+	private int sndWnd = DEFAULT_SEND_WINDOW;
+
+	private int rcvWnd = DEFAULT_RECEIVE_WINDOW;
+
+	private int rmtWnd = DEFAULT_RECEIVE_WINDOW;
+
+	private int cwnd;
+
+	private int incr;
+
+	private int probe;
+
+	private int current;
+
+	private int interval = DEFAULT_INTERVAL;
+
+	private int tsFlush = DEFAULT_INTERVAL;
+
+	private int nodelay;
+
+	private boolean updated;
+
+	private int tsProbe;
+
+	private int probeWait;
+
+	private int deadLinkLimit = DEFAULT_DEAD_LINK;
+
+	private int fastResend;
+
+	private int fastLimit = DEFAULT_FAST_LIMIT;
+
+	private boolean noCongestionWindow;
+
+	private boolean stream;
+
+	private final SegmentQueue sndQueue = new SegmentQueue(16);
+
+	private final SegmentQueue rcvQueue = new SegmentQueue(16);
+
+	private final SegmentWindow sndBuf = new SegmentWindow(16);
+
+	private final SegmentWindow rcvBuf = new SegmentWindow(DEFAULT_RECEIVE_WINDOW);
+
+	/** Pending acknowledgements as (sn, ts) pairs. */
+	private int[] ackList = new int[32];
+
+	private int ackCount;
+
+	private byte[] buffer;
+
+	private Segment[] pool = new Segment[16];
+
+	private int pooled;
+
+	// Counters: plain longs, read by the owning thread (or published by it as a snapshot).
+
+	private long outDatagrams;
+
+	private long outBytes;
+
+	private long outSegments;
+
+	private long outDataSegments;
+
+	private long timeoutRetransmissions;
+
+	private long fastRetransmissions;
+
+	private long inDatagrams;
+
+	private long inBytes;
+
+	private long inSegments;
+
+	private long inDataSegments;
+
+	private long duplicateSegments;
+
+	private long outOfWindowSegments;
+
+	private final long[] inputErrors = new long[InputResult.values().length];
+
+	/**
+	 * Creates an engine with ikcp's defaults: mtu 1400, windows 32/128, interval 100 ms, nodelay off, fast resend
+	 * off, congestion control on, message mode.
+	 * @param conv the conversation id, shared by both ends
+	 * @param output where the engine's datagrams go
+	 */
+	public Kcp(int conv, KcpOutput output) {
+		this.conv = conv;
+		this.output = Objects.requireNonNull(output, "output");
+		this.mtu = DEFAULT_MTU;
+		this.mss = DEFAULT_MTU - OVERHEAD;
+		this.buffer = new byte[DEFAULT_MTU];
+	}
+
+	// ---------------------------------------------------------------- sending and receiving
+
+	/**
+	 * Queues data for sending. In message mode the bytes form one message, delivered whole (split into at most
+	 * {@link #maxMessageSize()} bytes' worth of fragments); in stream mode they are appended to the byte stream,
+	 * topping up the last queued segment first. The data is copied; nothing is sent until the next flush.
+	 * @throws KcpMessageTooLargeException in message mode when the message needs too many fragments
+	 */
+	public void send(byte[] data, int offset, int length) {
+		Objects.checkFromIndexSize(offset, length, data.length);
+		if (this.stream) {
+			Segment last = this.sndQueue.peekLast();
+			if (last != null && last.len < this.mss) {
+				int extend = Math.min(length, this.mss - last.len);
+				last.ensureCapacity(this.mss);
+				System.arraycopy(data, offset, last.data, last.len, extend);
+				last.len += extend;
+				offset += extend;
+				length -= extend;
+			}
+			if (length == 0) {
+				// An empty segment carries nothing in a byte stream.
+				return;
+			}
+		}
+		int count = (length <= this.mss) ? 1 : (length + this.mss - 1) / this.mss;
+		if (!this.stream && count > maxFragments()) {
+			throw new KcpMessageTooLargeException(length, maxMessageSize(), maxFragments(), this.mss);
+		}
+		for (int i = 0; i < count; i++) {
+			int size = Math.min(length, this.mss);
+			Segment segment = acquire(this.mss);
+			System.arraycopy(data, offset, segment.data, 0, size);
+			segment.len = size;
+			segment.frg = this.stream ? 0 : count - i - 1;
+			this.sndQueue.addLast(segment);
+			offset += size;
+			length -= size;
+		}
+	}
+
+	/** Queues the whole array; see {@link #send(byte[], int, int)}. */
+	public void send(byte[] data) {
+		send(data, 0, data.length);
+	}
+
+	/**
+	 * Queues the remaining bytes of {@code data} (consuming them); see {@link #send(byte[], int, int)}.
+	 */
+	public void send(ByteBuffer data) {
+		if (data.hasArray()) {
+			send(data.array(), data.arrayOffset() + data.position(), data.remaining());
+			data.position(data.limit());
+		}
+		else {
+			byte[] copy = new byte[data.remaining()];
+			data.get(copy);
+			send(copy, 0, copy.length);
+		}
+	}
+
+	/**
+	 * Size of the next complete message (in stream mode, of the next received segment), or -1 if none is ready.
+	 */
+	public int peekSize() {
+		Segment first = this.rcvQueue.peekFirst();
+		if (first == null) {
+			return -1;
+		}
+		if (first.frg == 0) {
+			return first.len;
+		}
+		if (this.rcvQueue.size() < first.frg + 1) {
+			return -1;
+		}
+		int length = 0;
+		for (int i = 0; i < this.rcvQueue.size(); i++) {
+			Segment segment = this.rcvQueue.get(i);
+			length += segment.len;
+			if (segment.frg == 0) {
+				break;
+			}
+		}
+		return length;
+	}
+
+	/**
+	 * Moves the next complete message into {@code buffer}.
+	 * @return the message size, or -1 if no complete message is ready
+	 * @throws IllegalArgumentException if the message is longer than {@code length}; nothing is consumed
+	 */
+	public int receive(byte[] buffer, int offset, int length) {
+		Objects.checkFromIndexSize(offset, length, buffer.length);
+		int size = peekSize();
+		if (size < 0) {
+			return -1;
+		}
+		if (size > length) {
+			throw new IllegalArgumentException(
+					"Buffer of " + length + " bytes is too small for the next message of " + size + " bytes");
+		}
+		boolean recover = this.rcvQueue.size() >= this.rcvWnd;
+		int position = offset;
+		while (true) {
+			Segment segment = this.rcvQueue.pollFirst();
+			System.arraycopy(segment.data, 0, buffer, position, segment.len);
+			position += segment.len;
+			int fragment = segment.frg;
+			release(segment);
+			if (fragment == 0) {
+				break;
+			}
+		}
+		moveReceivedToQueue();
+		if (recover && this.rcvQueue.size() < this.rcvWnd) {
+			// The peer saw a full (zero) window: tell it promptly that there is room again.
+			this.probe |= ASK_TELL;
+		}
+		return size;
+	}
+
+	/** Returns the next complete message, or {@code null} if none is ready. */
+	public byte[] receive() {
+		int size = peekSize();
+		if (size < 0) {
+			return null;
+		}
+		byte[] message = new byte[size];
+		receive(message, 0, size);
+		return message;
+	}
+
+	/**
+	 * Feeds one received datagram to the engine. Parsing stops at the first malformed segment or one of another
+	 * conversation; segments before it stay applied, and the event is counted. Never throws for bad input.
+	 * @param now the current time in milliseconds (wrapping 32-bit clock), used for RTT samples
+	 * @return {@link InputResult#OK} or why parsing stopped
+	 */
+	public InputResult input(byte[] data, int offset, int length, int now) {
+		Objects.checkFromIndexSize(offset, length, data.length);
+		this.current = now;
+		this.inDatagrams++;
+		this.inBytes += length;
+		if (length < OVERHEAD) {
+			return inputError(InputResult.TRUNCATED);
+		}
+		int prevUna = this.sndUna;
+		boolean ackSeen = false;
+		int maxAck = 0;
+		int position = offset;
+		int end = offset + length;
+		while (position < end) {
+			if (end - position < OVERHEAD) {
+				return inputError(InputResult.TRUNCATED);
+			}
+			if (KcpCodec.readInt(data, position) != this.conv) {
+				return inputError(InputResult.CONV_MISMATCH);
+			}
+			int cmd = data[position + 4] & 0xff;
+			int frg = data[position + 5] & 0xff;
+			int wnd = KcpCodec.readShort(data, position + 6);
+			int ts = KcpCodec.readInt(data, position + 8);
+			int sn = KcpCodec.readInt(data, position + 12);
+			int una = KcpCodec.readInt(data, position + 16);
+			int len = KcpCodec.readInt(data, position + 20);
+			position += OVERHEAD;
+			if (len < 0 || len > end - position) {
+				return inputError(InputResult.BAD_LENGTH);
+			}
+			if (!KcpCodec.isKnownCommand(cmd)) {
+				return inputError(InputResult.UNKNOWN_COMMAND);
+			}
+			this.inSegments++;
+			this.rmtWnd = wnd;
+			parseUna(una);
+			shrinkBuf();
+			if (cmd == CMD_ACK) {
+				int rtt = this.current - ts;
+				if (rtt >= 0) {
+					updateAck(rtt);
+				}
+				parseAck(sn);
+				shrinkBuf();
+				if (!ackSeen) {
+					ackSeen = true;
+					maxAck = sn;
+				}
+				else if (sn - maxAck > 0) {
+					maxAck = sn;
+				}
+			}
+			else if (cmd == CMD_PUSH) {
+				this.inDataSegments++;
+				if (sn - (this.rcvNxt + this.rcvWnd) < 0) {
+					ackPush(sn, ts);
+					if (sn - this.rcvNxt >= 0) {
+						parseData(sn, frg, wnd, ts, una, data, position, len);
+					}
+					else {
+						this.duplicateSegments++;
+					}
+				}
+				else {
+					this.outOfWindowSegments++;
+				}
+			}
+			else if (cmd == CMD_WASK) {
+				this.probe |= ASK_TELL;
+			}
+			// CMD_WINS carries only the window, already recorded above.
+			position += len;
+		}
+		if (ackSeen) {
+			parseFastAck(maxAck);
+		}
+		if (this.sndUna - prevUna > 0) {
+			growCongestionWindow();
+		}
+		return InputResult.OK;
+	}
+
+	private InputResult inputError(InputResult result) {
+		this.inputErrors[result.ordinal()]++;
+		return result;
+	}
+
+	// ---------------------------------------------------------------- timing
+
+	/**
+	 * Advances the engine to {@code now}: flushes (acknowledgements, probes, new data, retransmissions) when the
+	 * interval has elapsed since the last flush. Call it repeatedly, ideally at the time {@link #check} returns.
+	 * @param now the current time in milliseconds (wrapping 32-bit clock)
+	 */
+	public void update(int now) {
+		this.current = now;
+		if (!this.updated) {
+			this.updated = true;
+			this.tsFlush = now;
+		}
+		int slap = now - this.tsFlush;
+		if (slap >= CLOCK_JUMP || slap < -CLOCK_JUMP) {
+			this.tsFlush = now;
+			slap = 0;
+		}
+		if (slap >= 0) {
+			this.tsFlush += this.interval;
+			if (now - this.tsFlush >= 0) {
+				this.tsFlush = now + this.interval;
+			}
+			flushInternal(false);
+		}
+	}
+
+	/**
+	 * When {@link #update} next needs to be called: {@code now} if immediately, otherwise the earliest of the next
+	 * flush tick and the next retransmission deadline, at most one interval ahead. Input and sends can make an
+	 * earlier update worthwhile, so call this again after them.
+	 * @param now the current time in milliseconds (wrapping 32-bit clock)
+	 * @return the time of the next needed update, on the same clock
+	 */
+	public int check(int now) {
+		if (!this.updated) {
+			return now;
+		}
+		int tsFlushLocal = this.tsFlush;
+		if (now - tsFlushLocal >= CLOCK_JUMP || now - tsFlushLocal < -CLOCK_JUMP) {
+			tsFlushLocal = now;
+		}
+		if (now - tsFlushLocal >= 0) {
+			return now;
+		}
+		int tmFlush = tsFlushLocal - now;
+		int tmPacket = Integer.MAX_VALUE;
+		for (int sn = this.sndUna; sn != this.sndNxt; sn++) {
+			Segment segment = this.sndBuf.get(sn);
+			if (segment == null) {
+				continue;
+			}
+			int diff = segment.resendts - now;
+			if (diff <= 0) {
+				return now;
+			}
+			if (diff < tmPacket) {
+				tmPacket = diff;
+			}
+		}
+		int minimal = Math.min(tmPacket, tmFlush);
+		if (minimal >= this.interval) {
+			minimal = this.interval;
+		}
+		return now + minimal;
+	}
+
+	/**
+	 * Flushes now, regardless of the interval: sends pending acknowledgements and probes, moves queued data into
+	 * the send window and transmits what is due. Calling it right after {@link #send} or {@link #input} cuts
+	 * latency by up to one interval.
+	 * @param now the current time in milliseconds (wrapping 32-bit clock)
+	 */
+	public void flush(int now) {
+		this.current = now;
+		if (!this.updated) {
+			this.updated = true;
+			this.tsFlush = now;
+		}
+		flushInternal(false);
+	}
+
+	/**
+	 * Sends only the pending acknowledgements (and window probes/answers), immediately. A cheap way to keep the
+	 * peer's RTT estimate tight without pushing data outside the interval.
+	 * @param now the current time in milliseconds (wrapping 32-bit clock)
+	 */
+	public void flushAcks(int now) {
+		this.current = now;
+		if (!this.updated) {
+			this.updated = true;
+			this.tsFlush = now;
+		}
+		flushInternal(true);
+	}
+
+	// ---------------------------------------------------------------- the ikcp algorithm
+
+	private void flushInternal(boolean ackOnly) {
+		if (!this.updated) {
+			return;
+		}
+		int now = this.current;
+		int wnd = windowUnused();
+		int position = 0;
+
+		// Acknowledgements first.
+		for (int i = 0; i < this.ackCount; i++) {
+			position = makeSpace(position, OVERHEAD);
+			position = KcpCodec.writeHeader(this.buffer, position, this.conv, CMD_ACK, 0, wnd, this.ackList[2 * i + 1],
+					this.ackList[2 * i], this.rcvNxt, 0);
+			this.outSegments++;
+		}
+		this.ackCount = 0;
+
+		// Window probing while the peer announces a zero window.
+		if (this.rmtWnd == 0) {
+			if (this.probeWait == 0) {
+				this.probeWait = PROBE_INIT;
+				this.tsProbe = now + this.probeWait;
+			}
+			else if (now - this.tsProbe >= 0) {
+				if (this.probeWait < PROBE_INIT) {
+					this.probeWait = PROBE_INIT;
+				}
+				this.probeWait += this.probeWait / 2;
+				if (this.probeWait > PROBE_LIMIT) {
+					this.probeWait = PROBE_LIMIT;
+				}
+				this.tsProbe = now + this.probeWait;
+				this.probe |= ASK_SEND;
+			}
+		}
+		else {
+			this.tsProbe = 0;
+			this.probeWait = 0;
+		}
+		if ((this.probe & ASK_SEND) != 0) {
+			position = makeSpace(position, OVERHEAD);
+			position = KcpCodec.writeHeader(this.buffer, position, this.conv, CMD_WASK, 0, wnd, 0, 0, this.rcvNxt, 0);
+			this.outSegments++;
+		}
+		if ((this.probe & ASK_TELL) != 0) {
+			position = makeSpace(position, OVERHEAD);
+			position = KcpCodec.writeHeader(this.buffer, position, this.conv, CMD_WINS, 0, wnd, 0, 0, this.rcvNxt, 0);
+			this.outSegments++;
+		}
+		this.probe = 0;
+
+		if (ackOnly) {
+			if (position > 0) {
+				emit(position);
+			}
+			return;
+		}
+
+		// Move queued data into the send window.
+		int window = Math.min(this.sndWnd, this.rmtWnd);
+		if (!this.noCongestionWindow) {
+			window = Math.min(this.cwnd, window);
+		}
+		while (this.sndNxt - (this.sndUna + window) < 0) {
+			Segment segment = this.sndQueue.pollFirst();
+			if (segment == null) {
+				break;
+			}
+			this.sndBuf.ensureSpan(this.sndNxt - this.sndUna + 1);
+			segment.conv = this.conv;
+			segment.cmd = CMD_PUSH;
+			segment.wnd = wnd;
+			segment.ts = now;
+			segment.sn = this.sndNxt++;
+			segment.una = this.rcvNxt;
+			segment.resendts = now;
+			segment.rto = this.rxRto;
+			segment.fastack = 0;
+			segment.xmit = 0;
+			this.sndBuf.put(segment);
+		}
+
+		int resent = (this.fastResend > 0) ? this.fastResend : Integer.MAX_VALUE;
+		int rtoMin = (this.nodelay == 0) ? (this.rxRto >> 3) : 0;
+		boolean lost = false;
+		boolean change = false;
+
+		for (int sn = this.sndUna; sn != this.sndNxt; sn++) {
+			Segment segment = this.sndBuf.get(sn);
+			if (segment == null) {
+				continue;
+			}
+			boolean needSend = false;
+			if (segment.xmit == 0) {
+				needSend = true;
+				segment.xmit++;
+				segment.rto = this.rxRto;
+				segment.resendts = now + segment.rto + rtoMin;
+				this.outDataSegments++;
+			}
+			else if (now - segment.resendts >= 0) {
+				needSend = true;
+				segment.xmit++;
+				this.timeoutRetransmissions++;
+				if (this.nodelay == 0) {
+					segment.rto += Math.max(segment.rto, this.rxRto);
+				}
+				else {
+					int step = (this.nodelay < 2) ? segment.rto : this.rxRto;
+					segment.rto += step / 2;
+				}
+				// ikcp lets a segment's rto grow without bound; capping it keeps it from overflowing.
+				if (segment.rto > RTO_MAX) {
+					segment.rto = RTO_MAX;
+				}
+				segment.resendts = now + segment.rto;
+				lost = true;
+			}
+			else if (segment.fastack >= resent) {
+				if (segment.xmit <= this.fastLimit || this.fastLimit <= 0) {
+					needSend = true;
+					segment.xmit++;
+					segment.fastack = 0;
+					segment.resendts = now + segment.rto;
+					this.fastRetransmissions++;
+					change = true;
+				}
+			}
+			if (needSend) {
+				segment.ts = now;
+				segment.wnd = wnd;
+				segment.una = this.rcvNxt;
+				position = makeSpace(position, OVERHEAD + segment.len);
+				position = KcpCodec.writeHeader(this.buffer, position, segment.conv, CMD_PUSH, segment.frg, segment.wnd,
+						segment.ts, segment.sn, segment.una, segment.len);
+				System.arraycopy(segment.data, 0, this.buffer, position, segment.len);
+				position += segment.len;
+				this.outSegments++;
+				if (segment.xmit >= this.deadLinkLimit) {
+					this.deadLink = true;
+				}
+			}
+		}
+		if (position > 0) {
+			emit(position);
+		}
+
+		if (change) {
+			int inflight = this.sndNxt - this.sndUna;
+			this.ssthresh = Math.max(inflight / 2, THRESH_MIN);
+			this.cwnd = this.ssthresh + resent;
+			this.incr = this.cwnd * this.mss;
+		}
+		if (lost) {
+			this.ssthresh = Math.max(this.cwnd / 2, THRESH_MIN);
+			this.cwnd = 1;
+			this.incr = this.mss;
+		}
+		if (this.cwnd < 1) {
+			this.cwnd = 1;
+			this.incr = this.mss;
+		}
+	}
+
+	/** Emits the buffer if {@code needed} more bytes would not fit in one mtu; returns the write position. */
+	private int makeSpace(int position, int needed) {
+		if (position + needed > this.mtu && position > 0) {
+			emit(position);
+			position = 0;
+		}
+		if (needed > this.buffer.length) {
+			// Only a segment queued before the mtu was lowered can be this large; send it alone.
+			this.buffer = new byte[needed];
+		}
+		return position;
+	}
+
+	private void emit(int length) {
+		this.outDatagrams++;
+		this.outBytes += length;
+		this.output.output(this.buffer, length);
+	}
+
+	private void updateAck(int rtt) {
+		if (this.rxSrtt == 0) {
+			this.rxSrtt = rtt;
+			this.rxRttval = rtt / 2;
+		}
+		else {
+			int delta = Math.abs(rtt - this.rxSrtt);
+			this.rxRttval = (3 * this.rxRttval + delta) / 4;
+			this.rxSrtt = (7 * this.rxSrtt + rtt) / 8;
+			if (this.rxSrtt < 1) {
+				this.rxSrtt = 1;
+			}
+		}
+		int rto = this.rxSrtt + Math.max(this.interval, 4 * this.rxRttval);
+		this.rxRto = Math.min(Math.max(this.rxMinRto, rto), RTO_MAX);
+	}
+
+	/** Advances snd_una to the first unacknowledged segment, or snd_nxt when everything is acknowledged. */
+	private void shrinkBuf() {
+		while (this.sndUna != this.sndNxt && this.sndBuf.get(this.sndUna) == null) {
+			this.sndUna++;
+		}
+	}
+
+	private void parseAck(int sn) {
+		if (sn - this.sndUna < 0 || sn - this.sndNxt >= 0) {
+			return;
+		}
+		Segment segment = this.sndBuf.remove(sn);
+		if (segment != null) {
+			release(segment);
+		}
+	}
+
+	private void parseUna(int una) {
+		while (this.sndUna != this.sndNxt && una - this.sndUna > 0) {
+			Segment segment = this.sndBuf.remove(this.sndUna);
+			if (segment != null) {
+				release(segment);
+			}
+			this.sndUna++;
+		}
+	}
+
+	private void parseFastAck(int sn) {
+		if (sn - this.sndUna < 0 || sn - this.sndNxt >= 0) {
+			return;
+		}
+		for (int s = this.sndUna; s - sn < 0; s++) {
+			Segment segment = this.sndBuf.get(s);
+			if (segment != null) {
+				segment.fastack++;
+			}
+		}
+	}
+
+	private void ackPush(int sn, int ts) {
+		if (2 * this.ackCount + 2 > this.ackList.length) {
+			int[] larger = new int[this.ackList.length * 2];
+			System.arraycopy(this.ackList, 0, larger, 0, 2 * this.ackCount);
+			this.ackList = larger;
+		}
+		this.ackList[2 * this.ackCount] = sn;
+		this.ackList[2 * this.ackCount + 1] = ts;
+		this.ackCount++;
+	}
+
+	private void parseData(int sn, int frg, int wnd, int ts, int una, byte[] data, int offset, int len) {
+		if (this.rcvBuf.get(sn) != null) {
+			this.duplicateSegments++;
+			return;
+		}
+		Segment segment = acquire(len);
+		segment.conv = this.conv;
+		segment.cmd = CMD_PUSH;
+		segment.frg = frg;
+		segment.wnd = wnd;
+		segment.ts = ts;
+		segment.sn = sn;
+		segment.una = una;
+		segment.len = len;
+		System.arraycopy(data, offset, segment.data, 0, len);
+		this.rcvBuf.put(segment);
+		moveReceivedToQueue();
+	}
+
+	/** Moves in-order segments from the receive buffer to the receive queue while the queue has room. */
+	private void moveReceivedToQueue() {
+		while (this.rcvQueue.size() < this.rcvWnd) {
+			Segment segment = this.rcvBuf.remove(this.rcvNxt);
+			if (segment == null) {
+				break;
+			}
+			this.rcvQueue.addLast(segment);
+			this.rcvNxt++;
+		}
+	}
+
+	private void growCongestionWindow() {
+		if (this.cwnd >= this.rmtWnd) {
+			return;
+		}
+		int mssLocal = this.mss;
+		if (this.cwnd < this.ssthresh) {
+			this.cwnd++;
+			this.incr += mssLocal;
+		}
+		else {
+			if (this.incr < mssLocal) {
+				this.incr = mssLocal;
+			}
+			this.incr += (mssLocal * mssLocal) / this.incr + (mssLocal / 16);
+			if ((this.cwnd + 1) * mssLocal <= this.incr) {
+				this.cwnd = (this.incr + mssLocal - 1) / mssLocal;
+			}
+		}
+		if (this.cwnd > this.rmtWnd) {
+			this.cwnd = this.rmtWnd;
+			this.incr = this.rmtWnd * mssLocal;
+		}
+	}
+
+	private int windowUnused() {
+		return Math.max(0, this.rcvWnd - this.rcvQueue.size());
+	}
+
+	private Segment acquire(int capacity) {
+		Segment segment;
+		if (this.pooled > 0) {
+			segment = this.pool[--this.pooled];
+			this.pool[this.pooled] = null;
+			segment.ensureCapacity(capacity);
+		}
+		else {
+			segment = new Segment(Math.max(capacity, this.mss));
+		}
+		segment.len = 0;
+		segment.frg = 0;
+		return segment;
+	}
+
+	private void release(Segment segment) {
+		// Keep enough segments for a full send and receive window; let the rest go after a burst.
+		int limit = this.sndWnd + 2 * this.rcvWnd;
+		if (this.pooled < limit) {
+			if (this.pooled == this.pool.length) {
+				Segment[] larger = new Segment[Math.min(limit, this.pool.length * 2)];
+				System.arraycopy(this.pool, 0, larger, 0, this.pooled);
+				this.pool = larger;
+			}
+			this.pool[this.pooled++] = segment;
+		}
+	}
+
+	// ---------------------------------------------------------------- configuration
+
+	/**
+	 * Sets the latency knobs, as ikcp's {@code ikcp_nodelay}.
+	 * @param nodelay 0 off (min RTO 100 ms, RTO doubles on timeout), 1 on (min RTO 30 ms, RTO grows by half), 2 on
+	 * with the gentlest backoff (RTO grows by half the estimated RTO)
+	 * @param interval internal update interval in ms, clamped to 10..5000
+	 * @param resend fast retransmit after this many duplicate acknowledgements, 0 to disable
+	 * @param noCongestionControl whether to ignore the congestion window (send as fast as the windows allow)
+	 */
+	public void setNoDelay(int nodelay, int interval, int resend, boolean noCongestionControl) {
+		if (nodelay < 0 || nodelay > 2) {
+			throw new IllegalArgumentException("nodelay must be 0, 1 or 2 but was " + nodelay);
+		}
+		if (resend < 0) {
+			throw new IllegalArgumentException("resend must be 0 (off) or positive but was " + resend);
+		}
+		this.nodelay = nodelay;
+		this.rxMinRto = (nodelay != 0) ? RTO_NODELAY_MIN : RTO_MIN;
+		setInterval(interval);
+		this.fastResend = resend;
+		this.noCongestionWindow = noCongestionControl;
+	}
+
+	/** Sets the internal update interval in ms, clamped to 10..5000 as ikcp. */
+	public void setInterval(int interval) {
+		this.interval = Math.min(Math.max(interval, MIN_INTERVAL), MAX_INTERVAL);
+	}
+
+	/**
+	 * Sets the window sizes in segments. The receive window is raised to at least 128, as ikcp, so that any
+	 * message a standard peer may send fits.
+	 * @throws IllegalArgumentException if a size is not positive or exceeds 65535
+	 */
+	public void setWindowSize(int sendWindow, int receiveWindow) {
+		if (sendWindow < 1 || sendWindow > MAX_WINDOW) {
+			throw new IllegalArgumentException("send window must be 1.." + MAX_WINDOW + " but was " + sendWindow);
+		}
+		if (receiveWindow < 1 || receiveWindow > MAX_WINDOW) {
+			throw new IllegalArgumentException(
+					"receive window must be 1.." + MAX_WINDOW + " but was " + receiveWindow);
+		}
+		this.sndWnd = sendWindow;
+		this.rcvWnd = Math.max(receiveWindow, DEFAULT_RECEIVE_WINDOW);
+		this.rcvBuf.ensureSpan(this.rcvWnd);
+		// A larger queue may now take segments that were waiting in the buffer.
+		moveReceivedToQueue();
+	}
+
+	/**
+	 * Sets the maximum datagram size. Segments already queued keep their size.
+	 * @throws IllegalArgumentException outside 50..65507
+	 */
+	public void setMtu(int mtu) {
+		if (mtu < MIN_MTU || mtu > MAX_MTU) {
+			throw new IllegalArgumentException("mtu must be " + MIN_MTU + ".." + MAX_MTU + " but was " + mtu);
+		}
+		this.mtu = mtu;
+		this.mss = mtu - OVERHEAD;
+		if (this.buffer.length < mtu) {
+			this.buffer = new byte[mtu];
+		}
+	}
+
+	/** Sets stream mode (a byte stream, segments merged) or message mode (message boundaries kept). */
+	public void setStream(boolean stream) {
+		this.stream = stream;
+	}
+
+	/** Sets the minimum retransmission timeout in ms (after {@link #setNoDelay}, which resets it). */
+	public void setMinRto(int minRto) {
+		if (minRto < 1 || minRto > RTO_MAX) {
+			throw new IllegalArgumentException("min RTO must be 1.." + RTO_MAX + " ms but was " + minRto);
+		}
+		this.rxMinRto = minRto;
+	}
+
+	/** Caps fast retransmissions: a segment sent more than this many times is only resent on timeout; 0 = no cap. */
+	public void setFastLimit(int fastLimit) {
+		if (fastLimit < 0) {
+			throw new IllegalArgumentException("fast limit must be 0 (no cap) or positive but was " + fastLimit);
+		}
+		this.fastLimit = fastLimit;
+	}
+
+	/** Sets after how many transmissions of one segment the link is declared dead. */
+	public void setDeadLink(int deadLink) {
+		if (deadLink < 1) {
+			throw new IllegalArgumentException("dead link must be positive but was " + deadLink);
+		}
+		this.deadLinkLimit = deadLink;
+	}
+
+	/**
+	 * Restarts the sequence space at {@code sn} on an engine that has exchanged nothing yet. Both ends must use
+	 * the same value. For tests of the 2^32 wrap-around.
+	 */
+	void initialSequence(int sn) {
+		if (this.sndNxt != 0 || this.rcvNxt != 0 || !this.sndQueue.isEmpty()) {
+			throw new IllegalStateException("initial sequence must be set before any traffic");
+		}
+		this.sndUna = sn;
+		this.sndNxt = sn;
+		this.rcvNxt = sn;
+	}
+
+	// ---------------------------------------------------------------- state
+
+	/** The conversation id. */
+	public int conv() {
+		return this.conv;
+	}
+
+	/** The maximum datagram size. */
+	public int mtu() {
+		return this.mtu;
+	}
+
+	/** The maximum segment payload: mtu minus the 24-byte header. */
+	public int mss() {
+		return this.mss;
+	}
+
+	/** The update interval in ms. */
+	public int interval() {
+		return this.interval;
+	}
+
+	/** The nodelay mode, 0..2. */
+	public int nodelay() {
+		return this.nodelay;
+	}
+
+	/** The fast-resend threshold (0 = off). */
+	public int fastResend() {
+		return this.fastResend;
+	}
+
+	/** Whether the congestion window is ignored. */
+	public boolean isNoCongestionControl() {
+		return this.noCongestionWindow;
+	}
+
+	/** Whether the engine is in stream mode. */
+	public boolean isStream() {
+		return this.stream;
+	}
+
+	/** The send window in segments. */
+	public int sendWindow() {
+		return this.sndWnd;
+	}
+
+	/** The receive window in segments. */
+	public int receiveWindow() {
+		return this.rcvWnd;
+	}
+
+	/** The window the peer last announced. */
+	public int remoteWindow() {
+		return this.rmtWnd;
+	}
+
+	/** The congestion window in segments. */
+	public int congestionWindow() {
+		return this.cwnd;
+	}
+
+	/** The slow-start threshold in segments. */
+	public int slowStartThreshold() {
+		return this.ssthresh;
+	}
+
+	/** Smoothed round-trip time in ms (0 before the first sample). */
+	public int srtt() {
+		return this.rxSrtt;
+	}
+
+	/** Round-trip time variation in ms. */
+	public int rttVariation() {
+		return this.rxRttval;
+	}
+
+	/** Current retransmission timeout in ms. */
+	public int rto() {
+		return this.rxRto;
+	}
+
+	/** The minimum retransmission timeout in ms. */
+	public int minRto() {
+		return this.rxMinRto;
+	}
+
+	/** The fast retransmission cap. */
+	public int fastLimit() {
+		return this.fastLimit;
+	}
+
+	/** Transmissions of one segment after which the link counts as dead. */
+	public int deadLinkLimit() {
+		return this.deadLinkLimit;
+	}
+
+	/** Whether some segment has been transmitted {@link #deadLinkLimit()} times without acknowledgement. */
+	public boolean isDeadLink() {
+		return this.deadLink;
+	}
+
+	/** Segments waiting to be sent or acknowledged (ikcp's {@code ikcp_waitsnd}). */
+	public int waitSnd() {
+		return this.sndBuf.count() + this.sndQueue.size();
+	}
+
+	/** Segments sent but not yet acknowledged. */
+	public int inFlight() {
+		return this.sndBuf.count();
+	}
+
+	/** Segments in the receive queue, ready for {@link #receive}. */
+	public int receiveQueueSize() {
+		return this.rcvQueue.size();
+	}
+
+	/** Out-of-order segments waiting in the receive buffer. */
+	public int receiveBufferSize() {
+		return this.rcvBuf.count();
+	}
+
+	/**
+	 * The largest message {@link #send} accepts in message mode: {@code min(255, receiveWindow - 1)} fragments of
+	 * {@link #mss()} bytes.
+	 */
+	public int maxMessageSize() {
+		return maxFragments() * this.mss;
+	}
+
+	private int maxFragments() {
+		return Math.min(MAX_FRAGMENTS, this.rcvWnd - 1);
+	}
+
+	/** The next sequence number to send. */
+	public int sendNext() {
+		return this.sndNxt;
+	}
+
+	/** The first unacknowledged sequence number. */
+	public int sendUnacknowledged() {
+		return this.sndUna;
+	}
+
+	/** The next sequence number expected from the peer. */
+	public int receiveNext() {
+		return this.rcvNxt;
+	}
+
+	// ---------------------------------------------------------------- counters
+
+	/** Datagrams emitted through the output. */
+	public long outDatagrams() {
+		return this.outDatagrams;
+	}
+
+	/** Bytes emitted through the output. */
+	public long outBytes() {
+		return this.outBytes;
+	}
+
+	/** Segments of all kinds emitted (data, acknowledgements, probes). */
+	public long outSegments() {
+		return this.outSegments;
+	}
+
+	/** Data segments sent for the first time. */
+	public long outDataSegments() {
+		return this.outDataSegments;
+	}
+
+	/** Data segments retransmitted because their timeout expired. */
+	public long timeoutRetransmissions() {
+		return this.timeoutRetransmissions;
+	}
+
+	/** Data segments retransmitted early after duplicate acknowledgements. */
+	public long fastRetransmissions() {
+		return this.fastRetransmissions;
+	}
+
+	/** Datagrams fed to {@link #input}. */
+	public long inDatagrams() {
+		return this.inDatagrams;
+	}
+
+	/** Bytes fed to {@link #input}. */
+	public long inBytes() {
+		return this.inBytes;
+	}
+
+	/** Well-formed segments received. */
+	public long inSegments() {
+		return this.inSegments;
+	}
+
+	/** Data segments received, including duplicates. */
+	public long inDataSegments() {
+		return this.inDataSegments;
+	}
+
+	/** Data segments received that had already been received (acknowledged again, then dropped). */
+	public long duplicateSegments() {
+		return this.duplicateSegments;
+	}
+
+	/** Data segments dropped because they lay beyond the receive window. */
+	public long outOfWindowSegments() {
+		return this.outOfWindowSegments;
+	}
+
+	/** How many datagrams stopped parsing for {@code reason}. */
+	public long inputErrors(InputResult reason) {
+		return this.inputErrors[reason.ordinal()];
+	}
+
+}

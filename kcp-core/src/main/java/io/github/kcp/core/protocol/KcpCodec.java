@@ -1,0 +1,115 @@
+package io.github.kcp.core.protocol;
+
+/**
+ * The KCP wire format: constants, little-endian field access and datagram validation.
+ * <p>
+ * A datagram is one or more segments back to back. A segment is a 24-byte little-endian header
+ * {@code conv u32, cmd u8, frg u8, wnd u16, ts u32, sn u32, una u32, len u32} followed by {@code len} bytes of
+ * payload. This is the format of skywind3000's ikcp, kcp-go, kcp-netty and aiokcp.
+ */
+public final class KcpCodec {
+
+	/** Size of a segment header in bytes. */
+	public static final int OVERHEAD = 24;
+
+	/** Command of a data segment. */
+	public static final int CMD_PUSH = 81;
+
+	/** Command of an acknowledgement. */
+	public static final int CMD_ACK = 82;
+
+	/** Command of a window probe (ask the peer for its receive window). */
+	public static final int CMD_WASK = 83;
+
+	/** Command of a window announcement (answer to a probe, or sent when the receive queue drains). */
+	public static final int CMD_WINS = 84;
+
+	private KcpCodec() {
+	}
+
+	/** Whether {@code cmd} is one of the four commands of standard KCP. */
+	public static boolean isKnownCommand(int cmd) {
+		return cmd >= CMD_PUSH && cmd <= CMD_WINS;
+	}
+
+	/**
+	 * Reads the conversation id of the first segment of a datagram; the caller must have checked that at least
+	 * four bytes are present.
+	 */
+	public static int readConv(byte[] data, int offset) {
+		return readInt(data, offset);
+	}
+
+	/**
+	 * Checks that {@code length} bytes at {@code offset} form a well-formed KCP datagram: at least one segment,
+	 * every header complete, every length within bounds, every command known, and every segment of the same
+	 * conversation. Used to decide whether a datagram from an unknown peer may open a session.
+	 */
+	public static InputResult validate(byte[] data, int offset, int length) {
+		if (length < OVERHEAD) {
+			return InputResult.TRUNCATED;
+		}
+		int conv = readInt(data, offset);
+		int position = offset;
+		int end = offset + length;
+		while (position < end) {
+			if (end - position < OVERHEAD) {
+				return InputResult.TRUNCATED;
+			}
+			if (readInt(data, position) != conv) {
+				return InputResult.CONV_MISMATCH;
+			}
+			int len = readInt(data, position + 20);
+			if (len < 0 || len > end - position - OVERHEAD) {
+				return InputResult.BAD_LENGTH;
+			}
+			if (!isKnownCommand(data[position + 4] & 0xff)) {
+				return InputResult.UNKNOWN_COMMAND;
+			}
+			position += OVERHEAD + len;
+		}
+		return InputResult.OK;
+	}
+
+	/** Reads an unsigned 16-bit little-endian value. */
+	public static int readShort(byte[] data, int offset) {
+		return (data[offset] & 0xff) | (data[offset + 1] & 0xff) << 8;
+	}
+
+	/** Reads a 32-bit little-endian value (sn, una, ts and conv are unsigned on the wire; keep them in an int). */
+	public static int readInt(byte[] data, int offset) {
+		return (data[offset] & 0xff) | (data[offset + 1] & 0xff) << 8 | (data[offset + 2] & 0xff) << 16
+				| (data[offset + 3] & 0xff) << 24;
+	}
+
+	/** Writes the low 16 bits of {@code value} little-endian. */
+	public static void writeShort(byte[] data, int offset, int value) {
+		data[offset] = (byte) value;
+		data[offset + 1] = (byte) (value >>> 8);
+	}
+
+	/** Writes a 32-bit value little-endian. */
+	public static void writeInt(byte[] data, int offset, int value) {
+		data[offset] = (byte) value;
+		data[offset + 1] = (byte) (value >>> 8);
+		data[offset + 2] = (byte) (value >>> 16);
+		data[offset + 3] = (byte) (value >>> 24);
+	}
+
+	/**
+	 * Writes a segment header at {@code offset} and returns the offset just after it.
+	 */
+	public static int writeHeader(byte[] data, int offset, int conv, int cmd, int frg, int wnd, int ts, int sn,
+			int una, int len) {
+		writeInt(data, offset, conv);
+		data[offset + 4] = (byte) cmd;
+		data[offset + 5] = (byte) frg;
+		writeShort(data, offset + 6, wnd);
+		writeInt(data, offset + 8, ts);
+		writeInt(data, offset + 12, sn);
+		writeInt(data, offset + 16, una);
+		writeInt(data, offset + 20, len);
+		return offset + OVERHEAD;
+	}
+
+}
