@@ -1091,6 +1091,35 @@ public final class Kcp {
 		return this.sndBuf.count() + this.sndQueue.size();
 	}
 
+	/** Segments queued by {@link #send} and not yet moved into the send window. */
+	public int sendQueueSize() {
+		return this.sndQueue.size();
+	}
+
+	/**
+	 * The sequence number the most recently queued segment carries (or will carry once it enters the send
+	 * window). Data passed to {@link #send} is fully acknowledged once {@link #sendUnacknowledged()} has moved
+	 * past the value this returned right after that call.
+	 */
+	public int lastQueuedSequence() {
+		return this.sndNxt + this.sndQueue.size() - 1;
+	}
+
+	/**
+	 * Whether the engine has nothing to do until new input or a new send: nothing queued or in flight, no
+	 * acknowledgement or window answer pending, and no zero window to probe. A driver need not schedule
+	 * {@link #update} for an idle engine, which keeps thousands of quiet conversations free.
+	 */
+	public boolean isIdle() {
+		return this.sndQueue.isEmpty() && this.sndBuf.count() == 0 && this.ackCount == 0 && this.probe == 0
+				&& this.rmtWnd != 0;
+	}
+
+	/** Whether acknowledgements (or a window answer) are waiting for the next flush. */
+	public boolean hasPendingAcks() {
+		return this.ackCount != 0 || this.probe != 0;
+	}
+
 	/** Segments sent but not yet acknowledged. */
 	public int inFlight() {
 		return this.sndBuf.count();
