@@ -24,7 +24,51 @@ public final class KcpCodec {
 	/** Command of a window announcement (answer to a probe, or sent when the receive queue drains). */
 	public static final int CMD_WINS = 84;
 
+	/**
+	 * Extension command (not part of standard KCP) of the close signal: "I have closed; everything I sent before
+	 * sequence number {@code sn} was acknowledged". Sent alone in a 24-byte datagram. Standard peers stop parsing
+	 * at an unknown command without applying anything of it, so the signal is harmless to them.
+	 */
+	public static final int CMD_CLOSE = 90;
+
+	/** Extension command confirming a {@link #CMD_CLOSE}. */
+	public static final int CMD_CLOSE_ACK = 91;
+
 	private KcpCodec() {
+	}
+
+	/**
+	 * Whether the datagram is a close signal ({@link #CMD_CLOSE} or {@link #CMD_CLOSE_ACK}): exactly one
+	 * 24-byte header with no payload. Returns the command, or 0 if it is not one.
+	 */
+	public static int closeSignal(byte[] data, int offset, int length) {
+		if (length != OVERHEAD || readInt(data, offset + 20) != 0) {
+			return 0;
+		}
+		int cmd = data[offset + 4] & 0xff;
+		return (cmd == CMD_CLOSE || cmd == CMD_CLOSE_ACK) ? cmd : 0;
+	}
+
+	/** Writes a close signal datagram (24 bytes) into {@code data} at offset 0. */
+	public static void writeCloseSignal(byte[] data, int conv, int cmd, int wnd, int ts, int sn, int una) {
+		writeHeader(data, 0, conv, cmd, 0, wnd, ts, sn, una, 0);
+	}
+
+	/** Whether the datagram (assumed {@link #validate well formed}) holds at least one data segment. */
+	public static boolean containsPush(byte[] data, int offset, int length) {
+		int position = offset;
+		int end = offset + length;
+		while (end - position >= OVERHEAD) {
+			if ((data[position + 4] & 0xff) == CMD_PUSH) {
+				return true;
+			}
+			int len = readInt(data, position + 20);
+			if (len < 0 || len > end - position - OVERHEAD) {
+				return false;
+			}
+			position += OVERHEAD + len;
+		}
+		return false;
 	}
 
 	/** Whether {@code cmd} is one of the four commands of standard KCP. */

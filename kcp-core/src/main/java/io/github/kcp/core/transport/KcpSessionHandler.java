@@ -1,0 +1,37 @@
+package io.github.kcp.core.transport;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Receives the events of one session: opened, each message, closed. The counterpart of asyncio's
+ * {@code Protocol} in aiokcp ({@code connection_made}, {@code data_received}, {@code connection_lost}).
+ * <p>
+ * All callbacks of a session run on that session's event-loop thread, one at a time and in order, so a handler
+ * needs no locking for per-session state. They must not block: hand slow work to an executor. A callback that
+ * throws is logged and counted; the session goes on.
+ */
+@FunctionalInterface
+public interface KcpSessionHandler {
+
+	/**
+	 * The session is open. For a server, the first datagram of a new conversation arrived (its messages follow);
+	 * for a client, the local socket is bound.
+	 */
+	default void onOpen(KcpSession session) {
+	}
+
+	/**
+	 * A message arrived: in message mode one whole message as the peer sent it, in stream mode the next bytes of
+	 * the stream. The array belongs to the handler.
+	 */
+	void onMessage(KcpSession session, byte[] message);
+
+	/**
+	 * The session closed. Every message the peer sent before its close signal has been delivered first.
+	 * @param reason why it closed
+	 * @param cause the error for {@link CloseReason#ERROR}, otherwise {@code null}
+	 */
+	default void onClose(KcpSession session, CloseReason reason, @Nullable Throwable cause) {
+	}
+
+}
