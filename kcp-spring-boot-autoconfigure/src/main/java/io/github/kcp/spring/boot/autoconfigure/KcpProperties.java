@@ -1,0 +1,712 @@
+package io.github.kcp.spring.boot.autoconfigure;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+
+import io.github.kcp.core.crypto.CipherMode;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.convert.DurationUnit;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration properties for KCP, bound to {@code kcp.*}.
+ * <p>
+ * The top-level settings ({@code kcp.mtu}, {@code kcp.interval}, ...) are the protocol defaults of every session,
+ * equal to aiokcp's and to {@link io.github.kcp.core.transport.KcpConfig#defaults()}. The server and the client
+ * side may override each of them under their own prefix with the same name ({@code kcp.server.interval},
+ * {@code kcp.client.send-window}, ...); an override that is not set falls back to the top-level value.
+ *
+ * @see KcpConfigMapper
+ */
+@ConfigurationProperties("kcp")
+public class KcpProperties {
+
+	/**
+	 * Maximum datagram size in bytes, including the cipher's overhead.
+	 */
+	private int mtu = 1400;
+
+	/**
+	 * Whether nodelay mode is on (faster retransmission: minimum RTO 30 ms, gentler backoff).
+	 */
+	private boolean nodelay = true;
+
+	/**
+	 * Internal update interval of the protocol (10ms to 5s, millisecond precision).
+	 */
+	@DurationUnit(ChronoUnit.MILLIS)
+	private Duration interval = Duration.ofMillis(100);
+
+	/**
+	 * Duplicate acknowledgements that trigger a fast retransmission, 0 to disable it.
+	 */
+	private int resend = 2;
+
+	/**
+	 * Whether the congestion window limits sending (aiokcp's no_congestion_control=False).
+	 */
+	private boolean congestionControl = true;
+
+	/**
+	 * Send window in segments.
+	 */
+	private int sendWindow = 32;
+
+	/**
+	 * Receive window in segments (values below 128 are raised to 128).
+	 */
+	private int receiveWindow = 128;
+
+	/**
+	 * Whether sessions are byte streams instead of sequences of messages.
+	 */
+	private boolean stream = false;
+
+	/**
+	 * Idle timeout: close a session when nothing has been received from the peer for this long, 0 to disable.
+	 */
+	@DurationUnit(ChronoUnit.SECONDS)
+	private Duration timeout = Duration.ofSeconds(600);
+
+	/**
+	 * Minimum retransmission timeout, 0 for the nodelay mode's (30ms with nodelay, else 100ms).
+	 */
+	@DurationUnit(ChronoUnit.MILLIS)
+	private Duration minRto = Duration.ZERO;
+
+	/**
+	 * Transmissions of one segment after which the link is considered dead and the session closes.
+	 */
+	private int deadLink = 20;
+
+	/**
+	 * Most fast retransmissions of one segment, 0 for no cap.
+	 */
+	private int fastLimit = 5;
+
+	/**
+	 * Most bytes sent but not yet acknowledged per session; sends beyond it wait or fail fast.
+	 */
+	private DataSize sendBufferSize = DataSize.ofMegabytes(4);
+
+	/**
+	 * Most received bytes buffered per session for a reader that has not consumed them.
+	 */
+	private DataSize readBufferSize = DataSize.ofMegabytes(4);
+
+	/**
+	 * How long a graceful session close waits for sent data to be acknowledged before closing anyway.
+	 */
+	@DurationUnit(ChronoUnit.SECONDS)
+	private Duration closeTimeout = Duration.ofSeconds(10);
+
+	/**
+	 * Whether to flush right after each send and each batch of received datagrams instead of at the next interval
+	 * tick.
+	 */
+	private boolean eagerFlush = true;
+
+	private final Crypto crypto = new Crypto();
+
+	private final Server server = new Server();
+
+	private final Client client = new Client();
+
+	public int getMtu() {
+		return this.mtu;
+	}
+
+	public void setMtu(int mtu) {
+		this.mtu = mtu;
+	}
+
+	public boolean isNodelay() {
+		return this.nodelay;
+	}
+
+	public void setNodelay(boolean nodelay) {
+		this.nodelay = nodelay;
+	}
+
+	public Duration getInterval() {
+		return this.interval;
+	}
+
+	public void setInterval(Duration interval) {
+		this.interval = interval;
+	}
+
+	public int getResend() {
+		return this.resend;
+	}
+
+	public void setResend(int resend) {
+		this.resend = resend;
+	}
+
+	public boolean isCongestionControl() {
+		return this.congestionControl;
+	}
+
+	public void setCongestionControl(boolean congestionControl) {
+		this.congestionControl = congestionControl;
+	}
+
+	public int getSendWindow() {
+		return this.sendWindow;
+	}
+
+	public void setSendWindow(int sendWindow) {
+		this.sendWindow = sendWindow;
+	}
+
+	public int getReceiveWindow() {
+		return this.receiveWindow;
+	}
+
+	public void setReceiveWindow(int receiveWindow) {
+		this.receiveWindow = receiveWindow;
+	}
+
+	public boolean isStream() {
+		return this.stream;
+	}
+
+	public void setStream(boolean stream) {
+		this.stream = stream;
+	}
+
+	public Duration getTimeout() {
+		return this.timeout;
+	}
+
+	public void setTimeout(Duration timeout) {
+		this.timeout = timeout;
+	}
+
+	public Duration getMinRto() {
+		return this.minRto;
+	}
+
+	public void setMinRto(Duration minRto) {
+		this.minRto = minRto;
+	}
+
+	public int getDeadLink() {
+		return this.deadLink;
+	}
+
+	public void setDeadLink(int deadLink) {
+		this.deadLink = deadLink;
+	}
+
+	public int getFastLimit() {
+		return this.fastLimit;
+	}
+
+	public void setFastLimit(int fastLimit) {
+		this.fastLimit = fastLimit;
+	}
+
+	public DataSize getSendBufferSize() {
+		return this.sendBufferSize;
+	}
+
+	public void setSendBufferSize(DataSize sendBufferSize) {
+		this.sendBufferSize = sendBufferSize;
+	}
+
+	public DataSize getReadBufferSize() {
+		return this.readBufferSize;
+	}
+
+	public void setReadBufferSize(DataSize readBufferSize) {
+		this.readBufferSize = readBufferSize;
+	}
+
+	public Duration getCloseTimeout() {
+		return this.closeTimeout;
+	}
+
+	public void setCloseTimeout(Duration closeTimeout) {
+		this.closeTimeout = closeTimeout;
+	}
+
+	public boolean isEagerFlush() {
+		return this.eagerFlush;
+	}
+
+	public void setEagerFlush(boolean eagerFlush) {
+		this.eagerFlush = eagerFlush;
+	}
+
+	public Crypto getCrypto() {
+		return this.crypto;
+	}
+
+	public Server getServer() {
+		return this.server;
+	}
+
+	public Client getClient() {
+		return this.client;
+	}
+
+	/**
+	 * Packet encryption, shared by the server and the client side.
+	 */
+	public static class Crypto {
+
+		/**
+		 * Packet encryption mode: none, aes-cbc-hmac (aiokcp-compatible) or aes-gcm.
+		 */
+		private CipherMode mode = CipherMode.NONE;
+
+		/**
+		 * Key (passphrase) the cipher keys are derived from: text (UTF-8), or raw bytes written as "hex:..." or
+		 * "base64:...". Required unless the mode is none.
+		 */
+		private @Nullable String key;
+
+		/**
+		 * Salt of the key derivation, in the same formats as the key. Required unless the mode is none.
+		 */
+		private @Nullable String salt;
+
+		public CipherMode getMode() {
+			return this.mode;
+		}
+
+		public void setMode(CipherMode mode) {
+			this.mode = mode;
+		}
+
+		public @Nullable String getKey() {
+			return this.key;
+		}
+
+		public void setKey(@Nullable String key) {
+			this.key = key;
+		}
+
+		public @Nullable String getSalt() {
+			return this.salt;
+		}
+
+		public void setSalt(@Nullable String salt) {
+			this.salt = salt;
+		}
+
+	}
+
+	/**
+	 * Per-side overrides of the protocol settings: each one that is set replaces the top-level {@code kcp.*} value
+	 * of the same name for that side only.
+	 */
+	public abstract static class ProtocolOverrides {
+
+		/**
+		 * Maximum datagram size in bytes for this side; defaults to kcp.mtu.
+		 */
+		private @Nullable Integer mtu;
+
+		/**
+		 * Whether nodelay mode is on for this side; defaults to kcp.nodelay.
+		 */
+		private @Nullable Boolean nodelay;
+
+		/**
+		 * Internal update interval for this side; defaults to kcp.interval.
+		 */
+		@DurationUnit(ChronoUnit.MILLIS)
+		private @Nullable Duration interval;
+
+		/**
+		 * Duplicate acknowledgements that trigger a fast retransmission for this side; defaults to kcp.resend.
+		 */
+		private @Nullable Integer resend;
+
+		/**
+		 * Whether the congestion window limits sending for this side; defaults to kcp.congestion-control.
+		 */
+		private @Nullable Boolean congestionControl;
+
+		/**
+		 * Send window in segments for this side; defaults to kcp.send-window.
+		 */
+		private @Nullable Integer sendWindow;
+
+		/**
+		 * Receive window in segments for this side; defaults to kcp.receive-window.
+		 */
+		private @Nullable Integer receiveWindow;
+
+		/**
+		 * Whether sessions of this side are byte streams; defaults to kcp.stream.
+		 */
+		private @Nullable Boolean stream;
+
+		/**
+		 * Idle timeout for this side; defaults to kcp.timeout.
+		 */
+		@DurationUnit(ChronoUnit.SECONDS)
+		private @Nullable Duration timeout;
+
+		/**
+		 * Minimum retransmission timeout for this side; defaults to kcp.min-rto.
+		 */
+		@DurationUnit(ChronoUnit.MILLIS)
+		private @Nullable Duration minRto;
+
+		/**
+		 * Transmissions of one segment before the link is dead, for this side; defaults to kcp.dead-link.
+		 */
+		private @Nullable Integer deadLink;
+
+		/**
+		 * Most fast retransmissions of one segment for this side; defaults to kcp.fast-limit.
+		 */
+		private @Nullable Integer fastLimit;
+
+		/**
+		 * Most unacknowledged bytes per session for this side; defaults to kcp.send-buffer-size.
+		 */
+		private @Nullable DataSize sendBufferSize;
+
+		/**
+		 * Most buffered unread bytes per session for this side; defaults to kcp.read-buffer-size.
+		 */
+		private @Nullable DataSize readBufferSize;
+
+		/**
+		 * Graceful session close timeout for this side; defaults to kcp.close-timeout.
+		 */
+		@DurationUnit(ChronoUnit.SECONDS)
+		private @Nullable Duration closeTimeout;
+
+		/**
+		 * Whether to flush eagerly on this side; defaults to kcp.eager-flush.
+		 */
+		private @Nullable Boolean eagerFlush;
+
+		public @Nullable Integer getMtu() {
+			return this.mtu;
+		}
+
+		public void setMtu(@Nullable Integer mtu) {
+			this.mtu = mtu;
+		}
+
+		public @Nullable Boolean getNodelay() {
+			return this.nodelay;
+		}
+
+		public void setNodelay(@Nullable Boolean nodelay) {
+			this.nodelay = nodelay;
+		}
+
+		public @Nullable Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(@Nullable Duration interval) {
+			this.interval = interval;
+		}
+
+		public @Nullable Integer getResend() {
+			return this.resend;
+		}
+
+		public void setResend(@Nullable Integer resend) {
+			this.resend = resend;
+		}
+
+		public @Nullable Boolean getCongestionControl() {
+			return this.congestionControl;
+		}
+
+		public void setCongestionControl(@Nullable Boolean congestionControl) {
+			this.congestionControl = congestionControl;
+		}
+
+		public @Nullable Integer getSendWindow() {
+			return this.sendWindow;
+		}
+
+		public void setSendWindow(@Nullable Integer sendWindow) {
+			this.sendWindow = sendWindow;
+		}
+
+		public @Nullable Integer getReceiveWindow() {
+			return this.receiveWindow;
+		}
+
+		public void setReceiveWindow(@Nullable Integer receiveWindow) {
+			this.receiveWindow = receiveWindow;
+		}
+
+		public @Nullable Boolean getStream() {
+			return this.stream;
+		}
+
+		public void setStream(@Nullable Boolean stream) {
+			this.stream = stream;
+		}
+
+		public @Nullable Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(@Nullable Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public @Nullable Duration getMinRto() {
+			return this.minRto;
+		}
+
+		public void setMinRto(@Nullable Duration minRto) {
+			this.minRto = minRto;
+		}
+
+		public @Nullable Integer getDeadLink() {
+			return this.deadLink;
+		}
+
+		public void setDeadLink(@Nullable Integer deadLink) {
+			this.deadLink = deadLink;
+		}
+
+		public @Nullable Integer getFastLimit() {
+			return this.fastLimit;
+		}
+
+		public void setFastLimit(@Nullable Integer fastLimit) {
+			this.fastLimit = fastLimit;
+		}
+
+		public @Nullable DataSize getSendBufferSize() {
+			return this.sendBufferSize;
+		}
+
+		public void setSendBufferSize(@Nullable DataSize sendBufferSize) {
+			this.sendBufferSize = sendBufferSize;
+		}
+
+		public @Nullable DataSize getReadBufferSize() {
+			return this.readBufferSize;
+		}
+
+		public void setReadBufferSize(@Nullable DataSize readBufferSize) {
+			this.readBufferSize = readBufferSize;
+		}
+
+		public @Nullable Duration getCloseTimeout() {
+			return this.closeTimeout;
+		}
+
+		public void setCloseTimeout(@Nullable Duration closeTimeout) {
+			this.closeTimeout = closeTimeout;
+		}
+
+		public @Nullable Boolean getEagerFlush() {
+			return this.eagerFlush;
+		}
+
+		public void setEagerFlush(@Nullable Boolean eagerFlush) {
+			this.eagerFlush = eagerFlush;
+		}
+
+	}
+
+	/**
+	 * The KCP server: where it listens, its limits, its shutdown, and its overrides of the protocol settings.
+	 */
+	public static class Server extends ProtocolOverrides {
+
+		/**
+		 * Whether to run the KCP server. When not set, the server runs if the context has @KcpHandler methods;
+		 * true runs it even without handlers, false never runs it.
+		 */
+		private @Nullable Boolean enabled;
+
+		/**
+		 * Local address to bind to; all interfaces when not set.
+		 */
+		private @Nullable InetAddress address;
+
+		/**
+		 * UDP port to listen on; 0 picks a free port (published in the KcpServerListeningEvent).
+		 */
+		private int port = 9700;
+
+		/**
+		 * Most sessions open at once; datagrams that would open more are dropped.
+		 */
+		private int maxSessions = 10_000;
+
+		/**
+		 * Most new sessions admitted per second, 0 for no limit.
+		 */
+		private int newSessionsPerSecond = 0;
+
+		/**
+		 * How long a closed conversation is remembered so that its late datagrams do not open it again.
+		 */
+		@DurationUnit(ChronoUnit.SECONDS)
+		private Duration closedSessionMemory = Duration.ofSeconds(60);
+
+		/**
+		 * How long a graceful shutdown waits for handler replies and unacknowledged data before closing sessions.
+		 */
+		@DurationUnit(ChronoUnit.SECONDS)
+		private Duration shutdownTimeout = Duration.ofSeconds(10);
+
+		private final HandlerExecutor handlerExecutor = new HandlerExecutor();
+
+		public @Nullable Boolean getEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(@Nullable Boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public @Nullable InetAddress getAddress() {
+			return this.address;
+		}
+
+		public void setAddress(@Nullable InetAddress address) {
+			this.address = address;
+		}
+
+		public int getPort() {
+			return this.port;
+		}
+
+		public void setPort(int port) {
+			this.port = port;
+		}
+
+		public int getMaxSessions() {
+			return this.maxSessions;
+		}
+
+		public void setMaxSessions(int maxSessions) {
+			this.maxSessions = maxSessions;
+		}
+
+		public int getNewSessionsPerSecond() {
+			return this.newSessionsPerSecond;
+		}
+
+		public void setNewSessionsPerSecond(int newSessionsPerSecond) {
+			this.newSessionsPerSecond = newSessionsPerSecond;
+		}
+
+		public Duration getClosedSessionMemory() {
+			return this.closedSessionMemory;
+		}
+
+		public void setClosedSessionMemory(Duration closedSessionMemory) {
+			this.closedSessionMemory = closedSessionMemory;
+		}
+
+		public Duration getShutdownTimeout() {
+			return this.shutdownTimeout;
+		}
+
+		public void setShutdownTimeout(Duration shutdownTimeout) {
+			this.shutdownTimeout = shutdownTimeout;
+		}
+
+		public HandlerExecutor getHandlerExecutor() {
+			return this.handlerExecutor;
+		}
+
+	}
+
+	/**
+	 * The pool that runs @KcpHandler methods when virtual threads are not in use.
+	 */
+	public static class HandlerExecutor {
+
+		/**
+		 * Threads running handler methods; defaults to twice the number of available processors, at least 4.
+		 */
+		private @Nullable Integer poolSize;
+
+		/**
+		 * Handler invocations that may wait for a thread; beyond it a session's messages wait on the network
+		 * (its receive window closes).
+		 */
+		private int queueCapacity = 10_000;
+
+		/**
+		 * Prefix of the names of the handler threads.
+		 */
+		private String threadNamePrefix = "kcp-handler-";
+
+		public @Nullable Integer getPoolSize() {
+			return this.poolSize;
+		}
+
+		public void setPoolSize(@Nullable Integer poolSize) {
+			this.poolSize = poolSize;
+		}
+
+		public int getQueueCapacity() {
+			return this.queueCapacity;
+		}
+
+		public void setQueueCapacity(int queueCapacity) {
+			this.queueCapacity = queueCapacity;
+		}
+
+		public String getThreadNamePrefix() {
+			return this.threadNamePrefix;
+		}
+
+		public void setThreadNamePrefix(String threadNamePrefix) {
+			this.threadNamePrefix = threadNamePrefix;
+		}
+
+	}
+
+	/**
+	 * The client side (KcpTemplate): its default target and its overrides of the protocol settings.
+	 */
+	public static class Client extends ProtocolOverrides {
+
+		/**
+		 * Host of the template's default target.
+		 */
+		private String host = "localhost";
+
+		/**
+		 * UDP port of the template's default target.
+		 */
+		private int port = 9700;
+
+		public String getHost() {
+			return this.host;
+		}
+
+		public void setHost(String host) {
+			this.host = host;
+		}
+
+		public int getPort() {
+			return this.port;
+		}
+
+		public void setPort(int port) {
+			this.port = port;
+		}
+
+	}
+
+}
