@@ -695,7 +695,9 @@ public final class Kcp {
 			this.incr = this.cwnd * this.mss;
 		}
 		if (lost) {
-			this.ssthresh = Math.max(this.cwnd / 2, THRESH_MIN);
+			// As ikcp: halve the window this flush could use (send, remote and congestion window), not cwnd alone,
+			// which may have grown past the send window.
+			this.ssthresh = Math.max(window / 2, THRESH_MIN);
 			this.cwnd = 1;
 			this.incr = this.mss;
 		}
