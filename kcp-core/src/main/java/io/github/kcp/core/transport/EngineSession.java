@@ -506,6 +506,9 @@ final class EngineSession implements KcpSession {
 
 	@Override
 	public CompletableFuture<CloseReason> close() {
+		// Refuse sends from now on, not only once the loop gets to beginClose: a caller that just called close()
+		// must see isOpen() == false and have later sends fail at once.
+		this.acceptingSends = false;
 		runOnLoop(() -> beginClose(CloseReason.CLOSED_LOCALLY));
 		return this.closeFuture;
 	}

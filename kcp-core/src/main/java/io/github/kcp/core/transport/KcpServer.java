@@ -301,9 +301,12 @@ public final class KcpServer extends KcpEndpoint implements AutoCloseable {
 			logger.warn("KCP server socket {} closed unexpectedly", this.channel);
 		}
 		this.closing = true;
+		// onClose promises a cause with ERROR: say what happened when the channel gave none.
+		Throwable error = (cause != null) ? cause
+				: new KcpException("The server's UDP socket " + this.channel + " closed unexpectedly");
 		List<EngineSession> open = new ArrayList<>(this.sessions.values());
 		for (EngineSession session : open) {
-			session.finish(this.closeFuture.isDone() ? CloseReason.SERVER_SHUTDOWN : CloseReason.ERROR, cause, false);
+			session.finish(CloseReason.ERROR, error, false);
 		}
 		shutdownOwnedGroup();
 		this.closeFuture.complete(null);

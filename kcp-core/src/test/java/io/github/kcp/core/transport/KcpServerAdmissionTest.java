@@ -1,0 +1,319 @@
+package io.github.kcp.core.transport;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import io.github.kcp.core.crypto.AesCbcHmacCipher;
+import io.github.kcp.core.crypto.AesGcmCipher;
+import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.protocol.KcpCodec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * What a server lets in: datagrams that are not well-formed KCP, that cannot start a conversation, that fail
+ * decryption, that belong to a closed conversation, or that exceed the session limit or admission rate never open
+ * a session, never throw, never disturb a live session, and are counted under the right {@link DropReason}.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class KcpServerAdmissionTest {
+
+	private static final KcpConfig FAST = KcpConfig.builder().nodelay(true, 10, 2, true).build();
+
+	private static final Duration WAIT = Duration.ofSeconds(5);
+
+	private final List<AutoCloseable> resources = new ArrayList<>();
+
+	private final Map<KcpSession, RecordingHandler> clientHandlers = new java.util.HashMap<>();
+
+	@AfterEach
+	void release() throws Exception {
+		for (int i = this.resources.size() - 1; i >= 0; i--) {
+			this.resources.get(i).close();
+		}
+	}
+
+	@Test
+	void garbageFromUnknownPeersOpensNoSessionAndIsCountedAsMalformed() throws Exception {
+		KcpServer server = server(FAST, KcpServer.builder());
+		KcpSession live = client(FAST, server.localAddress());
+		assertEchoes(live, "before");
+		RawUdpPeer attacker = raw();
+		InetSocketAddress target = server.localAddress();
+		Map<DropReason, Long> expected = new EnumMap<>(DropReason.class);
+
+		// Random bytes of many sizes, including the empty datagram and every size below one header.
+		Random random = new Random(42);
+		int randomCount = 0;
+		for (int size = 0; size < KcpCodec.OVERHEAD; size++) {
+			attacker.send(target, randomBytes(random, size));
+			randomCount++;
+		}
+		for (int i = 0; i < 300; i++) {
+			attacker.send(target, randomBytes(random, random.nextInt(1500)));
+			randomCount++;
+		}
+		// Truncated headers of an otherwise valid data segment.
+		byte[] push = RawUdpPeer.push(7, 0, "hi".getBytes(StandardCharsets.US_ASCII));
+		int truncated = 0;
+		for (int length = 1; length < KcpCodec.OVERHEAD; length += 3) {
+			attacker.send(target, java.util.Arrays.copyOf(push, length));
+			truncated++;
+		}
+		List<byte[]> malformed = List.of(
+				// len field larger than what follows, and "negative"
+				RawUdpPeer.withLength(7, KcpCodec.CMD_PUSH, 100, 10),
+				RawUdpPeer.withLength(7, KcpCodec.CMD_PUSH, -1, 10),
+				// unknown command, alone and after a valid data segment (must not open a session either)
+				RawUdpPeer.segment(7, 99, 0, 0, new byte[4]),
+				RawUdpPeer.concat(push, RawUdpPeer.segment(7, 99, 1, 0, new byte[0])),
+				// a valid segment followed by a truncated one
+				RawUdpPeer.concat(push, new byte[10]),
+				// segments of two conversations in one datagram
+				RawUdpPeer.concat(push, RawUdpPeer.push(8, 1, new byte[3])));
+		malformed.forEach((datagram) -> attacker.send(target, datagram));
+		expected.put(DropReason.MALFORMED, (long) (randomCount + truncated + malformed.size()));
+
+		// Well formed but without data: cannot start a conversation.
+		attacker.send(target, RawUdpPeer.segment(9, KcpCodec.CMD_ACK, 0, 0, new byte[0]));
+		attacker.send(target, RawUdpPeer.segment(9, KcpCodec.CMD_WASK, 0, 0, new byte[0]));
+		attacker.send(target, RawUdpPeer.segment(9, KcpCodec.CMD_WINS, 0, 0, new byte[0]));
+		expected.put(DropReason.NOT_A_NEW_CONVERSATION, 3L);
+
+		awaitDrops(server, expected);
+		assertThat(server.sessionCount()).isEqualTo(1);
+		assertThat(live.isOpen()).isTrue();
+		assertEchoes(live, "after");
+		assertThat(live.stats().droppedDatagrams()).isZero();
+		// Nothing is answered to garbage (no reflection, no amplification).
+		assertThat(attacker.receive(Duration.ofMillis(100))).isNull();
+	}
+
+	@Test
+	void malformedInputIntoALiveSessionIsRejectedByTheEngineAndTheSessionGoesOn() throws Exception {
+		RecordingHandler serverSide = RecordingHandler.echo();
+		KcpServer server = server(FAST, KcpServer.builder(), () -> serverSide);
+		SniffingRelay relay = SniffingRelay.start(server.localAddress());
+		this.resources.add(relay);
+		KcpSession live = client(FAST, relay.localAddress());
+		assertEchoes(live, "before");
+		KcpSession serverSession = serverSide.opened.get(5, TimeUnit.SECONDS);
+		int conv = live.conv();
+
+		// From the session's own address and conversation: the engine stops parsing and the drop is counted.
+		relay.injectToTarget(RawUdpPeer.segment(conv, 99, 0, 0, new byte[8]));
+		relay.injectToTarget(RawUdpPeer.withLength(conv, KcpCodec.CMD_PUSH, 1000, 10));
+		relay.injectToTarget(RawUdpPeer.withLength(conv, KcpCodec.CMD_ACK, -5, 0));
+		// Shorter than a header: rejected before it reaches any session.
+		relay.injectToTarget(new byte[] { 1, 2, 3, 4, 5 });
+		// Another conversation from the same address: cannot open a session without data, and garbage is garbage.
+		relay.injectToTarget(RawUdpPeer.segment(conv + 1, KcpCodec.CMD_ACK, 0, 0, new byte[0]));
+		relay.injectToTarget(RawUdpPeer.withLength(conv + 1, KcpCodec.CMD_PUSH, 77, 3));
+
+		awaitDrops(server, Map.of(DropReason.ENGINE_REJECTED, 3L, DropReason.MALFORMED, 2L,
+				DropReason.NOT_A_NEW_CONVERSATION, 1L));
+		assertThat(serverSession.stats().droppedDatagrams()).isEqualTo(3);
+		assertThat(server.sessionCount()).isEqualTo(1);
+		assertThat(serverSession.isOpen()).isTrue();
+		assertEchoes(live, "after");
+		assertThat(serverSide.closed).isNotDone();
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "aes-gcm", "aes-cbc-hmac" })
+	void encryptedServerDropsPlaintextWrongKeyAndTamperedDatagrams(String mode) throws Exception {
+		PacketCipher right = cipher(mode);
+		PacketCipher wrong = cipher(mode);
+		KcpConfig config = FAST.toBuilder().cipher(right).build();
+		KcpServer server = server(config, KcpServer.builder());
+		KcpSession live = client(config, server.localAddress());
+		assertEchoes(live, "before");
+		RawUdpPeer attacker = raw();
+		InetSocketAddress target = server.localAddress();
+		byte[] push = RawUdpPeer.push(11, 0, "secret?".getBytes(StandardCharsets.US_ASCII));
+
+		attacker.send(target, push);
+		attacker.send(target, wrong.encrypt(push, 0, push.length));
+		byte[] tampered = right.encrypt(push, 0, push.length);
+		tampered[tampered.length / 2] ^= 0x40;
+		attacker.send(target, tampered);
+		byte[] genuine = right.encrypt(push, 0, push.length);
+		attacker.send(target, java.util.Arrays.copyOf(genuine, right.overhead() - 1));
+		attacker.send(target, new byte[0]);
+
+		awaitDrops(server, Map.of(DropReason.DECRYPT_FAILED, 5L));
+		assertThat(server.sessionCount()).isEqualTo(1);
+		// A client with the wrong key gets nowhere either.
+		KcpSession intruder = client(FAST.toBuilder().cipher(wrong).build(), server.localAddress());
+		intruder.send("let me in".getBytes(StandardCharsets.US_ASCII));
+		await().atMost(WAIT).until(() -> server.droppedDatagrams(DropReason.DECRYPT_FAILED) > 5);
+		assertThat(server.sessionCount()).isEqualTo(1);
+		assertEchoes(live, "after");
+		// Control: the same datagram properly encrypted does open a session.
+		attacker.send(target, genuine);
+		await().atMost(WAIT).until(() -> server.sessionCount() == 2);
+	}
+
+	@Test
+	void lateDatagramsOfAClosedConversationDoNotReopenItAndAreAnsweredWithClose() throws Exception {
+		RecordingHandler serverSide = RecordingHandler.recorder();
+		KcpServer server = server(FAST, KcpServer.builder(), () -> serverSide);
+		RawUdpPeer peer = raw();
+		int conv = 0x5eed;
+		byte[] first = RawUdpPeer.push(conv, 0, "one".getBytes(StandardCharsets.US_ASCII));
+		peer.send(server.localAddress(), first);
+		assertThat(new String(serverSide.nextMessage(WAIT), StandardCharsets.US_ASCII)).isEqualTo("one");
+		// The server acknowledges it.
+		byte[] ack = peer.awaitDatagram((d) -> RawUdpPeer.cmd(d) == KcpCodec.CMD_ACK, WAIT);
+		assertThat(KcpCodec.readConv(ack, 0)).isEqualTo(conv);
+
+		// The server closes: nothing is unacknowledged, so the close signal comes at once; we confirm it.
+		KcpSession session = serverSide.opened.get();
+		session.close();
+		peer.awaitDatagram((d) -> RawUdpPeer.isCloseSignal(d, conv, KcpCodec.CMD_CLOSE), WAIT);
+		byte[] confirm = new byte[KcpCodec.OVERHEAD];
+		KcpCodec.writeCloseSignal(confirm, conv, KcpCodec.CMD_CLOSE_ACK, 0, 0, 0, 0);
+		peer.send(server.localAddress(), confirm);
+		assertThat(serverSide.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_LOCALLY);
+		await().atMost(WAIT).until(() -> server.sessionCount() == 0);
+
+		// A late retransmission of the first datagram: dropped, answered with a close signal, no new session.
+		long before = server.droppedDatagrams(DropReason.CLOSED_SESSION);
+		peer.send(server.localAddress(), first);
+		peer.awaitDatagram((d) -> RawUdpPeer.isCloseSignal(d, conv, KcpCodec.CMD_CLOSE), WAIT);
+		// A late close signal is confirmed (never answered with another close, so no ping-pong).
+		byte[] close = new byte[KcpCodec.OVERHEAD];
+		KcpCodec.writeCloseSignal(close, conv, KcpCodec.CMD_CLOSE, 0, 0, 0, 0);
+		peer.send(server.localAddress(), close);
+		peer.awaitDatagram((d) -> RawUdpPeer.isCloseSignal(d, conv, KcpCodec.CMD_CLOSE_ACK), WAIT);
+		// ... and a late confirmation is not answered at all.
+		peer.send(server.localAddress(), confirm);
+		awaitDrops(server, Map.of(DropReason.CLOSED_SESSION, before + 3));
+		assertThat(peer.receive(Duration.ofMillis(100))).isNull();
+		assertThat(server.sessionCount()).isZero();
+		assertThat(serverSide.messages).isEmpty();
+	}
+
+	@Test
+	void sessionLimitRefusesNewConversationsUntilOneCloses() throws Exception {
+		KcpServer server = server(FAST, KcpServer.builder().maxSessions(2));
+		RawUdpPeer first = raw();
+		RawUdpPeer second = raw();
+		RawUdpPeer third = raw();
+		first.send(server.localAddress(), RawUdpPeer.push(1, 0, new byte[1]));
+		second.send(server.localAddress(), RawUdpPeer.push(2, 0, new byte[1]));
+		await().atMost(WAIT).until(() -> server.sessionCount() == 2);
+		third.send(server.localAddress(), RawUdpPeer.push(3, 0, new byte[1]));
+		awaitDrops(server, Map.of(DropReason.SESSION_LIMIT, 1L));
+		assertThat(server.sessionCount()).isEqualTo(2);
+		assertThat(third.receive(Duration.ofMillis(50))).as("a refused peer gets no answer").isNull();
+
+		server.sessions().stream().filter((s) -> s.conv() == 1).findFirst().orElseThrow().abort();
+		await().atMost(WAIT).until(() -> server.sessionCount() == 1);
+		// The refused peer's retransmission now gets in.
+		third.send(server.localAddress(), RawUdpPeer.push(3, 0, new byte[1]));
+		await().atMost(WAIT).until(() -> server.sessions().stream().anyMatch((s) -> s.conv() == 3));
+	}
+
+	@Test
+	void admissionRateLimitsNewSessionsPerSecond() throws Exception {
+		KcpServer server = server(FAST, KcpServer.builder().newSessionsPerSecond(2));
+		List<RawUdpPeer> peers = new ArrayList<>();
+		for (int i = 0; i < 6; i++) {
+			RawUdpPeer peer = raw();
+			peers.add(peer);
+			peer.send(server.localAddress(), RawUdpPeer.push(100 + i, 0, new byte[1]));
+		}
+		await().atMost(WAIT)
+			.until(() -> server.sessionCount() + server.droppedDatagrams(DropReason.RATE_LIMITED) == 6);
+		// The bucket starts full with 2 tokens and refills at 2 per second: the burst gets 2 (rarely 3) sessions.
+		assertThat(server.sessionCount()).isBetween(2, 3);
+		assertThat(server.droppedDatagrams(DropReason.RATE_LIMITED)).isBetween(3L, 4L);
+		// Retransmissions of refused peers get in as the bucket refills.
+		await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
+			for (int i = 0; i < peers.size(); i++) {
+				peers.get(i).send(server.localAddress(), RawUdpPeer.push(100 + i, 0, new byte[1]));
+			}
+			return server.sessionCount() >= 4;
+		});
+	}
+
+	// ---------------------------------------------------------------- helpers
+
+	/** Binds a server whose sessions echo. */
+	private KcpServer server(KcpConfig config, KcpServer.Builder builder) {
+		return server(config, builder, RecordingHandler::echo);
+	}
+
+	private KcpServer server(KcpConfig config, KcpServer.Builder builder,
+			java.util.function.Supplier<? extends KcpSessionHandler> handlers) {
+		KcpServer server = builder.config(config).handlerFactory(handlers).bind("127.0.0.1", 0);
+		this.resources.add(() -> server.shutdown(Duration.ofMillis(200)).get(5, TimeUnit.SECONDS));
+		return server;
+	}
+
+	private KcpSession client(KcpConfig config, InetSocketAddress target) {
+		RecordingHandler handler = RecordingHandler.recorder();
+		KcpSession session = KcpClient.builder().config(config).handler(handler).connect(target);
+		this.clientHandlers.put(session, handler);
+		this.resources.add(session::abort);
+		return session;
+	}
+
+	private RawUdpPeer raw() {
+		RawUdpPeer peer = new RawUdpPeer();
+		this.resources.add(peer);
+		return peer;
+	}
+
+	/** One round trip through the echoing server. */
+	private void assertEchoes(KcpSession session, String text) throws Exception {
+		byte[] payload = (text + "-" + System.nanoTime()).getBytes(StandardCharsets.UTF_8);
+		session.send(payload).get(5, TimeUnit.SECONDS);
+		assertThat(this.clientHandlers.get(session).nextMessage(WAIT)).isEqualTo(payload);
+	}
+
+	private static void awaitDrops(KcpServer server, Map<DropReason, Long> expected) {
+		await().atMost(WAIT).untilAsserted(() -> {
+			for (DropReason reason : DropReason.values()) {
+				assertThat(server.droppedDatagrams(reason)).as(reason.name())
+					.isEqualTo(expected.getOrDefault(reason, 0L));
+			}
+		});
+	}
+
+	private static byte[] randomBytes(Random random, int size) {
+		byte[] bytes = new byte[size];
+		random.nextBytes(bytes);
+		return bytes;
+	}
+
+	private static PacketCipher cipher(String mode) {
+		SecureRandom random = new SecureRandom();
+		if (mode.equals("aes-gcm")) {
+			byte[] key = new byte[32];
+			random.nextBytes(key);
+			return AesGcmCipher.withKey(key);
+		}
+		byte[] signing = new byte[32];
+		byte[] encryption = new byte[32];
+		random.nextBytes(signing);
+		random.nextBytes(encryption);
+		return AesCbcHmacCipher.fromDerivedKeys(signing, encryption);
+	}
+
+}

@@ -1,0 +1,322 @@
+package io.github.kcp.core.transport;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import io.github.kcp.core.testkit.LinkImpairment;
+import io.github.kcp.core.testkit.LossyUdpRelay;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Every way a session ends is reported with the right {@link CloseReason} on both sides, promptly, after the data
+ * sent before it, and with unacknowledged sends failed rather than left hanging.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class KcpSessionCloseTest {
+
+	private static final KcpConfig FAST = KcpConfig.builder().nodelay(true, 10, 2, true).windowSize(256, 256).build();
+
+	private static final Duration WAIT = Duration.ofSeconds(5);
+
+	private final List<AutoCloseable> resources = new ArrayList<>();
+
+	@AfterEach
+	void release() throws Exception {
+		for (int i = this.resources.size() - 1; i >= 0; i--) {
+			this.resources.get(i).close();
+		}
+	}
+
+	@Test
+	void clientCloseIsSeenByTheServerWithinARoundTripAfterAllDataSentBeforeIt() throws Exception {
+		RecordingHandler serverSide = RecordingHandler.recorder();
+		KcpServer server = server(FAST, serverSide);
+		RecordingHandler clientSide = RecordingHandler.recorder();
+		KcpSession client = client(FAST, clientSide, server.localAddress());
+		List<CompletableFuture<Void>> sends = new ArrayList<>();
+		for (int i = 0; i < 100; i++) {
+			sends.add(client.send(message(i, 200)));
+		}
+		long started = System.nanoTime();
+		CompletableFuture<CloseReason> closed = client.close();
+		assertThat(client.isOpen()).isFalse();
+		assertThatThrownBy(() -> client.send(new byte[1]).get(5, TimeUnit.SECONDS))
+			.hasCauseInstanceOf(KcpSessionClosedException.class);
+
+		assertThat(closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_LOCALLY);
+		assertThat(serverSide.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
+		Duration took = Duration.ofNanos(System.nanoTime() - started);
+		assertThat(took).isLessThan(Duration.ofSeconds(1));
+		// Everything sent before close() was delivered, in order, before onClose.
+		assertThat(serverSide.messagesBeforeClose).isEqualTo(100);
+		for (int i = 0; i < 100; i++) {
+			assertThat(serverSide.messages.poll()).isEqualTo(message(i, 200));
+		}
+		assertThat(serverSide.events()).last().isEqualTo("close:CLOSED_BY_PEER");
+		// ... and acknowledged: every send future completed normally.
+		CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(1, TimeUnit.SECONDS);
+		assertThat(clientSide.closed.get(1, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_LOCALLY);
+		assertThat(client.closeReason()).isEqualTo(CloseReason.CLOSED_LOCALLY);
+		await().atMost(WAIT).until(() -> server.sessionCount() == 0);
+	}
+
+	@Test
+	void serverSessionCloseIsSeenByTheClientAfterTheDataTheServerSent() throws Exception {
+		RecordingHandler serverSide = new RecordingHandler(false) {
+			@Override
+			public void onMessage(KcpSession session, byte[] message) {
+				super.onMessage(session, message);
+				for (int i = 0; i < 100; i++) {
+					session.send(message(i, 300));
+				}
+				session.close();
+			}
+		};
+		KcpServer server = server(FAST, serverSide);
+		RecordingHandler clientSide = RecordingHandler.recorder();
+		KcpSession client = client(FAST, clientSide, server.localAddress());
+		client.send(new byte[] { 1 });
+		assertThat(clientSide.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
+		assertThat(clientSide.messagesBeforeClose).isEqualTo(100);
+		for (int i = 0; i < 100; i++) {
+			assertThat(clientSide.messages.poll()).isEqualTo(message(i, 300));
+		}
+		assertThat(serverSide.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_LOCALLY);
+		await().atMost(WAIT).until(() -> server.sessionCount() == 0);
+	}
+
+	@Test
+	void abortFailsUnacknowledgedSendsAndStillTellsThePeer() throws Exception {
+		RecordingHandler serverSide = RecordingHandler.recorder();
+		KcpServer server = server(FAST, serverSide);
+		LossyUdpRelay relay = relay(server.localAddress());
+		RecordingHandler clientSide = RecordingHandler.recorder();
+		KcpSession client = client(FAST, clientSide, relay.localAddress());
+		client.send(new byte[] { 1 }).get(5, TimeUnit.SECONDS);
+		serverSide.opened.get(5, TimeUnit.SECONDS);
+
+		// Nothing reaches the server any more: the next send can never be acknowledged.
+		relay.setImpairment(LinkImpairment.builder().lossToTarget(1.0).build());
+		CompletableFuture<Void> pending = client.send(new byte[] { 2 });
+		client.abort();
+		assertThatThrownBy(() -> pending.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+			.cause()
+			.isInstanceOf(KcpSessionClosedException.class)
+			.satisfies((ex) -> assertThat(((KcpSessionClosedException) ex).getReason())
+				.isEqualTo(CloseReason.CLOSED_LOCALLY));
+		assertThat(client.closeFuture().get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_LOCALLY);
+		assertThat(clientSide.closed.get(1, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_LOCALLY);
+		assertThat(serverSide.closed).isNotDone();
+
+		// Abort on a working link: the peer hears of it at once.
+		relay.setImpairment(LinkImpairment.none());
+		RecordingHandler secondServerSide = new RecordingHandler(false);
+		KcpServer second = server(FAST, secondServerSide);
+		KcpSession other = client(FAST, RecordingHandler.recorder(), second.localAddress());
+		other.send(new byte[] { 3 }).get(5, TimeUnit.SECONDS);
+		other.abort();
+		assertThat(secondServerSide.closed.get(2, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
+	}
+
+	@Test
+	void silentPeerTimesOutEvenWhileWeKeepSending() throws Exception {
+		// A "server" that receives everything and never answers.
+		RawUdpPeer blackHole = raw();
+		KcpConfig config = FAST.toBuilder().idleTimeout(Duration.ofMillis(300)).build();
+		RecordingHandler clientSide = RecordingHandler.recorder();
+		KcpSession client = client(config, clientSide, blackHole.localAddress());
+		long started = System.nanoTime();
+		List<CompletableFuture<Void>> sends = new ArrayList<>();
+		// Keep sending while waiting: our own traffic must not count as life.
+		while (!clientSide.closed.isDone() && System.nanoTime() - started < TimeUnit.SECONDS.toNanos(5)) {
+			sends.add(client.send(new byte[] { 42 }));
+			// Paces the loop: returns early if the session closes.
+			clientSide.closed.copy().completeOnTimeout(null, 20, TimeUnit.MILLISECONDS).join();
+		}
+		assertThat(clientSide.closed.get()).isEqualTo(CloseReason.IDLE_TIMEOUT);
+		Duration took = Duration.ofNanos(System.nanoTime() - started);
+		assertThat(took).isBetween(Duration.ofMillis(250), Duration.ofSeconds(2));
+		assertThat(sends).allSatisfy((send) -> assertThatThrownBy(send::join).cause()
+			.isInstanceOf(KcpSessionClosedException.class));
+	}
+
+	@Test
+	void serverClosesIdleSessionsAndTellsTheClient() throws Exception {
+		RecordingHandler serverSide = RecordingHandler.echo();
+		KcpServer server = server(FAST.toBuilder().idleTimeout(Duration.ofMillis(300)).build(), serverSide);
+		RecordingHandler clientSide = RecordingHandler.recorder();
+		KcpSession client = client(FAST, clientSide, server.localAddress());
+		client.send(new byte[] { 1 }).get(5, TimeUnit.SECONDS);
+		clientSide.nextMessage(WAIT);
+		long started = System.nanoTime();
+		// The client stays quiet (KCP has no keep-alive): the server gives up on it and says so.
+		assertThat(serverSide.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.IDLE_TIMEOUT);
+		assertThat(clientSide.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
+		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+		assertThat(server.sessionCount()).isZero();
+	}
+
+	@Test
+	void cutLinkWithDataInFlightEndsInDeadLink() throws Exception {
+		RecordingHandler serverSide = RecordingHandler.echo();
+		KcpServer server = server(FAST.toBuilder().idleTimeout(Duration.ofSeconds(2)).build(), serverSide);
+		LossyUdpRelay relay = relay(server.localAddress());
+		RecordingHandler clientSide = RecordingHandler.recorder();
+		KcpSession client = client(FAST.toBuilder().deadLink(5).build(), clientSide, relay.localAddress());
+		client.send(new byte[] { 1 }).get(5, TimeUnit.SECONDS);
+		clientSide.nextMessage(WAIT);
+
+		relay.setImpairment(LinkImpairment.cut());
+		long started = System.nanoTime();
+		CompletableFuture<Void> lost = client.send(new byte[1000]);
+		assertThat(clientSide.closed.get(10, TimeUnit.SECONDS)).isEqualTo(CloseReason.DEAD_LINK);
+		System.out.printf("dead link detected after %d ms%n", (System.nanoTime() - started) / 1_000_000);
+		assertThatThrownBy(lost::join).cause()
+			.isInstanceOf(KcpSessionClosedException.class)
+			.satisfies((ex) -> assertThat(((KcpSessionClosedException) ex).getReason())
+				.isEqualTo(CloseReason.DEAD_LINK));
+		// The server heard nothing (the close signal was cut too) and times out on its own.
+		assertThat(serverSide.closed.get(10, TimeUnit.SECONDS)).isEqualTo(CloseReason.IDLE_TIMEOUT);
+	}
+
+	@Test
+	void serverShutdownDeliversWhatTheServerSentThenClosesEverySession() throws Exception {
+		int clients = 3;
+		List<RecordingHandler> serverSides = new ArrayList<>();
+		CompletableFuture<Void> allHeard = new CompletableFuture<>();
+		KcpServer server = KcpServer.builder().config(FAST).handlerFactory(() -> {
+			RecordingHandler handler = new RecordingHandler(false) {
+				@Override
+				public void onMessage(KcpSession session, byte[] message) {
+					super.onMessage(session, message);
+					for (int i = 0; i < 50; i++) {
+						session.send(message(i, 500));
+					}
+				}
+			};
+			synchronized (serverSides) {
+				serverSides.add(handler);
+				if (serverSides.size() == clients) {
+					allHeard.complete(null);
+				}
+			}
+			return handler;
+		}).bind("127.0.0.1", 0);
+		this.resources.add(() -> server.shutdown(Duration.ZERO));
+		List<RecordingHandler> clientSides = new ArrayList<>();
+		for (int i = 0; i < clients; i++) {
+			RecordingHandler clientSide = RecordingHandler.recorder();
+			clientSides.add(clientSide);
+			client(FAST, clientSide, server.localAddress()).send(new byte[] { 1 }).get(5, TimeUnit.SECONDS);
+		}
+		allHeard.get(5, TimeUnit.SECONDS);
+		// Shut down while the servers' replies are still being delivered.
+		CompletableFuture<Void> shutdown = server.shutdown(Duration.ofSeconds(5));
+		assertThat(server.isClosing()).isTrue();
+		shutdown.get(5, TimeUnit.SECONDS);
+		for (RecordingHandler serverSide : serverSides) {
+			assertThat(serverSide.closed.get(1, TimeUnit.SECONDS)).isEqualTo(CloseReason.SERVER_SHUTDOWN);
+		}
+		for (RecordingHandler clientSide : clientSides) {
+			assertThat(clientSide.closed.get(1, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
+			assertThat(clientSide.messagesBeforeClose).isEqualTo(50);
+		}
+		assertThat(server.sessionCount()).isZero();
+		assertThat(server.closeFuture()).isDone();
+	}
+
+	@Test
+	void shutdownGracePeriodBoundsHowLongAnUnresponsivePeerDelaysIt() throws Exception {
+		RecordingHandler serverSide = new RecordingHandler(false) {
+			@Override
+			public void onMessage(KcpSession session, byte[] message) {
+				super.onMessage(session, message);
+				// Never acknowledged by the raw peer below: the drain cannot finish.
+				session.send(new byte[100]);
+			}
+		};
+		KcpServer server = server(FAST, serverSide);
+		RawUdpPeer peer = raw();
+		peer.send(server.localAddress(), RawUdpPeer.push(77, 0, new byte[1]));
+		KcpSession session = serverSide.opened.get(5, TimeUnit.SECONDS);
+		CompletableFuture<Void> unacknowledged = session.send(new byte[10]);
+		long started = System.nanoTime();
+		server.shutdown(Duration.ofMillis(300)).get(5, TimeUnit.SECONDS);
+		Duration took = Duration.ofNanos(System.nanoTime() - started);
+		assertThat(took).isBetween(Duration.ofMillis(250), Duration.ofSeconds(2));
+		assertThat(serverSide.closed.get()).isEqualTo(CloseReason.SERVER_SHUTDOWN);
+		assertThatThrownBy(unacknowledged::join).cause().isInstanceOf(KcpSessionClosedException.class);
+		// The peer was told.
+		peer.awaitDatagram((d) -> RawUdpPeer.isCloseSignal(d, 77, io.github.kcp.core.protocol.KcpCodec.CMD_CLOSE),
+				WAIT);
+	}
+
+	@Test
+	void lostServerSocketClosesSessionsWithError() throws Exception {
+		RecordingHandler serverSide = RecordingHandler.echo();
+		KcpServer server = server(FAST, serverSide);
+		KcpSession client = client(FAST, RecordingHandler.recorder(), server.localAddress());
+		client.send(new byte[] { 1 }).get(5, TimeUnit.SECONDS);
+		serverSide.opened.get(5, TimeUnit.SECONDS);
+		// Package-private: the socket closes underneath the server, as on an I/O failure.
+		server.closeChannel();
+		assertThat(serverSide.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.ERROR);
+		assertThat(serverSide.closeCause).as("ERROR comes with its cause").isNotNull();
+		server.closeFuture().get(5, TimeUnit.SECONDS);
+		assertThat(server.sessionCount()).isZero();
+	}
+
+	// ---------------------------------------------------------------- helpers
+
+	static byte[] message(int index, int size) {
+		ByteBuffer buffer = ByteBuffer.allocate(size);
+		buffer.putInt(index);
+		while (buffer.hasRemaining()) {
+			buffer.put((byte) (index * 31 + buffer.position()));
+		}
+		return buffer.array();
+	}
+
+	private KcpServer server(KcpConfig config, KcpSessionHandler handler) {
+		KcpServer server = KcpServer.builder().config(config).handler(handler).bind("127.0.0.1", 0);
+		this.resources.add(() -> server.shutdown(Duration.ofMillis(200)).get(5, TimeUnit.SECONDS));
+		return server;
+	}
+
+	private KcpSession client(KcpConfig config, KcpSessionHandler handler, InetSocketAddress target) {
+		KcpSession session = KcpClient.builder().config(config).handler(handler).connect(target);
+		this.resources.add(session::abort);
+		return session;
+	}
+
+	private LossyUdpRelay relay(InetSocketAddress target) throws Exception {
+		LossyUdpRelay relay = LossyUdpRelay.start(target, LinkImpairment.none());
+		this.resources.add(relay);
+		return relay;
+	}
+
+	private RawUdpPeer raw() {
+		RawUdpPeer peer = new RawUdpPeer();
+		this.resources.add(peer);
+		return peer;
+	}
+
+	@SuppressWarnings("unused")
+	private static String text(byte[] bytes) {
+		return new String(bytes, StandardCharsets.UTF_8);
+	}
+
+}
