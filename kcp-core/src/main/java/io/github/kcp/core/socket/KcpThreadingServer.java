@@ -1,0 +1,281 @@
+package io.github.kcp.core.socket;
+
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.github.kcp.core.transport.KcpConfig;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A blocking KCP server that runs a {@link KcpRequestHandler} for each session on its own thread: the counterpart
+ * of aiokcp's {@code KCPThreadingServer} (socketserver's {@code ThreadingMixIn}). Handlers run on virtual threads
+ * when the JVM has them (Java 21 and later), on platform threads otherwise.
+ *
+ * <pre class="code">
+ * try (KcpThreadingServer server = new KcpThreadingServer(new InetSocketAddress("127.0.0.1", 9000), config,
+ *         (socket) -&gt; {
+ *             byte[] data;
+ *             while ((data = socket.recv(1024)).length &gt; 0) {
+ *                 socket.send(data);
+ *             }
+ *         })) {
+ *     server.serveForever();
+ * }
+ * </pre>
+ * The socket is closed when its handler returns. A handler that throws is logged and its socket closed; the server
+ * goes on. {@link #close()} stops accepting, closes the open sockets (handlers blocked in a receive then get a
+ * {@link SocketException}) and waits for the handlers up to {@link #setShutdownTimeout(Duration) the shutdown
+ * timeout}, then interrupts those still running.
+ */
+public final class KcpThreadingServer implements AutoCloseable {
+
+	private static final Logger logger = LoggerFactory.getLogger(KcpThreadingServer.class);
+
+	private final KcpServerSocket serverSocket;
+
+	private final KcpRequestHandler handler;
+
+	private final ExecutorService executor;
+
+	private final Set<KcpSocket> active = ConcurrentHashMap.newKeySet();
+
+	private final AtomicBoolean serving = new AtomicBoolean();
+
+	private final AtomicBoolean closed = new AtomicBoolean();
+
+	private final AtomicInteger handled = new AtomicInteger();
+
+	private final AtomicInteger failed = new AtomicInteger();
+
+	private volatile Duration shutdownTimeout = Duration.ofSeconds(10);
+
+	private volatile @Nullable Thread acceptThread;
+
+	/** Binds {@code host:port}; see {@link #KcpThreadingServer(InetSocketAddress, KcpConfig, KcpRequestHandler)}. */
+	public KcpThreadingServer(String host, int port, KcpConfig config, KcpRequestHandler handler) throws IOException {
+		this(new InetSocketAddress(host, port), config, handler);
+	}
+
+	/**
+	 * Binds the server socket (as socketserver does in its constructor); sessions that arrive before
+	 * {@link #serveForever()} or {@link #start()} wait in the backlog.
+	 * @param address where to bind (port 0 for any free port)
+	 * @param config the configuration of every session
+	 * @param handler serves each session on its own thread
+	 * @throws IOException if the address cannot be bound
+	 */
+	public KcpThreadingServer(InetSocketAddress address, KcpConfig config, KcpRequestHandler handler)
+			throws IOException {
+		this.handler = Objects.requireNonNull(handler, "handler");
+		this.serverSocket = KcpServerSocket.bind(address, config);
+		this.executor = handlerExecutor("kcp-handler-" + this.serverSocket.getLocalPort() + "-");
+	}
+
+	/**
+	 * Virtual threads when the running JVM has them (looked up reflectively: this library is compiled for Java 17),
+	 * else a cached pool of daemon platform threads.
+	 */
+	private static ExecutorService handlerExecutor(String threadNamePrefix) {
+		try {
+			Method factory = Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
+			return (ExecutorService) factory.invoke(null);
+		}
+		catch (ReflectiveOperationException | RuntimeException ex) {
+			AtomicInteger count = new AtomicInteger();
+			ThreadFactory threads = (task) -> {
+				Thread thread = new Thread(task, threadNamePrefix + count.incrementAndGet());
+				thread.setDaemon(true);
+				return thread;
+			};
+			return Executors.newCachedThreadPool(threads);
+		}
+	}
+
+	/**
+	 * Accepts sessions and starts a handler for each, on the calling thread, until {@link #close()}.
+	 * @throws IllegalStateException if the server is already serving
+	 * @throws IOException if accepting failed for another reason than the close
+	 */
+	public void serveForever() throws IOException {
+		if (!this.serving.compareAndSet(false, true)) {
+			throw new IllegalStateException("The server is already serving; call serveForever() or start() once");
+		}
+		while (!this.closed.get()) {
+			KcpSocket socket;
+			try {
+				socket = this.serverSocket.accept();
+			}
+			catch (SocketException ex) {
+				if (this.closed.get()) {
+					return;
+				}
+				throw ex;
+			}
+			dispatch(socket);
+		}
+	}
+
+	/**
+	 * Runs {@link #serveForever()} on a new daemon thread and returns.
+	 * @return this server
+	 */
+	public KcpThreadingServer start() {
+		if (this.serving.get()) {
+			throw new IllegalStateException("The server is already serving; call serveForever() or start() once");
+		}
+		Thread thread = new Thread(() -> {
+			try {
+				serveForever();
+			}
+			catch (IOException | RuntimeException ex) {
+				logger.error("KCP threading server on port {} stopped accepting", getLocalPort(), ex);
+			}
+		}, "kcp-accept-" + getLocalPort());
+		thread.setDaemon(true);
+		this.acceptThread = thread;
+		thread.start();
+		return this;
+	}
+
+	private void dispatch(KcpSocket socket) {
+		this.active.add(socket);
+		try {
+			this.executor.execute(() -> run(socket));
+		}
+		catch (RejectedExecutionException ex) {
+			// Closed meanwhile.
+			this.active.remove(socket);
+			socket.close();
+		}
+	}
+
+	private void run(KcpSocket socket) {
+		try {
+			this.handler.handle(socket);
+		}
+		catch (Exception | Error ex) {
+			this.failed.incrementAndGet();
+			if (this.closed.get()) {
+				logger.debug("KCP request handler for {} ended by the shutdown", socket.getRemoteSocketAddress(), ex);
+			}
+			else {
+				logger.warn("KCP request handler for {} failed; its socket is closed, the server goes on",
+						socket.getRemoteSocketAddress(), ex);
+			}
+			if (ex instanceof Error error && !(ex instanceof AssertionError)) {
+				throw error;
+			}
+		}
+		finally {
+			this.handled.incrementAndGet();
+			try {
+				socket.close();
+			}
+			finally {
+				this.active.remove(socket);
+			}
+		}
+	}
+
+	/** Sets how long {@link #close()} waits for running handlers before interrupting them. Default 10 s. */
+	public void setShutdownTimeout(Duration shutdownTimeout) {
+		Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+		if (shutdownTimeout.isNegative()) {
+			throw new IllegalArgumentException("The shutdown timeout must not be negative but was " + shutdownTimeout);
+		}
+		this.shutdownTimeout = shutdownTimeout;
+	}
+
+	/** The bound UDP port. */
+	public int getLocalPort() {
+		return this.serverSocket.getLocalPort();
+	}
+
+	/** The bound address. */
+	public InetSocketAddress getLocalSocketAddress() {
+		return this.serverSocket.getLocalSocketAddress();
+	}
+
+	/** The server socket underneath (backlog, refused sessions, the {@link io.github.kcp.core.transport.KcpServer}). */
+	public KcpServerSocket serverSocket() {
+		return this.serverSocket;
+	}
+
+	/** How many handlers are running now. */
+	public int activeHandlers() {
+		return this.active.size();
+	}
+
+	/** How many handlers have finished (normally or not). */
+	public int handledSessions() {
+		return this.handled.get();
+	}
+
+	/** How many handlers ended with an exception. */
+	public int failedHandlers() {
+		return this.failed.get();
+	}
+
+	/**
+	 * Shuts down: stops accepting, closes every open socket gracefully, waits up to the shutdown timeout for the
+	 * handlers to return, interrupts those still running, and releases the UDP socket. Idempotent.
+	 */
+	@Override
+	public void close() {
+		if (!this.closed.compareAndSet(false, true)) {
+			return;
+		}
+		long deadline = System.nanoTime() + this.shutdownTimeout.toNanos();
+		this.serverSocket.close();
+		List<CompletableFuture<?>> closing = new ArrayList<>();
+		for (KcpSocket socket : this.active) {
+			closing.add(socket.closeAsync());
+		}
+		this.executor.shutdown();
+		try {
+			if (!this.executor.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+				logger.warn("KCP threading server on port {}: {} handlers still running after {}; interrupting them",
+						getLocalPort(), this.active.size(), this.shutdownTimeout);
+				this.executor.shutdownNow();
+			}
+			CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new))
+				.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+			Thread thread = this.acceptThread;
+			if (thread != null && thread != Thread.currentThread()) {
+				thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+			}
+		}
+		catch (InterruptedException ex) {
+			this.executor.shutdownNow();
+			Thread.currentThread().interrupt();
+		}
+		catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ex) {
+			logger.debug("KCP threading server on port {}: not every socket closed gracefully in time",
+					getLocalPort());
+		}
+	}
+
+	@Override
+	public String toString() {
+		return "KcpThreadingServer{port=" + getLocalPort() + ", active=" + this.active.size() + "}";
+	}
+
+}
