@@ -1,0 +1,440 @@
+package io.github.kcp.benchmarks.tool;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import io.github.kcp.core.crypto.CipherMode;
+import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.crypto.PacketCiphers;
+import io.github.kcp.core.transport.KcpConfig;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The parsed command line: the role and every flag, with the kcp-go peer's names and defaults (fast mode: nodelay 1,
+ * interval 10, resend 2, nc 1, windows 1024, mtu 1400). Flags are written {@code --name value},
+ * {@code --name=value} or with a single dash, as Go's flag package accepts them.
+ */
+final class ToolOptions {
+
+	/** KCP roles. */
+	static final Set<String> KCP_SERVERS = Set.of("echo-server", "sink-server", "source-server", "bulk-server");
+
+	/** KCP client roles. */
+	static final Set<String> KCP_CLIENTS = Set.of("echo-client", "source-client", "sink-client", "bulk-client",
+			"rtt-client");
+
+	/** Prefix of the roles that run the same protocols over TCP. */
+	static final String TCP_PREFIX = "tcp-";
+
+	/** The relay role. */
+	static final String RELAY = "relay";
+
+	private enum Kind {
+
+		INT, LONG, DOUBLE, TEXT,
+		/** An int that may be written without a value, meaning 1 ({@code --stream}). */
+		SWITCH
+
+	}
+
+	private static final Map<String, Kind> FLAGS = new LinkedHashMap<>();
+
+	static {
+		FLAGS.put("host", Kind.TEXT);
+		FLAGS.put("port", Kind.INT);
+		FLAGS.put("nodelay", Kind.SWITCH);
+		FLAGS.put("interval", Kind.INT);
+		FLAGS.put("resend", Kind.INT);
+		FLAGS.put("nc", Kind.SWITCH);
+		FLAGS.put("sndwnd", Kind.INT);
+		FLAGS.put("rcvwnd", Kind.INT);
+		FLAGS.put("mtu", Kind.INT);
+		FLAGS.put("stream", Kind.SWITCH);
+		FLAGS.put("seconds", Kind.INT);
+		FLAGS.put("timeout-seconds", Kind.INT);
+		FLAGS.put("idle-seconds", Kind.INT);
+		FLAGS.put("count", Kind.INT);
+		FLAGS.put("size", Kind.INT);
+		FLAGS.put("bytes", Kind.LONG);
+		FLAGS.put("interval-ms", Kind.INT);
+		FLAGS.put("linger-ms", Kind.INT);
+		FLAGS.put("watch-stdin", Kind.SWITCH);
+		FLAGS.put("stats", Kind.SWITCH);
+		FLAGS.put("crypto", Kind.TEXT);
+		FLAGS.put("key", Kind.TEXT);
+		FLAGS.put("salt", Kind.TEXT);
+		FLAGS.put("listen", Kind.INT);
+		FLAGS.put("target", Kind.TEXT);
+		FLAGS.put("loss", Kind.DOUBLE);
+		FLAGS.put("delay-ms", Kind.INT);
+		FLAGS.put("jitter-ms", Kind.INT);
+	}
+
+	final String role;
+
+	String host = "127.0.0.1";
+
+	int port = -1;
+
+	int nodelay = 1;
+
+	int interval = 10;
+
+	int resend = 2;
+
+	int nc = 1;
+
+	int sndwnd = 1024;
+
+	int rcvwnd = 1024;
+
+	int mtu = 1400;
+
+	int stream;
+
+	int seconds;
+
+	int timeoutSeconds = 60;
+
+	int idleSeconds = 30;
+
+	int count = 100;
+
+	int size = 1000;
+
+	long bytes = 1 << 20;
+
+	int intervalMs = 10;
+
+	int lingerMs = 300;
+
+	int watchStdin;
+
+	int stats;
+
+	String crypto = "none";
+
+	@Nullable String key;
+
+	@Nullable String salt;
+
+	int listen = -1;
+
+	@Nullable String target;
+
+	double loss;
+
+	int delayMs;
+
+	int jitterMs;
+
+	private ToolOptions(String role) {
+		this.role = role;
+	}
+
+	/**
+	 * Parses and validates a command line (the role first, then flags).
+	 * @throws ToolUsageException naming what is wrong
+	 */
+	static ToolOptions parse(String... args) throws ToolUsageException {
+		if (args.length == 0 || args[0].startsWith("-")) {
+			throw new ToolUsageException("The first argument must be a role; see --help for the list");
+		}
+		ToolOptions options = new ToolOptions(args[0]);
+		if (!options.isKnownRole()) {
+			throw new ToolUsageException("Unknown role '" + args[0] + "'; see --help for the list");
+		}
+		for (int i = 1; i < args.length; i++) {
+			String arg = args[i];
+			if (!arg.startsWith("-") || arg.equals("-") || arg.equals("--")) {
+				throw new ToolUsageException("Unexpected argument '" + arg + "': flags are written --name value");
+			}
+			String name = arg.substring(arg.startsWith("--") ? 2 : 1);
+			String value = null;
+			int eq = name.indexOf('=');
+			if (eq >= 0) {
+				value = name.substring(eq + 1);
+				name = name.substring(0, eq);
+			}
+			Kind kind = FLAGS.get(name);
+			if (kind == null) {
+				throw new ToolUsageException("Unknown flag '--" + name + "'; see --help for the flags");
+			}
+			if (value == null) {
+				boolean hasNext = i + 1 < args.length && !args[i + 1].startsWith("--");
+				if (kind == Kind.SWITCH && !hasNext) {
+					value = "1";
+				}
+				else if (i + 1 < args.length) {
+					value = args[++i];
+				}
+				else {
+					throw new ToolUsageException("Flag '--" + name + "' needs a value");
+				}
+			}
+			options.set(name, kind, value);
+		}
+		options.validate();
+		return options;
+	}
+
+	private boolean isKnownRole() {
+		String base = this.role.startsWith(TCP_PREFIX) ? this.role.substring(TCP_PREFIX.length()) : this.role;
+		return KCP_SERVERS.contains(base) || KCP_CLIENTS.contains(base) || this.role.equals(RELAY);
+	}
+
+	private void set(String name, Kind kind, String value) throws ToolUsageException {
+		switch (kind) {
+			case TEXT -> setText(name, value);
+			case DOUBLE -> this.loss = parseDouble(name, value);
+			case LONG -> this.bytes = parseLong(name, value);
+			case INT, SWITCH -> setInt(name, (int) parseLong(name, value));
+		}
+	}
+
+	private void setText(String name, String value) {
+		switch (name) {
+			case "host" -> this.host = value;
+			case "crypto" -> this.crypto = value;
+			case "key" -> this.key = value;
+			case "salt" -> this.salt = value;
+			case "target" -> this.target = value;
+			default -> throw new IllegalStateException("No text flag " + name);
+		}
+	}
+
+	private void setInt(String name, int value) {
+		switch (name) {
+			case "port" -> this.port = value;
+			case "nodelay" -> this.nodelay = value;
+			case "interval" -> this.interval = value;
+			case "resend" -> this.resend = value;
+			case "nc" -> this.nc = value;
+			case "sndwnd" -> this.sndwnd = value;
+			case "rcvwnd" -> this.rcvwnd = value;
+			case "mtu" -> this.mtu = value;
+			case "stream" -> this.stream = value;
+			case "seconds" -> this.seconds = value;
+			case "timeout-seconds" -> this.timeoutSeconds = value;
+			case "idle-seconds" -> this.idleSeconds = value;
+			case "count" -> this.count = value;
+			case "size" -> this.size = value;
+			case "interval-ms" -> this.intervalMs = value;
+			case "linger-ms" -> this.lingerMs = value;
+			case "watch-stdin" -> this.watchStdin = value;
+			case "stats" -> this.stats = value;
+			case "listen" -> this.listen = value;
+			case "delay-ms" -> this.delayMs = value;
+			case "jitter-ms" -> this.jitterMs = value;
+			default -> throw new IllegalStateException("No int flag " + name);
+		}
+	}
+
+	private static long parseLong(String name, String value) throws ToolUsageException {
+		try {
+			long parsed = Long.parseLong(value.trim());
+			if (!name.equals("bytes") && (parsed < Integer.MIN_VALUE || parsed > Integer.MAX_VALUE)) {
+				throw new NumberFormatException();
+			}
+			return parsed;
+		}
+		catch (NumberFormatException ex) {
+			throw new ToolUsageException("Flag '--" + name + "' needs a whole number but was '" + value + "'");
+		}
+	}
+
+	private static double parseDouble(String name, String value) throws ToolUsageException {
+		try {
+			return Double.parseDouble(value.trim());
+		}
+		catch (NumberFormatException ex) {
+			throw new ToolUsageException("Flag '--" + name + "' needs a number such as 0.05 but was '" + value + "'");
+		}
+	}
+
+	private void validate() throws ToolUsageException {
+		if (isRelay()) {
+			validateRelay();
+			return;
+		}
+		if (this.port < 0 || this.port > 65535 || (!isServer() && this.port == 0)) {
+			throw new ToolUsageException("--port is required (0..65535; 0, a free port, for servers only)");
+		}
+		if (this.count <= 0 || this.size <= 0) {
+			throw new ToolUsageException("--count and --size must be positive");
+		}
+		if (this.role.endsWith("rtt-client") && this.size < 8) {
+			throw new ToolUsageException("rtt-client needs --size >= 8 (the first 8 bytes carry the index)");
+		}
+		if (this.bytes < 0) {
+			throw new ToolUsageException("--bytes must not be negative");
+		}
+		if (this.timeoutSeconds <= 0 || this.idleSeconds <= 0 || this.seconds < 0 || this.intervalMs < 0) {
+			throw new ToolUsageException("--timeout-seconds and --idle-seconds must be positive, --seconds and "
+					+ "--interval-ms not negative");
+		}
+		if (this.nc != 0 && this.nc != 1 || this.stream != 0 && this.stream != 1) {
+			throw new ToolUsageException("--nc and --stream take 0 or 1");
+		}
+		if (!isTcp()) {
+			kcpConfig();
+		}
+	}
+
+	private void validateRelay() throws ToolUsageException {
+		if (this.listen < 0 || this.listen > 65535) {
+			throw new ToolUsageException("relay needs --listen PORT (0 for a free port)");
+		}
+		if (this.target == null) {
+			throw new ToolUsageException("relay needs --target HOST:PORT");
+		}
+		relayTarget();
+		if (!(this.loss >= 0 && this.loss <= 1)) {
+			throw new ToolUsageException("--loss is a probability within 0..1 but was " + this.loss);
+		}
+		if (this.delayMs < 0 || this.jitterMs < 0) {
+			throw new ToolUsageException("--delay-ms and --jitter-ms must not be negative");
+		}
+	}
+
+	/** The relay's target address, resolved. */
+	InetSocketAddress relayTarget() throws ToolUsageException {
+		String text = (this.target != null) ? this.target : "";
+		int colon = text.lastIndexOf(':');
+		if (colon <= 0 || colon == text.length() - 1) {
+			throw new ToolUsageException("--target must be HOST:PORT but was '" + text + "'");
+		}
+		String targetHost = text.substring(0, colon);
+		if (targetHost.startsWith("[") && targetHost.endsWith("]")) {
+			targetHost = targetHost.substring(1, targetHost.length() - 1);
+		}
+		int targetPort;
+		try {
+			targetPort = Integer.parseInt(text.substring(colon + 1));
+		}
+		catch (NumberFormatException ex) {
+			throw new ToolUsageException("--target must be HOST:PORT but the port of '" + text + "' is not a number");
+		}
+		if (targetPort <= 0 || targetPort > 65535) {
+			throw new ToolUsageException("--target port must be within 1..65535 but was " + targetPort);
+		}
+		InetSocketAddress address = new InetSocketAddress(targetHost, targetPort);
+		if (address.isUnresolved()) {
+			throw new ToolUsageException("--target host '" + targetHost + "' cannot be resolved");
+		}
+		return address;
+	}
+
+	/**
+	 * The KCP session configuration the flags describe, with the packet cipher (deriving its keys takes a moment).
+	 * @throws ToolUsageException if a knob is out of range or the crypto flags are incomplete
+	 */
+	KcpConfig kcpConfig() throws ToolUsageException {
+		try {
+			return KcpConfig.builder()
+				.mtu(this.mtu)
+				.nodelay(this.nodelay)
+				.interval(this.interval)
+				.resend(this.resend)
+				.congestionControl(this.nc == 0)
+				.windowSize(this.sndwnd, this.rcvwnd)
+				.stream(this.stream == 1)
+				.idleTimeout(Duration.ofSeconds(isServer() ? this.idleSeconds : this.timeoutSeconds + 5L))
+				.closeTimeout(Duration.ofSeconds(5))
+				.cipher(cipher())
+				.build();
+		}
+		catch (IllegalArgumentException ex) {
+			throw new ToolUsageException(ex.getMessage());
+		}
+	}
+
+	private PacketCipher cipher() throws ToolUsageException {
+		CipherMode mode;
+		try {
+			mode = CipherMode.fromName(this.crypto);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new ToolUsageException("--crypto must be none, aes-cbc-hmac or aes-gcm but was '" + this.crypto + "'");
+		}
+		if (mode == CipherMode.NONE) {
+			return PacketCipher.NONE;
+		}
+		if (this.key == null || this.salt == null) {
+			throw new ToolUsageException("--crypto " + this.crypto + " needs --key and --salt (UTF-8 text, or hex:... / "
+					+ "base64:... for raw bytes)");
+		}
+		try {
+			return PacketCiphers.of(mode, PacketCiphers.parseKeyMaterial(this.key),
+					PacketCiphers.parseKeyMaterial(this.salt));
+		}
+		catch (IllegalArgumentException ex) {
+			throw new ToolUsageException(ex.getMessage());
+		}
+	}
+
+	boolean isServer() {
+		return this.role.endsWith("-server");
+	}
+
+	boolean isTcp() {
+		return this.role.startsWith(TCP_PREFIX);
+	}
+
+	boolean isRelay() {
+		return this.role.equals(RELAY);
+	}
+
+	/** The role without its {@code tcp-} prefix. */
+	String baseRole() {
+		return isTcp() ? this.role.substring(TCP_PREFIX.length()) : this.role;
+	}
+
+	/** {@code host:port} as Go's {@code net.JoinHostPort} writes it. */
+	static String joinHostPort(String host, int port) {
+		return (host.indexOf(':') >= 0) ? "[" + host + "]:" + port : host + ":" + port;
+	}
+
+	/** The usage text of {@code --help}. */
+	static String usage() {
+		return String.join(System.lineSeparator(), "usage: kcp-tool ROLE [flags]", "",
+				"KCP roles (wire protocols and output of the kcp-go test peer, so either can stand in for the other):",
+				"  echo-server   --port P            echo every message (stream mode: the bytes) on each session",
+				"  echo-client   --port P --count N --size S   send N messages, verify every echo byte for byte",
+				"  sink-server   --port P            read length header + payload, reply with its SHA-256",
+				"  source-client --port P --bytes N  send length header + payload, check the SHA-256 reply",
+				"  source-server --port P            read length header, send payload, check the client's SHA-256",
+				"  sink-client   --port P --bytes N  send length header, read and check payload, reply SHA-256",
+				"  bulk-server   --port P            read length header + payload, reply one byte",
+				"  bulk-client   --port P --bytes N  send length header + payload, wait for the byte; prints MB/s",
+				"  rtt-client    --port P --count N --size S --interval-ms I   prints p50, p90, p99 and max RTT",
+				"TCP reference roles: tcp-echo-server, tcp-bulk-server, tcp-rtt-client, tcp-bulk-client ... (any role",
+				"  above with the tcp- prefix runs the same protocol over TCP with TCP_NODELAY)",
+				"Relay: relay --listen P --target HOST:PORT [--loss X] [--delay-ms D] [--jitter-ms J]",
+				"  forwards UDP datagrams, dropping and delaying them both ways", "",
+				"KCP knobs (defaults: fast mode, as the kcp-go peer):",
+				"  --nodelay 0|1|2 (1)  --interval MS (10)  --resend N (2)  --nc 0|1 (1 = no congestion control)",
+				"  --sndwnd N (1024)  --rcvwnd N (1024)  --mtu BYTES (1400)  --stream 0|1 (0 = message mode)",
+				"  --crypto none|aes-cbc-hmac|aes-gcm --key K --salt S   (UTF-8 text, or hex:... / base64:... bytes)",
+				"Other flags:",
+				"  --host H (127.0.0.1)  address to bind (servers) or to connect to (clients)",
+				"  --seconds S (0)  servers: exit after S seconds (0 = until stopped)",
+				"  --timeout-seconds S (60)  clients: overall deadline",
+				"  --idle-seconds S (30)  servers: close a session idle for S seconds",
+				"  --count N (100)  --size S (1000)  --bytes N (1048576)  --interval-ms I (10)  --linger-ms M (300)",
+				"  --watch-stdin 1  exit when standard input ends;  --stats 1  print session counters to stderr",
+				"  --help  this text", "",
+				"Servers print 'listening on HOST:PORT' once bound. Clients exit 0 on success, 1 on a verification",
+				"failure or timeout; usage errors exit 2.");
+	}
+
+	@Override
+	public String toString() {
+		return String.format(Locale.ROOT, "%s --host %s --port %d", this.role, this.host, this.port);
+	}
+
+}
