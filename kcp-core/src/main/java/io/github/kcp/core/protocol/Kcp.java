@@ -366,11 +366,16 @@ public final class Kcp {
 		int prevUna = this.sndUna;
 		boolean ackSeen = false;
 		int maxAck = 0;
+		int latestTs = 0;
+		InputResult result = InputResult.OK;
 		int position = offset;
 		int end = offset + length;
 		while (position < end) {
 			if (end - position < OVERHEAD) {
-				return inputError(InputResult.TRUNCATED);
+				// As ikcp, a short tail only ends the datagram: the acknowledgements before it still count
+				// towards fast resend and the congestion window below. Unlike ikcp, it is reported and counted.
+				result = inputError(InputResult.TRUNCATED);
+				break;
 			}
 			if (KcpCodec.readInt(data, position) != this.conv) {
 				return inputError(InputResult.CONV_MISMATCH);
@@ -400,12 +405,16 @@ public final class Kcp {
 				}
 				parseAck(sn);
 				shrinkBuf();
+				// ikcp's IKCP_FASTACK_CONSERVE (defined in ikcp.c): the highest sn acknowledged, among the
+				// acknowledgements echoing the latest send time.
 				if (!ackSeen) {
 					ackSeen = true;
 					maxAck = sn;
+					latestTs = ts;
 				}
-				else if (sn - maxAck > 0) {
+				else if (sn - maxAck > 0 && ts - latestTs > 0) {
 					maxAck = sn;
+					latestTs = ts;
 				}
 			}
 			else if (cmd == CMD_PUSH) {
@@ -430,12 +439,12 @@ public final class Kcp {
 			position += len;
 		}
 		if (ackSeen) {
-			parseFastAck(maxAck);
+			parseFastAck(maxAck, latestTs);
 		}
 		if (this.sndUna - prevUna > 0) {
 			growCongestionWindow();
 		}
-		return InputResult.OK;
+		return result;
 	}
 
 	private InputResult inputError(InputResult result) {
@@ -550,10 +559,14 @@ public final class Kcp {
 		int position = 0;
 
 		// Acknowledgements first.
+		int probeSn = 0;
+		int probeTs = 0;
 		for (int i = 0; i < this.ackCount; i++) {
 			position = makeSpace(position, OVERHEAD);
-			position = KcpCodec.writeHeader(this.buffer, position, this.conv, CMD_ACK, 0, wnd, this.ackList[2 * i + 1],
-					this.ackList[2 * i], this.rcvNxt, 0);
+			probeSn = this.ackList[2 * i];
+			probeTs = this.ackList[2 * i + 1];
+			position = KcpCodec.writeHeader(this.buffer, position, this.conv, CMD_ACK, 0, wnd, probeTs, probeSn,
+					this.rcvNxt, 0);
 			this.outSegments++;
 		}
 		this.ackCount = 0;
@@ -580,14 +593,18 @@ public final class Kcp {
 			this.tsProbe = 0;
 			this.probeWait = 0;
 		}
+		// Receivers ignore ts and sn of a probe; ikcp happens to leave those of the last acknowledgement written in
+		// them (0 when there is none), and so do we, so that our datagrams are byte for byte those of ikcp.
 		if ((this.probe & ASK_SEND) != 0) {
 			position = makeSpace(position, OVERHEAD);
-			position = KcpCodec.writeHeader(this.buffer, position, this.conv, CMD_WASK, 0, wnd, 0, 0, this.rcvNxt, 0);
+			position = KcpCodec.writeHeader(this.buffer, position, this.conv, CMD_WASK, 0, wnd, probeTs, probeSn,
+					this.rcvNxt, 0);
 			this.outSegments++;
 		}
 		if ((this.probe & ASK_TELL) != 0) {
 			position = makeSpace(position, OVERHEAD);
-			position = KcpCodec.writeHeader(this.buffer, position, this.conv, CMD_WINS, 0, wnd, 0, 0, this.rcvNxt, 0);
+			position = KcpCodec.writeHeader(this.buffer, position, this.conv, CMD_WINS, 0, wnd, probeTs, probeSn,
+					this.rcvNxt, 0);
 			this.outSegments++;
 		}
 		this.probe = 0;
@@ -770,13 +787,18 @@ public final class Kcp {
 		}
 	}
 
-	private void parseFastAck(int sn) {
+	/**
+	 * Counts one duplicate acknowledgement for each unacknowledged segment before {@code sn} that was last sent no
+	 * later than the acknowledged one ({@code ts}). A segment retransmitted after it is not counted, as ikcp with
+	 * IKCP_FASTACK_CONSERVE: an acknowledgement of older data says nothing about the newer copy.
+	 */
+	private void parseFastAck(int sn, int ts) {
 		if (sn - this.sndUna < 0 || sn - this.sndNxt >= 0) {
 			return;
 		}
 		for (int s = this.sndUna; s - sn < 0; s++) {
 			Segment segment = this.sndBuf.get(s);
-			if (segment != null) {
+			if (segment != null && ts - segment.ts >= 0) {
 				segment.fastack++;
 			}
 		}
