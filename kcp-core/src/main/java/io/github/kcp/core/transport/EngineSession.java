@@ -95,6 +95,19 @@ final class EngineSession implements KcpSession {
 
 	private long droppedDatagrams;
 
+	// Wire-level counters (after encryption, before decryption), close signals included.
+
+	private long datagramsOut;
+
+	private long bytesOut;
+
+	private long datagramsIn;
+
+	private long bytesIn;
+
+	/** Set once the packet cipher failed: the session closes with ERROR and sends nothing more. */
+	private @Nullable RuntimeException encryptFailure;
+
 	private final byte[] signalBuffer = new byte[KcpCodec.OVERHEAD];
 
 	EngineSession(KcpEndpoint endpoint, EventLoop loop, InetSocketAddress remoteAddress, int conv, KcpConfig config,
@@ -127,10 +140,12 @@ final class EngineSession implements KcpSession {
 	 * Handles one decrypted datagram addressed to this session. The endpoint calls {@link #flushIfPending()}
 	 * after the read batch.
 	 */
-	void input(byte[] data, int offset, int length) {
+	void input(byte[] data, int offset, int length, int wireLength) {
 		if (this.state == State.CLOSED) {
 			return;
 		}
+		this.datagramsIn++;
+		this.bytesIn += wireLength;
 		this.lastReceivedNanos = System.nanoTime();
 		int signal = KcpCodec.closeSignal(data, offset, length);
 		if (signal == KcpCodec.CMD_CLOSE) {
@@ -577,14 +592,36 @@ final class EngineSession implements KcpSession {
 		Kcp k = this.kcp;
 		return new KcpSessionStats(k.srtt(), k.rttVariation(), k.rto(), k.congestionWindow(), k.remoteWindow(),
 				k.inFlight(), k.waitSnd(), this.sendBuffer.used(), k.timeoutRetransmissions(),
-				k.fastRetransmissions(), k.outDatagrams(), k.outBytes(), k.outSegments(), k.inDatagrams(),
-				k.inBytes(), k.inSegments(), k.duplicateSegments(), this.droppedDatagrams, this.messagesOut,
+				k.fastRetransmissions(), this.datagramsOut, this.bytesOut, k.outSegments(), this.datagramsIn,
+				this.bytesIn, k.inSegments(), k.duplicateSegments(), this.droppedDatagrams, this.messagesOut,
 				this.messagesIn);
 	}
 
 	/** Counts a datagram for this session that the endpoint dropped (for example, failed decryption). */
 	void countDropped() {
 		this.droppedDatagrams++;
+	}
+
+	/** Counts a datagram written for this session, {@code wireBytes} as sent (after encryption); on the loop. */
+	void countSent(int wireBytes) {
+		this.datagramsOut++;
+		this.bytesOut += wireBytes;
+	}
+
+	/**
+	 * The packet cipher could not encrypt a datagram of this session; on the loop, possibly inside the engine's
+	 * flush. Nothing was sent. A cipher that fails is broken or misconfigured, not a lossy link: retransmitting
+	 * would only fail again until the dead-link limit, so the session closes with {@link CloseReason#ERROR} (and
+	 * the cipher's exception as cause) as soon as the engine call returns. The peer is not told: the close signal
+	 * would have to be encrypted too.
+	 */
+	void encryptFailed(RuntimeException ex) {
+		if (this.encryptFailure != null || this.state == State.CLOSED) {
+			return;
+		}
+		this.encryptFailure = ex;
+		this.acceptingSends = false;
+		this.loop.execute(() -> finish(CloseReason.ERROR, ex, false));
 	}
 
 	@Override
@@ -630,6 +667,11 @@ final class EngineSession implements KcpSession {
 
 	EventLoop eventLoop() {
 		return this.loop;
+	}
+
+	/** The endpoint whose socket carries this session (for its drop counters). */
+	KcpEndpoint endpoint() {
+		return this.endpoint;
 	}
 
 	private void runOnLoop(Runnable task) {

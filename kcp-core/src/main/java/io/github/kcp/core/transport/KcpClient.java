@@ -176,7 +176,7 @@ public final class KcpClient {
 		}
 
 		@Override
-		void dispatch(InetSocketAddress sender, byte[] data, int offset, int length) {
+		void dispatch(InetSocketAddress sender, byte[] data, int offset, int length, int wireLength) {
 			EngineSession current = this.session;
 			if (current == null || io.github.kcp.core.protocol.KcpCodec.readConv(data, offset) != current.conv()) {
 				drop(DropReason.UNEXPECTED_SOURCE);
@@ -185,7 +185,16 @@ public final class KcpClient {
 				}
 				return;
 			}
-			current.input(data, offset, length);
+			current.input(data, offset, length, wireLength);
+		}
+
+		@Override
+		void dropUndispatched(DropReason reason) {
+			super.dropUndispatched(reason);
+			EngineSession current = this.session;
+			if (current != null) {
+				current.countDropped();
+			}
 		}
 
 		@Override

@@ -126,9 +126,26 @@ public abstract class KcpEndpoint {
 		this.handlerFailures.increment();
 	}
 
-	/** Encrypts (if configured) and writes one datagram for a session; on the loop. */
+	/**
+	 * Encrypts (if configured) and writes one datagram for a session; on the loop. If encryption fails, nothing is
+	 * sent: the drop is counted and the session is told, so that it closes with {@link CloseReason#ERROR}.
+	 */
 	final void output(EngineSession session, byte[] buffer, int length) {
-		writeDatagram(session.remoteAddress(), buffer, length);
+		Channel out = this.channel;
+		if (out == null || !out.isActive()) {
+			return;
+		}
+		ByteBuf content;
+		try {
+			content = encode(out, buffer, length);
+		}
+		catch (RuntimeException ex) {
+			encryptFailed(ex);
+			session.encryptFailed(ex);
+			return;
+		}
+		session.countSent(content.readableBytes());
+		out.write(new DatagramPacket(content, session.remoteAddress()), out.voidPromise());
 	}
 
 	/** Encrypts (if configured) and writes one datagram; on the loop. Never sends plaintext if encryption fails. */
@@ -138,24 +155,32 @@ public abstract class KcpEndpoint {
 			return;
 		}
 		ByteBuf content;
-		if (this.cipher == null) {
-			content = out.alloc().directBuffer(length);
-			content.writeBytes(buffer, 0, length);
+		try {
+			content = encode(out, buffer, length);
 		}
-		else {
-			try {
-				content = Unpooled.wrappedBuffer(this.cipher.encrypt(buffer, 0, length));
-			}
-			catch (RuntimeException ex) {
-				drop(DropReason.ENCRYPT_FAILED);
-				if (this.encryptFailureLogged.compareAndSet(false, true)) {
-					logger.error("Packet cipher {} failed to encrypt; the datagram was dropped, not sent in clear "
-							+ "(logged once per endpoint)", this.cipher.name(), ex);
-				}
-				return;
-			}
+		catch (RuntimeException ex) {
+			encryptFailed(ex);
+			return;
 		}
 		out.write(new DatagramPacket(content, recipient), out.voidPromise());
+	}
+
+	/** The datagram as it goes on the wire: a copy, encrypted if a cipher is configured. */
+	private ByteBuf encode(Channel out, byte[] buffer, int length) {
+		if (this.cipher == null) {
+			ByteBuf content = out.alloc().directBuffer(length);
+			content.writeBytes(buffer, 0, length);
+			return content;
+		}
+		return Unpooled.wrappedBuffer(this.cipher.encrypt(buffer, 0, length));
+	}
+
+	private void encryptFailed(RuntimeException ex) {
+		drop(DropReason.ENCRYPT_FAILED);
+		if (this.encryptFailureLogged.compareAndSet(false, true)) {
+			logger.error("Packet cipher {} failed to encrypt; the datagram was dropped, not sent in clear "
+					+ "(logged once per endpoint)", this.cipher.name(), ex);
+		}
 	}
 
 	/** Writes out what sessions queued on the channel; on the loop. */
@@ -182,8 +207,9 @@ public abstract class KcpEndpoint {
 	/**
 	 * Handles one plaintext datagram from {@code sender}; on the loop.
 	 * @param data the datagram (may be a scratch buffer reused after the call)
+	 * @param wireLength the size of the datagram as received, before decryption
 	 */
-	abstract void dispatch(InetSocketAddress sender, byte[] data, int offset, int length);
+	abstract void dispatch(InetSocketAddress sender, byte[] data, int offset, int length, int wireLength);
 
 	/** A session finished closing; on the loop. */
 	abstract void sessionClosed(EngineSession session);
@@ -204,9 +230,18 @@ public abstract class KcpEndpoint {
 		}
 	}
 
+	/**
+	 * Counts a received datagram dropped before it could be dispatched (failed decryption, shorter than a
+	 * header); on the loop. A client endpoint also counts it against its one session.
+	 */
+	void dropUndispatched(DropReason reason) {
+		drop(reason);
+	}
+
 	private void onDatagram(DatagramPacket packet) {
 		ByteBuf content = packet.content();
 		int length = content.readableBytes();
+		int wireLength = length;
 		byte[] data = this.scratch;
 		if (data.length < length) {
 			data = new byte[Math.max(length, data.length * 2)];
@@ -219,20 +254,20 @@ public abstract class KcpEndpoint {
 				length = data.length;
 			}
 			catch (PacketCipherException ex) {
-				drop(DropReason.DECRYPT_FAILED);
+				dropUndispatched(DropReason.DECRYPT_FAILED);
 				return;
 			}
 			catch (RuntimeException ex) {
 				// A user cipher that fails in another way is treated as a failed authentication.
-				drop(DropReason.DECRYPT_FAILED);
+				dropUndispatched(DropReason.DECRYPT_FAILED);
 				return;
 			}
 		}
 		if (length < KcpCodec.OVERHEAD) {
-			drop(DropReason.MALFORMED);
+			dropUndispatched(DropReason.MALFORMED);
 			return;
 		}
-		dispatch(packet.sender(), data, 0, length);
+		dispatch(packet.sender(), data, 0, length, wireLength);
 	}
 
 	private void flushDirty() {

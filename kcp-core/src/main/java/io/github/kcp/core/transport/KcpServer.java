@@ -194,12 +194,12 @@ public final class KcpServer extends KcpEndpoint implements AutoCloseable {
 	}
 
 	@Override
-	void dispatch(InetSocketAddress sender, byte[] data, int offset, int length) {
+	void dispatch(InetSocketAddress sender, byte[] data, int offset, int length, int wireLength) {
 		int conv = KcpCodec.readConv(data, offset);
 		SessionKey key = new SessionKey(sender, conv);
 		EngineSession session = this.sessions.get(key);
 		if (session != null) {
-			session.input(data, offset, length);
+			session.input(data, offset, length, wireLength);
 			return;
 		}
 		int signal = KcpCodec.closeSignal(data, offset, length);
@@ -244,7 +244,7 @@ public final class KcpServer extends KcpEndpoint implements AutoCloseable {
 		session = new EngineSession(this, this.loop, sender, conv, this.sessionConfig, this.handlerFactory.get());
 		this.sessions.put(key, session);
 		session.open();
-		session.input(data, offset, length);
+		session.input(data, offset, length, wireLength);
 	}
 
 	private boolean admit() {

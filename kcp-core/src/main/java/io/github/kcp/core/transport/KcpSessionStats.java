@@ -13,14 +13,16 @@ package io.github.kcp.core.transport;
  * @param sendBufferedBytes bytes sent by the application and not yet acknowledged
  * @param timeoutRetransmissions segments resent after their timeout expired
  * @param fastRetransmissions segments resent early after duplicate acknowledgements
- * @param datagramsOut datagrams sent
- * @param bytesOut bytes sent on the wire (after encryption)
+ * @param datagramsOut datagrams sent (close signals included)
+ * @param bytesOut bytes sent on the wire (after encryption, so cipher overhead included)
  * @param segmentsOut segments sent (data, acknowledgements, probes)
- * @param datagramsIn datagrams received for this session
- * @param bytesIn bytes received on the wire (before decryption)
+ * @param datagramsIn datagrams received for this session and given to it (close signals included, dropped ones
+ * not)
+ * @param bytesIn bytes of those datagrams as received on the wire (before decryption)
  * @param segmentsIn well-formed segments received
  * @param duplicateSegments data segments received more than once
- * @param droppedDatagrams datagrams for this session dropped (failed decryption, rejected by the engine)
+ * @param droppedDatagrams datagrams for this session dropped (rejected by the engine; on a client also those that
+ * failed decryption, were too short or came for another conversation)
  * @param messagesOut messages (stream mode: writes) the application sent
  * @param messagesIn messages (stream mode: chunks) delivered to the application
  */
