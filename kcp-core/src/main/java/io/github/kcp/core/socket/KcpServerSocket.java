@@ -91,8 +91,9 @@ public final class KcpServerSocket implements Closeable {
 		try {
 			return new KcpServerSocket(address, config, backlog);
 		}
-		catch (RuntimeException ex) {
-			throw (SocketException) new SocketException("Cannot bind a KCP server socket to " + address + ": " + ex.getMessage()).initCause(ex);
+		catch (Exception ex) {
+			// Netty rethrows the JDK's checked BindException undeclared: catch everything, keep "address in use".
+			throw KcpSocket.socketException("Cannot bind a KCP server socket to " + address, ex);
 		}
 	}
 

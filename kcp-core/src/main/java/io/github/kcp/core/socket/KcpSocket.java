@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -17,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.github.kcp.core.transport.CloseReason;
@@ -62,7 +64,10 @@ public final class KcpSocket implements Closeable {
 
 	private final ReentrantLock readLock = new ReentrantLock();
 
-	private final Object ackLock = new Object();
+	/** A lock, not a monitor, so a virtual thread waiting in {@link #drain} does not pin its carrier. */
+	private final ReentrantLock ackLock = new ReentrantLock();
+
+	private final Condition allAcknowledged = this.ackLock.newCondition();
 
 	/** Sends not yet acknowledged; guarded by ackLock. */
 	private int unacknowledged;
@@ -104,8 +109,9 @@ public final class KcpSocket implements Closeable {
 		try {
 			return new KcpSocket(KcpStreams.connect(remoteAddress, config));
 		}
-		catch (RuntimeException ex) {
-			throw (SocketException) new SocketException("Cannot open a KCP session to " + remoteAddress + ": " + ex.getMessage()).initCause(ex);
+		catch (Exception ex) {
+			// Netty rethrows the JDK's checked socket exceptions undeclared: catch everything.
+			throw socketException("Cannot open a KCP session to " + remoteAddress, ex);
 		}
 	}
 
@@ -123,8 +129,8 @@ public final class KcpSocket implements Closeable {
 			KcpStreams.StreamPair streams = KcpStreams.pair(config);
 			return new SocketPair(new KcpSocket(streams.first()), new KcpSocket(streams.second()));
 		}
-		catch (RuntimeException ex) {
-			throw (SocketException) new SocketException("Cannot open a KCP socket pair: " + ex.getMessage()).initCause(ex);
+		catch (Exception ex) {
+			throw socketException("Cannot open a KCP socket pair", ex);
 		}
 	}
 
@@ -140,7 +146,8 @@ public final class KcpSocket implements Closeable {
 	 * the send buffer is full. The bytes are copied before this returns.
 	 * @throws SocketTimeoutException if the send buffer stayed full for the send timeout (in stream mode, a prefix
 	 * of the bytes may have been queued)
-	 * @throws KcpConnectionClosedException if the session has closed
+	 * @throws KcpConnectionClosedException if the session has closed, including when it closed while this send was
+	 * being queued (the data will not be delivered)
 	 * @throws SocketException if this socket was closed
 	 * @throws io.github.kcp.core.protocol.KcpMessageTooLargeException if the message is too large for message mode
 	 */
@@ -187,16 +194,26 @@ public final class KcpSocket implements Closeable {
 			}
 			throw new SocketException("Send failed: " + refused.getMessage());
 		}
-		synchronized (this.ackLock) {
+		this.ackLock.lock();
+		try {
 			this.unacknowledged++;
 		}
+		finally {
+			this.ackLock.unlock();
+		}
 		acknowledged.whenComplete((result, ex) -> {
-			synchronized (this.ackLock) {
+			this.ackLock.lock();
+			try {
 				this.unacknowledged--;
 				if (ex != null && this.sendFailure == null) {
 					this.sendFailure = unwrap(ex);
 				}
-				this.ackLock.notifyAll();
+				if (this.unacknowledged == 0) {
+					this.allAcknowledged.signalAll();
+				}
+			}
+			finally {
+				this.ackLock.unlock();
 			}
 		});
 	}
@@ -216,7 +233,8 @@ public final class KcpSocket implements Closeable {
 	 */
 	public void drain(Duration timeout) throws IOException {
 		long deadline = System.nanoTime() + timeout.toNanos();
-		synchronized (this.ackLock) {
+		this.ackLock.lock();
+		try {
 			while (this.unacknowledged > 0) {
 				long remaining = deadline - System.nanoTime();
 				if (remaining <= 0) {
@@ -224,7 +242,7 @@ public final class KcpSocket implements Closeable {
 							+ this.unacknowledged + " sends outstanding)");
 				}
 				try {
-					TimeUnit.NANOSECONDS.timedWait(this.ackLock, remaining);
+					this.allAcknowledged.awaitNanos(remaining);
 				}
 				catch (InterruptedException ex) {
 					Thread.currentThread().interrupt();
@@ -235,6 +253,9 @@ public final class KcpSocket implements Closeable {
 				throw (this.sendFailure instanceof KcpSessionClosedException closedEx) ? connectionClosed(closedEx)
 						: new SocketException("Send failed: " + this.sendFailure.getMessage());
 			}
+		}
+		finally {
+			this.ackLock.unlock();
 		}
 	}
 
@@ -481,6 +502,22 @@ public final class KcpSocket implements Closeable {
 	CompletableFuture<CloseReason> closeAsync() {
 		this.closed.set(true);
 		return this.stream.close();
+	}
+
+	/**
+	 * A socket exception saying what failed and why; a {@link BindException} when the cause is one (the address is
+	 * in use), so callers can tell that case apart as with {@link java.net.ServerSocket}.
+	 */
+	static SocketException socketException(String what, Throwable cause) {
+		Throwable root = cause;
+		while (!(root instanceof BindException) && root.getCause() != null && root.getCause() != root) {
+			root = root.getCause();
+		}
+		String message = what + ": " + ((root.getMessage() != null) ? root.getMessage() : root.toString());
+		SocketException wrapped = (root instanceof BindException) ? new BindException(message)
+				: new SocketException(message);
+		wrapped.initCause(cause);
+		return wrapped;
 	}
 
 	private void ensureOpen() throws SocketException {

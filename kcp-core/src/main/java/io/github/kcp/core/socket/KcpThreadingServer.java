@@ -11,11 +11,13 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -49,6 +51,9 @@ public final class KcpThreadingServer implements AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(KcpThreadingServer.class);
 
+	/** Extra time, beyond the shutdown timeout, for the UDP socket to be released once every session is gone. */
+	private static final long SOCKET_RELEASE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
 	private final KcpServerSocket serverSocket;
 
 	private final KcpRequestHandler handler;
@@ -69,6 +74,8 @@ public final class KcpThreadingServer implements AutoCloseable {
 
 	private volatile @Nullable Thread acceptThread;
 
+	private final boolean virtualThreads;
+
 	/** Binds {@code host:port}; see {@link #KcpThreadingServer(InetSocketAddress, KcpConfig, KcpRequestHandler)}. */
 	public KcpThreadingServer(String host, int port, KcpConfig config, KcpRequestHandler handler) throws IOException {
 		this(new InetSocketAddress(host, port), config, handler);
@@ -86,31 +93,63 @@ public final class KcpThreadingServer implements AutoCloseable {
 			throws IOException {
 		this.handler = Objects.requireNonNull(handler, "handler");
 		this.serverSocket = KcpServerSocket.bind(address, config);
-		this.executor = handlerExecutor("kcp-handler-" + this.serverSocket.getLocalPort() + "-");
+		String threadNamePrefix = "kcp-handler-" + this.serverSocket.getLocalPort() + "-";
+		ExecutorService onVirtualThreads = virtualThreadExecutor(threadNamePrefix);
+		this.virtualThreads = onVirtualThreads != null;
+		this.executor = (onVirtualThreads != null) ? onVirtualThreads : platformThreadExecutor(threadNamePrefix);
 	}
 
 	/**
-	 * Virtual threads when the running JVM has them (looked up reflectively: this library is compiled for Java 17),
-	 * else a cached pool of daemon platform threads.
+	 * A virtual thread per handler when the running JVM has them (Java 21 and later), else {@code null}. Looked up
+	 * reflectively: this library is compiled for Java 17, where {@code Thread.ofVirtual()} does not exist.
 	 */
-	private static ExecutorService handlerExecutor(String threadNamePrefix) {
+	private static @Nullable ExecutorService virtualThreadExecutor(String threadNamePrefix) {
+		ThreadFactory virtualThreads = virtualThreadFactory(threadNamePrefix);
+		if (virtualThreads == null) {
+			return null;
+		}
 		try {
-			Method factory = Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
-			return (ExecutorService) factory.invoke(null);
+			Method perTask = Executors.class.getMethod("newThreadPerTaskExecutor", ThreadFactory.class);
+			return (ExecutorService) perTask.invoke(null, virtualThreads);
 		}
 		catch (ReflectiveOperationException | RuntimeException ex) {
-			AtomicInteger count = new AtomicInteger();
-			ThreadFactory threads = (task) -> {
-				Thread thread = new Thread(task, threadNamePrefix + count.incrementAndGet());
-				thread.setDaemon(true);
-				return thread;
-			};
-			return Executors.newCachedThreadPool(threads);
+			logger.debug("Virtual threads are not usable here; KCP handlers run on platform threads", ex);
+			return null;
 		}
 	}
 
+	/** A cached pool of daemon platform threads, for JVMs without virtual threads. */
+	private static ExecutorService platformThreadExecutor(String threadNamePrefix) {
+		AtomicInteger count = new AtomicInteger();
+		ThreadFactory platformThreads = (task) -> {
+			Thread thread = new Thread(task, threadNamePrefix + count.incrementAndGet());
+			thread.setDaemon(true);
+			return thread;
+		};
+		return Executors.newCachedThreadPool(platformThreads);
+	}
+
+	/** {@code Thread.ofVirtual().name(prefix, 1).factory()} on Java 21+, {@code null} before. */
+	private static @Nullable ThreadFactory virtualThreadFactory(String threadNamePrefix) {
+		try {
+			Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+			Class<?> builderType = Class.forName("java.lang.Thread$Builder");
+			builder = builderType.getMethod("name", String.class, long.class).invoke(builder, threadNamePrefix, 1L);
+			return (ThreadFactory) builderType.getMethod("factory").invoke(builder);
+		}
+		catch (ReflectiveOperationException | RuntimeException ex) {
+			return null;
+		}
+	}
+
+	/** Whether handlers run on virtual threads (true on Java 21 and later). */
+	public boolean usesVirtualThreads() {
+		return this.virtualThreads;
+	}
+
 	/**
-	 * Accepts sessions and starts a handler for each, on the calling thread, until {@link #close()}.
+	 * Accepts sessions and starts a handler for each, on the calling thread, until {@link #close()}, as
+	 * socketserver's {@code serve_forever}.
 	 * @throws IllegalStateException if the server is already serving
 	 * @throws IOException if accepting failed for another reason than the close
 	 */
@@ -118,6 +157,33 @@ public final class KcpThreadingServer implements AutoCloseable {
 		if (!this.serving.compareAndSet(false, true)) {
 			throw new IllegalStateException("The server is already serving; call serveForever() or start() once");
 		}
+		acceptUntilClosed();
+	}
+
+	/**
+	 * Runs the accept loop of {@link #serveForever()} on a new daemon thread and returns.
+	 * @return this server
+	 * @throws IllegalStateException if the server is already serving
+	 */
+	public KcpThreadingServer start() {
+		if (!this.serving.compareAndSet(false, true)) {
+			throw new IllegalStateException("The server is already serving; call serveForever() or start() once");
+		}
+		Thread thread = new Thread(() -> {
+			try {
+				acceptUntilClosed();
+			}
+			catch (IOException | RuntimeException ex) {
+				logger.error("KCP threading server on port {} stopped accepting", getLocalPort(), ex);
+			}
+		}, "kcp-accept-" + getLocalPort());
+		thread.setDaemon(true);
+		this.acceptThread = thread;
+		thread.start();
+		return this;
+	}
+
+	private void acceptUntilClosed() throws IOException {
 		while (!this.closed.get()) {
 			KcpSocket socket;
 			try {
@@ -131,28 +197,6 @@ public final class KcpThreadingServer implements AutoCloseable {
 			}
 			dispatch(socket);
 		}
-	}
-
-	/**
-	 * Runs {@link #serveForever()} on a new daemon thread and returns.
-	 * @return this server
-	 */
-	public KcpThreadingServer start() {
-		if (this.serving.get()) {
-			throw new IllegalStateException("The server is already serving; call serveForever() or start() once");
-		}
-		Thread thread = new Thread(() -> {
-			try {
-				serveForever();
-			}
-			catch (IOException | RuntimeException ex) {
-				logger.error("KCP threading server on port {} stopped accepting", getLocalPort(), ex);
-			}
-		}, "kcp-accept-" + getLocalPort());
-		thread.setDaemon(true);
-		this.acceptThread = thread;
-		thread.start();
-		return this;
 	}
 
 	private void dispatch(KcpSocket socket) {
@@ -236,7 +280,8 @@ public final class KcpThreadingServer implements AutoCloseable {
 
 	/**
 	 * Shuts down: stops accepting, closes every open socket gracefully, waits up to the shutdown timeout for the
-	 * handlers to return, interrupts those still running, and releases the UDP socket. Idempotent.
+	 * handlers to return, interrupts those still running, aborts sessions whose peers did not confirm the close in
+	 * time, and releases the UDP socket before returning. Idempotent.
 	 */
 	@Override
 	public void close() {
@@ -251,26 +296,43 @@ public final class KcpThreadingServer implements AutoCloseable {
 		}
 		this.executor.shutdown();
 		try {
-			if (!this.executor.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+			if (!this.executor.awaitTermination(remainingNanos(deadline), TimeUnit.NANOSECONDS)) {
 				logger.warn("KCP threading server on port {}: {} handlers still running after {}; interrupting them",
 						getLocalPort(), this.active.size(), this.shutdownTimeout);
 				this.executor.shutdownNow();
 			}
-			CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new))
-				.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+			try {
+				CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new))
+					.get(remainingNanos(deadline), TimeUnit.NANOSECONDS);
+			}
+			catch (TimeoutException | ExecutionException ex) {
+				// Peers that do not confirm the close in time: drop their sessions so the UDP socket is released.
+				logger.debug("KCP threading server on port {}: not every session closed gracefully in time; "
+						+ "aborting the rest", getLocalPort());
+				for (KcpSocket socket : this.active) {
+					socket.session().abort();
+				}
+			}
 			Thread thread = this.acceptThread;
 			if (thread != null && thread != Thread.currentThread()) {
-				thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+				thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remainingNanos(deadline))));
 			}
+			// Bounded: the last session to close releases the UDP socket (aborted ones at once).
+			this.serverSocket.server().closeFuture().get(remainingNanos(deadline) + SOCKET_RELEASE_NANOS,
+					TimeUnit.NANOSECONDS);
 		}
 		catch (InterruptedException ex) {
 			this.executor.shutdownNow();
 			Thread.currentThread().interrupt();
 		}
-		catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ex) {
-			logger.debug("KCP threading server on port {}: not every socket closed gracefully in time",
+		catch (TimeoutException | ExecutionException ex) {
+			logger.warn("KCP threading server on port {}: the UDP socket was not released within the shutdown timeout",
 					getLocalPort());
 		}
+	}
+
+	private static long remainingNanos(long deadline) {
+		return Math.max(0, deadline - System.nanoTime());
 	}
 
 	@Override

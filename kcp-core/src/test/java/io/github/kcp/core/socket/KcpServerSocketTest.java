@@ -1,0 +1,185 @@
+package io.github.kcp.core.socket;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import io.github.kcp.core.transport.CloseReason;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static io.github.kcp.core.socket.KcpSocketTest.FAST;
+import static io.github.kcp.core.socket.KcpSocketTest.bytes;
+import static io.github.kcp.core.socket.KcpSocketTest.text;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The blocking server socket ({@link KcpServerSocket}) over loopback: accept, its timeout, its close.
+ */
+@Timeout(30)
+class KcpServerSocketTest {
+
+	private static final int WAIT_MILLIS = 10_000;
+
+	@Test
+	void acceptsSeveralClientsEachWithItsOwnConversation() throws Exception {
+		int clients = 5;
+		List<KcpSocket> connected = new ArrayList<>();
+		try (KcpServerSocket server = KcpServerSocket.bind("127.0.0.1", 0, FAST)) {
+			server.setSoTimeout(WAIT_MILLIS);
+			for (int i = 0; i < clients; i++) {
+				KcpSocket client = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST);
+				client.setSoTimeout(WAIT_MILLIS);
+				client.send(bytes("client-" + i));
+				connected.add(client);
+			}
+			Map<String, KcpSocket> acceptedByGreeting = new HashMap<>();
+			for (int i = 0; i < clients; i++) {
+				KcpSocket accepted = server.accept();
+				accepted.setSoTimeout(WAIT_MILLIS);
+				acceptedByGreeting.put(text(accepted.recv(100)), accepted);
+			}
+			assertThat(acceptedByGreeting).hasSize(clients);
+			assertThat(server.server().sessionCount()).isEqualTo(clients);
+			// Each accepted socket talks to its own client only.
+			for (Map.Entry<String, KcpSocket> entry : acceptedByGreeting.entrySet()) {
+				entry.getValue().send(bytes("reply to " + entry.getKey()));
+			}
+			for (int i = 0; i < clients; i++) {
+				assertThat(text(connected.get(i).recv(100))).isEqualTo("reply to client-" + i);
+			}
+			for (KcpSocket accepted : acceptedByGreeting.values()) {
+				accepted.close();
+			}
+		}
+		finally {
+			connected.forEach(KcpSocket::close);
+		}
+	}
+
+	@Test
+	void acceptTimeoutThrowsSocketTimeoutAndTheServerSocketStaysUsable() throws Exception {
+		try (KcpServerSocket server = KcpServerSocket.bind("127.0.0.1", 0, FAST)) {
+			server.setSoTimeout(100);
+			long started = System.nanoTime();
+			assertThatExceptionOfType(SocketTimeoutException.class).isThrownBy(server::accept);
+			assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(90));
+			assertThat(server.isClosed()).isFalse();
+
+			try (KcpSocket client = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST)) {
+				client.send(bytes("late"));
+				server.setSoTimeout(WAIT_MILLIS);
+				try (KcpSocket accepted = server.accept()) {
+					accepted.setSoTimeout(WAIT_MILLIS);
+					assertThat(accepted.recv(100)).isEqualTo(bytes("late"));
+				}
+			}
+		}
+	}
+
+	@Test
+	void closingTheServerSocketUnblocksAcceptWithAClearException() throws Exception {
+		KcpServerSocket server = KcpServerSocket.bind("127.0.0.1", 0, FAST);
+		CompletableFuture<KcpSocket> accepting = new CompletableFuture<>();
+		Thread acceptor = new Thread(() -> {
+			try {
+				accepting.complete(server.accept());
+			}
+			catch (Throwable ex) {
+				accepting.completeExceptionally(ex);
+			}
+		}, "test-acceptor");
+		acceptor.setDaemon(true);
+		acceptor.start();
+		await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+			.until(() -> acceptor.getState() == Thread.State.WAITING);
+		server.close();
+		assertThatExceptionOfType(ExecutionException.class)
+			.isThrownBy(() -> accepting.get(WAIT_MILLIS, TimeUnit.MILLISECONDS))
+			.withCauseExactlyInstanceOf(SocketException.class)
+			.withMessageContaining("Server socket is closed");
+		assertThat(server.isClosed()).isTrue();
+		assertThatExceptionOfType(SocketException.class).isThrownBy(server::accept)
+			.withMessageContaining("Server socket is closed");
+		// With no accepted socket open, close released the UDP port.
+		assertThat(server.server().closeFuture()).isDone();
+		try (DatagramSocket rebound = new DatagramSocket(
+				new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()))) {
+			assertThat(rebound.getLocalPort()).isEqualTo(server.getLocalPort());
+		}
+	}
+
+	@Test
+	void acceptedSocketsOutliveTheServerSocketAndTheLastOneReleasesThePort() throws Exception {
+		KcpServerSocket server = KcpServerSocket.bind("127.0.0.1", 0, FAST);
+		server.setSoTimeout(WAIT_MILLIS);
+		try (KcpSocket client = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST)) {
+			client.setSoTimeout(WAIT_MILLIS);
+			client.send(bytes("before"));
+			KcpSocket accepted = server.accept();
+			accepted.setSoTimeout(WAIT_MILLIS);
+			server.close();
+			assertThat(accepted.recv(100)).isEqualTo(bytes("before"));
+			client.send(bytes("after"));
+			assertThat(accepted.recv(100)).isEqualTo(bytes("after"));
+			accepted.send(bytes("still here"));
+			assertThat(client.recv(100)).isEqualTo(bytes("still here"));
+			assertThat(server.server().closeFuture()).isNotDone();
+			accepted.close();
+			server.server().closeFuture().get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+			// The client was told of the close: end of stream.
+			assertThat(client.recv(100)).isEmpty();
+		}
+	}
+
+	@Test
+	void sessionsBeyondTheBacklogAreRefused() throws Exception {
+		try (KcpServerSocket server = KcpServerSocket.bind(new InetSocketAddress("127.0.0.1", 0), FAST, 1);
+				KcpSocket first = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST);
+				KcpSocket second = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST)) {
+			first.send(bytes("first"));
+			first.flush();
+			try {
+				second.send(bytes("second"));
+			}
+			catch (KcpConnectionClosedException ex) {
+				// Over loopback the refusal can come back before send() returns; then send reports it at once.
+				assertThat(ex.getReason()).isEqualTo(CloseReason.CLOSED_BY_PEER);
+			}
+			// The refused session is closed at once and its peer told.
+			assertThat(second.session().closeFuture().get(WAIT_MILLIS, TimeUnit.MILLISECONDS))
+				.isEqualTo(CloseReason.CLOSED_BY_PEER);
+			assertThat(server.refusedSessions()).isEqualTo(1);
+			server.setSoTimeout(WAIT_MILLIS);
+			try (KcpSocket accepted = server.accept()) {
+				accepted.setSoTimeout(WAIT_MILLIS);
+				assertThat(accepted.recv(100)).isEqualTo(bytes("first"));
+			}
+		}
+	}
+
+	@Test
+	void bindingATakenPortFailsWithABindException() throws IOException {
+		try (KcpServerSocket server = KcpServerSocket.bind("127.0.0.1", 0, FAST)) {
+			assertThatExceptionOfType(BindException.class)
+				.isThrownBy(() -> KcpServerSocket.bind("127.0.0.1", server.getLocalPort(), FAST))
+				.withMessageContaining("Cannot bind a KCP server socket")
+				.withMessageContaining("in use");
+		}
+	}
+
+}
