@@ -1,21 +1,61 @@
 package io.github.kcp.spring.boot.autoconfigure;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+
 import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.transport.KcpConfig;
+import io.github.kcp.spring.annotation.EnableKcp;
+import io.github.kcp.spring.annotation.KcpBootstrapConfiguration;
+import io.github.kcp.spring.config.KcpHandlerRegistry;
+import io.github.kcp.spring.listener.KcpHandlerErrorHandler;
+import io.github.kcp.spring.listener.KcpServerContainer;
 import io.github.kcp.spring.support.KcpMessageConverters;
+import io.github.kcp.spring.support.KcpMessageHandlerMethodFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.thread.Threading;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.messaging.converter.MessageConverter;
+import org.springframework.messaging.handler.annotation.support.MessageHandlerMethodFactory;
 
 /**
- * Auto-configuration of KCP: the payload converter and packet cipher shared by the server and the client side.
+ * Auto-configuration of KCP: the payload converter and packet cipher shared by the server and the client side,
+ * detection of {@link io.github.kcp.spring.annotation.KcpHandler @KcpHandler} methods, and the KCP server that
+ * serves them.
+ * <p>
+ * Beans (each backs off when the application defines its own):
+ * <ul>
+ * <li>{@value #MESSAGE_CONVERTER_BEAN_NAME} ({@link MessageConverter}): bytes, {@code ByteBuffer}, UTF-8 text, and
+ * JSON through Boot's {@code JsonMapper} (a default one without it);</li>
+ * <li>{@code kcpPacketCipher} ({@link PacketCipher}) from {@code kcp.crypto.*}; {@link PacketCipher#NONE} when the
+ * mode is none;</li>
+ * <li>{@value #MESSAGE_HANDLER_METHOD_FACTORY_BEAN_NAME} ({@link MessageHandlerMethodFactory}): argument resolution of
+ * handler methods;</li>
+ * <li>the {@code @KcpHandler} post-processor and registry of {@link EnableKcp @EnableKcp};</li>
+ * <li>{@value #SERVER_CONTAINER_BEAN_NAME} ({@link KcpServerContainer}) when a bean has {@code @KcpHandler} methods
+ * or {@code kcp.server.enabled=true}, never with {@code kcp.server.enabled=false}; configured from
+ * {@code kcp.server.*} (with the protocol settings of {@code kcp.*} and their {@code kcp.server.*} overrides), then
+ * adjusted by every {@link KcpServerCustomizer} bean. Handlers run on the {@link Executor} bean named
+ * {@value #HANDLER_EXECUTOR_BEAN_NAME} if there is one, else on virtual threads when
+ * {@code spring.threads.virtual.enabled=true} and the JVM has them, else on a pool configured by
+ * {@code kcp.server.handler-executor.*}. A {@link KcpHandlerErrorHandler} bean, if unique, decides what the peer of
+ * a failed handler gets.</li>
+ * </ul>
  *
  * @see KcpProperties
  */
@@ -25,6 +65,15 @@ public final class KcpAutoConfiguration {
 
 	/** Name of the {@link MessageConverter} bean that turns KCP payloads into Java objects and back. */
 	public static final String MESSAGE_CONVERTER_BEAN_NAME = "kcpMessageConverter";
+
+	/** Name of the {@link MessageHandlerMethodFactory} bean of {@code @KcpHandler} methods. */
+	public static final String MESSAGE_HANDLER_METHOD_FACTORY_BEAN_NAME = "kcpMessageHandlerMethodFactory";
+
+	/** Name of the {@link KcpServerContainer} bean. */
+	public static final String SERVER_CONTAINER_BEAN_NAME = "kcpServerContainer";
+
+	/** Name of an optional {@link Executor} bean that runs {@code @KcpHandler} methods. */
+	public static final String HANDLER_EXECUTOR_BEAN_NAME = "kcpHandlerExecutor";
 
 	/**
 	 * The packet cipher of every session, from {@code kcp.crypto.*}; {@link PacketCipher#NONE} when the mode is
@@ -36,6 +85,13 @@ public final class KcpAutoConfiguration {
 	@ConditionalOnMissingBean
 	PacketCipher kcpPacketCipher(KcpProperties properties) {
 		return PacketCipherFactory.create(properties.getCrypto());
+	}
+
+	@Bean(MESSAGE_HANDLER_METHOD_FACTORY_BEAN_NAME)
+	@ConditionalOnMissingBean(name = MESSAGE_HANDLER_METHOD_FACTORY_BEAN_NAME)
+	KcpMessageHandlerMethodFactory kcpMessageHandlerMethodFactory(
+			@Qualifier(MESSAGE_CONVERTER_BEAN_NAME) MessageConverter messageConverter) {
+		return new KcpMessageHandlerMethodFactory(messageConverter);
 	}
 
 	/** The payload converter with JSON through Boot's {@code JsonMapper} (or a default one). */
@@ -60,6 +116,93 @@ public final class KcpAutoConfiguration {
 		@ConditionalOnMissingBean(name = MESSAGE_CONVERTER_BEAN_NAME)
 		MessageConverter kcpMessageConverter() {
 			return KcpMessageConverters.create();
+		}
+
+	}
+
+	/** The {@code @KcpHandler} post-processor and registry, unless the application enabled them itself. */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnMissingBean(name = KcpBootstrapConfiguration.KCP_HANDLER_ANNOTATION_PROCESSOR_BEAN_NAME)
+	@EnableKcp
+	static class EnableKcpConfiguration {
+
+	}
+
+	/** The server, when there are handlers to serve or it is switched on. */
+	@Configuration(proxyBeanMethods = false)
+	@Conditional(OnKcpServerCondition.class)
+	static class KcpServerConfiguration {
+
+		@Bean(SERVER_CONTAINER_BEAN_NAME)
+		@ConditionalOnMissingBean
+		KcpServerContainer kcpServerContainer(KcpProperties properties, KcpHandlerRegistry registry,
+				@Qualifier(MESSAGE_HANDLER_METHOD_FACTORY_BEAN_NAME) MessageHandlerMethodFactory methodFactory,
+				@Qualifier(MESSAGE_CONVERTER_BEAN_NAME) MessageConverter messageConverter, PacketCipher cipher,
+				ObjectProvider<KcpServerCustomizer> customizers,
+				@Qualifier(HANDLER_EXECUTOR_BEAN_NAME) ObjectProvider<Executor> handlerExecutor,
+				ObjectProvider<KcpHandlerErrorHandler> errorHandler, Environment environment) {
+			KcpProperties.Server server = properties.getServer();
+			KcpConfig config = new KcpConfigMapper(properties).serverConfig(cipher);
+			KcpServerContainer container = new KcpServerContainer(registry, methodFactory, messageConverter);
+			container.setConfig(config);
+			container.setBindAddress(bindAddress(server));
+			container.setMaxSessions(atLeast("kcp.server.max-sessions", server.getMaxSessions(), 1));
+			container.setNewSessionsPerSecond(
+					atLeast("kcp.server.new-sessions-per-second", server.getNewSessionsPerSecond(), 0));
+			container.setClosedSessionMemory(
+					notNegative("kcp.server.closed-session-memory", server.getClosedSessionMemory()));
+			container.setShutdownTimeout(notNegative("kcp.server.shutdown-timeout", server.getShutdownTimeout()));
+			container.setStartWithoutHandlers(Boolean.TRUE.equals(server.getEnabled()));
+			customizers.orderedStream().forEach((customizer) -> container.addServerCustomizer(customizer::customize));
+			Executor userExecutor = handlerExecutor.getIfAvailable();
+			if (userExecutor != null) {
+				container.setTaskExecutor(userExecutor, false);
+			}
+			else {
+				container.setTaskExecutor(handlerExecutor(server.getHandlerExecutor(), environment), true);
+			}
+			container.setErrorHandler(errorHandler.getIfUnique());
+			return container;
+		}
+
+		private static Executor handlerExecutor(KcpProperties.HandlerExecutor settings, Environment environment) {
+			if (Threading.VIRTUAL.isActive(environment)) {
+				SimpleAsyncTaskExecutor virtual = new SimpleAsyncTaskExecutor(settings.getThreadNamePrefix());
+				virtual.setVirtualThreads(true);
+				return virtual;
+			}
+			Integer poolSize = settings.getPoolSize();
+			int threads = (poolSize != null)
+					? atLeast("kcp.server.handler-executor.pool-size", poolSize, 1)
+					: KcpServerContainer.DEFAULT_POOL_SIZE;
+			int queueCapacity = atLeast("kcp.server.handler-executor.queue-capacity", settings.getQueueCapacity(),
+					1);
+			return KcpServerContainer.defaultExecutor(threads, queueCapacity, settings.getThreadNamePrefix());
+		}
+
+		private static InetSocketAddress bindAddress(KcpProperties.Server server) {
+			int port = server.getPort();
+			if (port < 0 || port > 65535) {
+				throw new InvalidConfigurationPropertyValueException("kcp.server.port", port,
+						"Expected 0..65535 (0 picks a free port)");
+			}
+			InetAddress address = server.getAddress();
+			return (address != null) ? new InetSocketAddress(address, port) : new InetSocketAddress(port);
+		}
+
+		private static int atLeast(String property, int value, int minimum) {
+			if (value < minimum) {
+				throw new InvalidConfigurationPropertyValueException(property, value,
+						"Expected " + minimum + " or more");
+			}
+			return value;
+		}
+
+		private static Duration notNegative(String property, Duration value) {
+			if (value == null || value.isNegative()) {
+				throw new InvalidConfigurationPropertyValueException(property, value, "Expected 0 or more");
+			}
+			return value;
 		}
 
 	}
