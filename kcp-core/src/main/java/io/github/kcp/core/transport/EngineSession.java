@@ -591,7 +591,8 @@ final class EngineSession implements KcpSession {
 	private KcpSessionStats snapshot() {
 		Kcp k = this.kcp;
 		return new KcpSessionStats(k.srtt(), k.rttVariation(), k.rto(), k.congestionWindow(), k.remoteWindow(),
-				k.inFlight(), k.waitSnd(), this.sendBuffer.used(), k.timeoutRetransmissions(),
+				k.inFlight(), k.waitSnd(), this.sendBuffer.used(), k.receiveQueueSize(), k.receiveBufferSize(),
+				k.timeoutRetransmissions(),
 				k.fastRetransmissions(), this.datagramsOut, this.bytesOut, k.outSegments(), this.datagramsIn,
 				this.bytesIn, k.inSegments(), k.duplicateSegments(), this.droppedDatagrams, this.messagesOut,
 				this.messagesIn);

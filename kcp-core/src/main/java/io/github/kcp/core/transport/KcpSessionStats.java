@@ -11,6 +11,10 @@ package io.github.kcp.core.transport;
  * @param inFlight segments sent and not yet acknowledged
  * @param waitingSegments segments queued or in flight
  * @param sendBufferedBytes bytes sent by the application and not yet acknowledged
+ * @param receiveQueueSegments segments received in order and waiting for the application to read them (at most
+ * the receive window: a reader that does not read closes the window)
+ * @param receiveBufferSegments segments received out of order (or beyond a full receive queue), waiting for the
+ * gap before them to be filled (at most the receive window)
  * @param timeoutRetransmissions segments resent after their timeout expired
  * @param fastRetransmissions segments resent early after duplicate acknowledgements
  * @param datagramsOut datagrams sent (close signals included)
@@ -27,7 +31,8 @@ package io.github.kcp.core.transport;
  * @param messagesIn messages (stream mode: chunks) delivered to the application
  */
 public record KcpSessionStats(int srtt, int rttVariation, int rto, int congestionWindow, int remoteWindow,
-		int inFlight, int waitingSegments, long sendBufferedBytes, long timeoutRetransmissions,
+		int inFlight, int waitingSegments, long sendBufferedBytes, int receiveQueueSegments,
+		int receiveBufferSegments, long timeoutRetransmissions,
 		long fastRetransmissions, long datagramsOut, long bytesOut, long segmentsOut, long datagramsIn, long bytesIn,
 		long segmentsIn, long duplicateSegments, long droppedDatagrams, long messagesOut, long messagesIn) {
 
