@@ -201,6 +201,10 @@ public final class KcpThreadingServer implements AutoCloseable {
 
 	private void dispatch(KcpSocket socket) {
 		this.active.add(socket);
+		if (this.closed.get()) {
+			// Accepted while close() was closing the active sockets: close this one too.
+			socket.closeAsync();
+		}
 		try {
 			this.executor.execute(() -> run(socket));
 		}

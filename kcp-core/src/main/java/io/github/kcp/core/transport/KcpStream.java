@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * {@link #readExactly}/{@link #readLine} needs more bytes than the limit).
  * <p>
  * <b>Writing.</b> {@link #write} returns a future completed when the peer acknowledged the data, which is what
- * asyncio's {@code drain()} waits for. When the session's send buffer is full, writes wait in the stream, in order,
+ * asyncio's {@code drain()} waits for; {@link #drain()} gives the same for all writes so far. When the session's send buffer is full, writes wait in the stream, in order,
  * for room (up to another {@link KcpConfig#sendBufferBytes()} bytes; beyond that they fail at once with
  * {@link KcpSendBufferFullException}), so a writer that awaits its writes from time to time never sees that error.
  * <p>
@@ -89,6 +89,9 @@ public final class KcpStream {
 	private int writesInFlight;
 
 	private boolean closeRequested;
+
+	/** The future of the last write queued, for {@link #drain()}. */
+	private CompletableFuture<Void> lastWrite = CompletableFuture.completedFuture(null);
 
 	// ---- write side, any thread
 
@@ -501,7 +504,28 @@ public final class KcpStream {
 
 	private void queueWrite(QueuedWrite write) {
 		this.waitingWrites.addLast(write);
+		this.lastWrite = write.future;
 		pumpWrites();
+	}
+
+	/**
+	 * Waits for every write made before this call to be acknowledged, as asyncio's {@code writer.drain()}. Writes
+	 * are acknowledged in order, so this is the future of the last of them.
+	 * @return a future completed once the peer acknowledged all earlier writes; failed like that last write (for
+	 * example with {@link KcpSessionClosedException} when the session closed first)
+	 */
+	public CompletableFuture<Void> drain() {
+		CompletableFuture<Void> drained = new CompletableFuture<>();
+		// On the loop, after the tasks of earlier writes (the loop runs tasks in order), so they are all queued.
+		session().executor().execute(() -> this.lastWrite.whenComplete((result, ex) -> {
+			if (ex != null) {
+				drained.completeExceptionally(ex);
+			}
+			else {
+				drained.complete(null);
+			}
+		}));
+		return drained;
 	}
 
 	/** On the loop: hands waiting writes to the session while it has room, then performs a requested close. */

@@ -99,6 +99,22 @@ class KcpStreamTest {
 	}
 
 	@Test
+	void drainCompletesOnceEveryEarlierWriteIsAcknowledged() throws Exception {
+		KcpStreams.StreamPair pair = KcpStreams.pair(FAST);
+		int total = 0;
+		for (int i = 0; i < 20; i++) {
+			byte[] data = randomBytes(5_000 + i, i);
+			pair.first().write(data);
+			total += data.length;
+		}
+		pair.first().drain().get(WAIT, TimeUnit.SECONDS);
+		assertThat(pair.second().bufferedBytes()).isEqualTo(total);
+		pair.first().close().get(WAIT, TimeUnit.SECONDS);
+		// After the close, drain reports the last write's outcome: it was delivered, so success.
+		pair.first().drain().get(WAIT, TimeUnit.SECONDS);
+	}
+
+	@Test
 	void writeToAPeerThatNeverAcknowledgesStaysPending() throws Exception {
 		try (RawUdpPeer silent = new RawUdpPeer()) {
 			KcpStream client = KcpStreams.connect(silent.localAddress(), FAST);
@@ -106,7 +122,10 @@ class KcpStreamTest {
 			// The data left: the silent peer received the segment, and never acknowledged it.
 			silent.awaitDatagram((datagram) -> datagram.length > KcpCodec.OVERHEAD, Duration.ofSeconds(WAIT));
 			assertThat(write).isNotDone();
+			CompletableFuture<Void> drained = client.drain();
 			client.abort();
+			assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> drained.get(WAIT, TimeUnit.SECONDS))
+				.withCauseInstanceOf(KcpSessionClosedException.class);
 			assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> write.get(WAIT, TimeUnit.SECONDS))
 				.withCauseInstanceOf(KcpSessionClosedException.class);
 		}
