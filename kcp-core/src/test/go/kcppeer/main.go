@@ -19,6 +19,10 @@
 //	bulk-client   --port P --bytes N  send length header + payload, wait for the byte
 //	rtt-client    --port P --count N --size S --interval-ms I
 //
+// bulk-client --warmup-bytes W and rtt-client --warmup W first run one
+// untimed transfer of W bytes (or round of W messages) on the same session,
+// as kcp-tool does, so that both ends are measured in steady state.
+//
 // Servers print "listening on HOST:PORT" once bound (port 0 picks a free
 // port) and run until killed or until --seconds elapse. Clients exit 0 on
 // success, 1 on a verification failure or timeout; usage errors exit 2.
@@ -85,6 +89,8 @@ type options struct {
 	size           int
 	bytes          int64
 	intervalMs     int
+	warmup         int
+	warmupBytes    int64
 	lingerMs       int
 	watchStdin     int
 	stats          int
@@ -118,6 +124,8 @@ func run(args []string) int {
 	fs.IntVar(&o.size, "size", 1000, "echo-client/rtt-client: message size in bytes")
 	fs.Int64Var(&o.bytes, "bytes", 1<<20, "source/sink/bulk clients: payload size in bytes")
 	fs.IntVar(&o.intervalMs, "interval-ms", 10, "rtt-client: delay between messages in ms")
+	fs.IntVar(&o.warmup, "warmup", 0, "rtt-client: untimed messages sent and echoed before the measured ones")
+	fs.Int64Var(&o.warmupBytes, "warmup-bytes", 0, "bulk-client: untimed transfer of this many bytes before the measured one")
 	fs.IntVar(&o.lingerMs, "linger-ms", 300, "sink-client: wait before closing so the digest gets acknowledged")
 	fs.IntVar(&o.watchStdin, "watch-stdin", 0, "1: exit when standard input reaches end of file")
 	fs.IntVar(&o.stats, "stats", 0, "1: print kcp-go SNMP counters to stderr on exit")
@@ -181,8 +189,8 @@ func (o *options) validate() error {
 		return errors.New("--count and --size must be positive")
 	case o.role == "rtt-client" && o.size < 8:
 		return errors.New("rtt-client needs --size >= 8 (the first 8 bytes carry the index)")
-	case o.bytes < 0:
-		return errors.New("--bytes must not be negative")
+	case o.bytes < 0 || o.warmupBytes < 0 || o.warmup < 0:
+		return errors.New("--bytes, --warmup-bytes and --warmup must not be negative")
 	case o.timeoutSeconds <= 0 || o.idleSeconds <= 0 || o.seconds < 0:
 		return errors.New("--timeout-seconds and --idle-seconds must be positive, --seconds not negative")
 	}
@@ -626,25 +634,66 @@ func sinkClient(o *options, c *conn) int {
 
 // bulkClient sends the length header and n bytes, then waits for one byte.
 func bulkClient(o *options, c *conn) int {
+	if o.warmupBytes > 0 {
+		if err := bulkTransfer(c, o.warmupBytes); err != nil {
+			return fail("bulk-client: warm-up transfer: %v", err)
+		}
+		fmt.Fprintf(os.Stderr, "bulk-client: warm-up of %d bytes done\n", o.warmupBytes)
+	}
 	start := time.Now()
-	if _, err := c.Write(lengthHeader(o.bytes)); err != nil {
-		return fail("bulk-client: writing header: %v", err)
-	}
-	if _, err := writeStream(c, o.bytes); err != nil {
+	if err := bulkTransfer(c, o.bytes); err != nil {
 		return fail("bulk-client: %v", err)
-	}
-	var reply [1]byte
-	if _, err := io.ReadFull(c, reply[:]); err != nil {
-		return fail("bulk-client: waiting for the reply: %v", err)
 	}
 	printThroughput(o.bytes, time.Since(start))
 	return exitOK
 }
 
-// rttClient sends one message every interval-ms and times each echo.
+// bulkTransfer sends the length header and n bytes, then reads the one-byte reply.
+func bulkTransfer(c *conn, n int64) error {
+	if _, err := c.Write(lengthHeader(n)); err != nil {
+		return fmt.Errorf("writing header: %w", err)
+	}
+	if _, err := writeStream(c, n); err != nil {
+		return err
+	}
+	var reply [1]byte
+	if _, err := io.ReadFull(c, reply[:]); err != nil {
+		return fmt.Errorf("waiting for the reply: %w", err)
+	}
+	return nil
+}
+
+// rttClient sends one message every interval-ms and times each echo; with
+// --warmup W a first, untimed round of W messages comes before.
 func rttClient(o *options, c *conn) int {
+	if o.warmup > 0 {
+		if _, ok := rttRound(o, c, o.warmup); ok != o.warmup {
+			fmt.Printf("0 ok, %d bad\n", o.count)
+			return fail("rtt-client: warm-up: only %d of %d messages came back intact", ok, o.warmup)
+		}
+		fmt.Fprintf(os.Stderr, "rtt-client: warm-up of %d messages done\n", o.warmup)
+	}
+	rtts, ok := rttRound(o, c, o.count)
+	fmt.Printf("%d ok, %d bad\n", ok, o.count-ok)
+	if len(rtts) == 0 {
+		fmt.Println("failed: no round trip measured")
+		return exitFailed
+	}
+	sort.Float64s(rtts)
+	fmt.Printf("p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms\n",
+		percentile(rtts, 50), percentile(rtts, 90), percentile(rtts, 99), rtts[len(rtts)-1])
+	if ok != o.count {
+		return exitFailed
+	}
+	return exitOK
+}
+
+// rttRound sends count indexed messages, one every interval-ms, and reads
+// their echoes in order; it returns the round-trip times in ms of those that
+// came back intact.
+func rttRound(o *options, c *conn, count int) ([]float64, int) {
 	start := time.Now()
-	sent := make([]int64, o.count) // ns since start, set before each write
+	sent := make([]int64, count) // ns since start, set before each write
 	var wg sync.WaitGroup
 	wg.Add(1)
 	stop := make(chan struct{})
@@ -652,7 +701,7 @@ func rttClient(o *options, c *conn) int {
 		defer wg.Done()
 		ticker := time.NewTicker(time.Duration(o.intervalMs) * time.Millisecond)
 		defer ticker.Stop()
-		for k := 0; k < o.count; k++ {
+		for k := 0; k < count; k++ {
 			if k > 0 {
 				select {
 				case <-ticker.C:
@@ -668,10 +717,10 @@ func rttClient(o *options, c *conn) int {
 			}
 		}
 	}()
-	rtts := make([]float64, 0, o.count)
+	rtts := make([]float64, 0, count)
 	ok := 0
 	buf := make([]byte, o.size)
-	for k := 0; k < o.count; k++ {
+	for k := 0; k < count; k++ {
 		if _, err := io.ReadFull(c, buf); err != nil {
 			fmt.Fprintf(os.Stderr, "rtt-client: reading message %d: %v\n", k, err)
 			break
@@ -687,18 +736,7 @@ func rttClient(o *options, c *conn) int {
 	}
 	close(stop)
 	wg.Wait()
-	fmt.Printf("%d ok, %d bad\n", ok, o.count-ok)
-	if len(rtts) == 0 {
-		fmt.Println("failed: no round trip measured")
-		return exitFailed
-	}
-	sort.Float64s(rtts)
-	fmt.Printf("p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms\n",
-		percentile(rtts, 50), percentile(rtts, 90), percentile(rtts, 99), rtts[len(rtts)-1])
-	if ok != o.count {
-		return exitFailed
-	}
-	return exitOK
+	return rtts, ok
 }
 
 // percentile uses the nearest-rank method on sorted values.

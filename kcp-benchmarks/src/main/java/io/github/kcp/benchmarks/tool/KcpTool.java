@@ -226,7 +226,14 @@ public final class KcpTool {
 		if (options.stats == 1) {
 			this.console.err("stats: %s", session.stats());
 		}
-		conn.close();
+		if (status == EXIT_OK) {
+			// delivers what is still unacknowledged (the sink-client's digest) before the close signal
+			conn.close();
+		}
+		else {
+			// the peer is gone or misbehaving: waiting out the close timeout would only delay the verdict
+			conn.abort();
+		}
 		return status;
 	}
 

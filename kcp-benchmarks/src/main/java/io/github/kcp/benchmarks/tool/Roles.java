@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import org.jspecify.annotations.Nullable;
@@ -247,28 +248,71 @@ final class Roles {
 	}
 
 	private int bulkClient(Conn conn) {
+		long warmup = this.options.warmupBytes;
+		if (warmup > 0) {
+			try {
+				bulkTransfer(conn, warmup);
+			}
+			catch (IOException ex) {
+				return this.console.fail("bulk-client: warm-up transfer: %s", ex.getMessage());
+			}
+			this.console.err("bulk-client: warm-up of %d bytes done", warmup);
+		}
 		long n = this.options.bytes;
 		long start = System.nanoTime();
 		try {
-			conn.write(Content.lengthHeader(n));
-			writeStream(conn, n);
+			bulkTransfer(conn, n);
 		}
 		catch (IOException ex) {
 			return this.console.fail("bulk-client: %s", ex.getMessage());
-		}
-		try {
-			conn.readFully(new byte[1], 0, 1);
-		}
-		catch (IOException ex) {
-			return this.console.fail("bulk-client: waiting for the reply: %s", ex.getMessage());
 		}
 		printThroughput(n, System.nanoTime() - start);
 		return KcpTool.EXIT_OK;
 	}
 
-	/** Sends one message every interval-ms from a second thread and times each echo. */
+	/** One bulk transfer: the length header, n bytes of the stream, then the server's one-byte reply. */
+	private static void bulkTransfer(Conn conn, long n) throws IOException {
+		conn.write(Content.lengthHeader(n));
+		writeStream(conn, n);
+		try {
+			conn.readFully(new byte[1], 0, 1);
+		}
+		catch (IOException ex) {
+			throw new IOException("waiting for the reply: " + ex.getMessage(), ex);
+		}
+	}
+
+	/**
+	 * Sends one message every interval-ms from a second thread and times each echo; with {@code --warmup W}, a
+	 * first round of W messages (echoed, verified, not timed) lets both ends reach steady state.
+	 */
 	private int rttClient(Conn conn) {
 		int count = this.options.count;
+		if (this.options.warmup > 0) {
+			RttRound warmup = rttRound(conn, this.options.warmup);
+			if (warmup.ok() != this.options.warmup) {
+				this.console.out("%d ok, %d bad", 0, count);
+				return this.console.fail("rtt-client: warm-up: only %d of %d messages came back intact",
+						warmup.ok(), this.options.warmup);
+			}
+			this.console.err("rtt-client: warm-up of %d messages done", this.options.warmup);
+		}
+		RttRound round = rttRound(conn, count);
+		int ok = round.ok();
+		this.console.out("%d ok, %d bad", ok, count - ok);
+		if (ok == 0) {
+			this.console.out("failed: no round trip measured");
+			return KcpTool.EXIT_FAILED;
+		}
+		double[] sorted = Arrays.copyOf(round.rtts(), ok);
+		Arrays.sort(sorted);
+		this.console.out("p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms", percentile(sorted, 50),
+				percentile(sorted, 90), percentile(sorted, 99), sorted[sorted.length - 1]);
+		return (ok == count) ? KcpTool.EXIT_OK : KcpTool.EXIT_FAILED;
+	}
+
+	/** Sends {@code count} indexed messages, paced by interval-ms, and reads their echoes in order. */
+	private RttRound rttRound(Conn conn, int count) {
 		int size = this.options.size;
 		long intervalNanos = this.options.intervalMs * 1_000_000L;
 		AtomicLongArray sent = new AtomicLongArray(count);
@@ -312,16 +356,18 @@ final class Roles {
 			}
 			rtts[ok++] = (now - sent.get(k)) / 1e6;
 		}
-		this.console.out("%d ok, %d bad", ok, count - ok);
-		if (ok == 0) {
-			this.console.out("failed: no round trip measured");
-			return KcpTool.EXIT_FAILED;
+		try {
+			// the writer is done once every echo came back; after a failure it ends with the connection
+			writer.join(TimeUnit.SECONDS.toMillis(1));
 		}
-		double[] sorted = Arrays.copyOf(rtts, ok);
-		Arrays.sort(sorted);
-		this.console.out("p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms", percentile(sorted, 50),
-				percentile(sorted, 90), percentile(sorted, 99), sorted[sorted.length - 1]);
-		return (ok == count) ? KcpTool.EXIT_OK : KcpTool.EXIT_FAILED;
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		return new RttRound(rtts, ok);
+	}
+
+	/** Round-trip times in ms of the {@code ok} messages that came back intact (first {@code ok} entries). */
+	private record RttRound(double[] rtts, int ok) {
 	}
 
 	/** Nearest-rank percentile of sorted values, as the Go peer computes it. */

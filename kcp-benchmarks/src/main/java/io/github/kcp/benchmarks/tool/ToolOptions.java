@@ -61,6 +61,8 @@ final class ToolOptions {
 		FLAGS.put("size", Kind.INT);
 		FLAGS.put("bytes", Kind.LONG);
 		FLAGS.put("interval-ms", Kind.INT);
+		FLAGS.put("warmup", Kind.INT);
+		FLAGS.put("warmup-bytes", Kind.LONG);
 		FLAGS.put("linger-ms", Kind.INT);
 		FLAGS.put("watch-stdin", Kind.SWITCH);
 		FLAGS.put("stats", Kind.SWITCH);
@@ -110,6 +112,10 @@ final class ToolOptions {
 
 	int intervalMs = 10;
 
+	int warmup;
+
+	long warmupBytes;
+
 	int lingerMs = 300;
 
 	int watchStdin;
@@ -131,6 +137,8 @@ final class ToolOptions {
 	int delayMs;
 
 	int jitterMs;
+
+	private @Nullable KcpConfig kcpConfig;
 
 	private ToolOptions(String role) {
 		this.role = role;
@@ -191,7 +199,7 @@ final class ToolOptions {
 		switch (kind) {
 			case TEXT -> setText(name, value);
 			case DOUBLE -> this.loss = parseDouble(name, value);
-			case LONG -> this.bytes = parseLong(name, value);
+			case LONG -> setLong(name, parseLong(name, value));
 			case INT, SWITCH -> setInt(name, (int) parseLong(name, value));
 		}
 	}
@@ -204,6 +212,14 @@ final class ToolOptions {
 			case "salt" -> this.salt = value;
 			case "target" -> this.target = value;
 			default -> throw new IllegalStateException("No text flag " + name);
+		}
+	}
+
+	private void setLong(String name, long value) {
+		switch (name) {
+			case "bytes" -> this.bytes = value;
+			case "warmup-bytes" -> this.warmupBytes = value;
+			default -> throw new IllegalStateException("No long flag " + name);
 		}
 	}
 
@@ -224,6 +240,7 @@ final class ToolOptions {
 			case "count" -> this.count = value;
 			case "size" -> this.size = value;
 			case "interval-ms" -> this.intervalMs = value;
+			case "warmup" -> this.warmup = value;
 			case "linger-ms" -> this.lingerMs = value;
 			case "watch-stdin" -> this.watchStdin = value;
 			case "stats" -> this.stats = value;
@@ -237,7 +254,7 @@ final class ToolOptions {
 	private static long parseLong(String name, String value) throws ToolUsageException {
 		try {
 			long parsed = Long.parseLong(value.trim());
-			if (!name.equals("bytes") && (parsed < Integer.MIN_VALUE || parsed > Integer.MAX_VALUE)) {
+			if (FLAGS.get(name) != Kind.LONG && (parsed < Integer.MIN_VALUE || parsed > Integer.MAX_VALUE)) {
 				throw new NumberFormatException();
 			}
 			return parsed;
@@ -270,8 +287,8 @@ final class ToolOptions {
 		if (this.role.endsWith("rtt-client") && this.size < 8) {
 			throw new ToolUsageException("rtt-client needs --size >= 8 (the first 8 bytes carry the index)");
 		}
-		if (this.bytes < 0) {
-			throw new ToolUsageException("--bytes must not be negative");
+		if (this.bytes < 0 || this.warmupBytes < 0 || this.warmup < 0) {
+			throw new ToolUsageException("--bytes, --warmup-bytes and --warmup must not be negative");
 		}
 		if (this.timeoutSeconds <= 0 || this.idleSeconds <= 0 || this.seconds < 0 || this.intervalMs < 0) {
 			throw new ToolUsageException("--timeout-seconds and --idle-seconds must be positive, --seconds and "
@@ -334,6 +351,16 @@ final class ToolOptions {
 	 * @throws ToolUsageException if a knob is out of range or the crypto flags are incomplete
 	 */
 	KcpConfig kcpConfig() throws ToolUsageException {
+		KcpConfig config = this.kcpConfig;
+		if (config == null) {
+			// built once: validation and the role share it, and the cipher's key derivation is slow on purpose
+			config = buildKcpConfig();
+			this.kcpConfig = config;
+		}
+		return config;
+	}
+
+	private KcpConfig buildKcpConfig() throws ToolUsageException {
 		try {
 			return KcpConfig.builder()
 				.mtu(this.mtu)
@@ -412,6 +439,8 @@ final class ToolOptions {
 				"  bulk-server   --port P            read length header + payload, reply one byte",
 				"  bulk-client   --port P --bytes N  send length header + payload, wait for the byte; prints MB/s",
 				"  rtt-client    --port P --count N --size S --interval-ms I   prints p50, p90, p99 and max RTT",
+				"  (bulk-client --warmup-bytes W and rtt-client --warmup W first run an untimed transfer of W bytes",
+				"   or W messages on the same session, so that a JIT-compiled peer is measured in steady state)",
 				"TCP reference roles: tcp-echo-server, tcp-bulk-server, tcp-rtt-client, tcp-bulk-client ... (any role",
 				"  above with the tcp- prefix runs the same protocol over TCP with TCP_NODELAY)",
 				"Relay: relay --listen P --target HOST:PORT [--loss X] [--delay-ms D] [--jitter-ms J]",

@@ -1,0 +1,134 @@
+package io.github.kcp.benchmarks.tool;
+
+import io.github.kcp.core.transport.KcpConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * The command line of kcp-tool: the kcp-go peer's flags and defaults, and usage errors that say what is wrong.
+ */
+class ToolOptionsTest {
+
+	@Test
+	void defaultsAreFastModeAsTheGoPeer() throws Exception {
+		ToolOptions options = ToolOptions.parse("echo-client", "--port", "9000");
+		KcpConfig config = options.kcpConfig();
+		assertThat(options.host).isEqualTo("127.0.0.1");
+		assertThat(config.nodelay()).isEqualTo(1);
+		assertThat(config.interval()).isEqualTo(10);
+		assertThat(config.resend()).isEqualTo(2);
+		assertThat(config.congestionControl()).isFalse();
+		assertThat(config.sendWindow()).isEqualTo(1024);
+		assertThat(config.receiveWindow()).isEqualTo(1024);
+		assertThat(config.mtu()).isEqualTo(1400);
+		assertThat(config.stream()).isFalse();
+		assertThat(config.cipher()).isNull();
+	}
+
+	@Test
+	void everyKnobReachesTheSessionConfiguration() throws Exception {
+		ToolOptions options = ToolOptions.parse("bulk-server", "--port", "0", "--host", "::1", "--nodelay", "0",
+				"--interval", "20", "--resend", "0", "--nc", "0", "--sndwnd", "64", "--rcvwnd", "256", "--mtu", "1200",
+				"--stream", "1");
+		KcpConfig config = options.kcpConfig();
+		assertThat(options.host).isEqualTo("::1");
+		assertThat(config.nodelay()).isZero();
+		assertThat(config.interval()).isEqualTo(20);
+		assertThat(config.resend()).isZero();
+		assertThat(config.congestionControl()).isTrue();
+		assertThat(config.sendWindow()).isEqualTo(64);
+		assertThat(config.receiveWindow()).isEqualTo(256);
+		assertThat(config.mtu()).isEqualTo(1200);
+		assertThat(config.stream()).isTrue();
+	}
+
+	@Test
+	void flagsAreWrittenAsGoFlagsAccepts() throws Exception {
+		ToolOptions options = ToolOptions.parse("rtt-client", "-port=9000", "--count=5", "-size", "64", "--stream",
+				"--interval-ms", "5", "--warmup", "10");
+		assertThat(options.port).isEqualTo(9000);
+		assertThat(options.count).isEqualTo(5);
+		assertThat(options.size).isEqualTo(64);
+		assertThat(options.stream).as("a switch without a value").isEqualTo(1);
+		assertThat(options.intervalMs).isEqualTo(5);
+		assertThat(options.warmup).isEqualTo(10);
+	}
+
+	@Test
+	void cryptoKeyAndSaltTakeTextOrHex() throws Exception {
+		KcpConfig gcm = ToolOptions
+			.parse("echo-server", "--port", "0", "--crypto", "aes-gcm", "--key", "hex:00ff10", "--salt", "salt")
+			.kcpConfig();
+		assertThat(gcm.cipher()).isNotNull();
+		assertThat(gcm.cipher().name()).isEqualTo("aes-gcm");
+		KcpConfig cbc = ToolOptions
+			.parse("echo-server", "--port", "0", "--crypto", "aes-cbc-hmac", "--key", "secret", "--salt", "hex:0102")
+			.kcpConfig();
+		assertThat(cbc.cipher().name()).isEqualTo("aes-cbc-hmac");
+	}
+
+	@Test
+	void tcpAndRelayRolesAreKnown() throws Exception {
+		assertThat(ToolOptions.parse("tcp-bulk-client", "--port", "1", "--bytes", "10").isTcp()).isTrue();
+		assertThat(ToolOptions.parse("tcp-echo-server", "--port", "0").baseRole()).isEqualTo("echo-server");
+		assertThat(ToolOptions.parse("relay", "--listen", "0", "--target", "127.0.0.1:9000").relayTarget().getPort())
+			.isEqualTo(9000);
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@CsvSource(delimiter = '|', textBlock = """
+			''                                              | The first argument must be a role
+			--port 9000                                     | The first argument must be a role
+			ping-client --port 9000                         | Unknown role 'ping-client'
+			echo-client --port 9000 --colour red            | Unknown flag '--colour'
+			echo-client --port                              | Flag '--port' needs a value
+			echo-client --port nine                         | Flag '--port' needs a whole number but was 'nine'
+			echo-client --port 9000 --bytes 1e6             | Flag '--bytes' needs a whole number but was '1e6'
+			echo-client --count 3                           | --port is required
+			echo-client --port 0                            | --port is required (0..65535; 0, a free port, for servers only)
+			echo-server --port 70000                        | --port is required
+			echo-client --port 9000 extra                   | Unexpected argument 'extra'
+			echo-client --port 9000 --size 0                | --count and --size must be positive
+			rtt-client --port 9000 --size 4                 | rtt-client needs --size >= 8
+			bulk-client --port 9000 --bytes -1              | must not be negative
+			echo-client --port 9000 --nc 2                  | --nc and --stream take 0 or 1
+			echo-client --port 9000 --mtu 10                | Invalid KCP setting 'mtu'
+			echo-client --port 9000 --interval 1            | Invalid KCP setting 'interval'
+			echo-client --port 9000 --sndwnd 0              | Invalid KCP setting 'sendWindow'
+			echo-client --port 9000 --crypto rot13          | --crypto must be none, aes-cbc-hmac or aes-gcm but was 'rot13'
+			echo-client --port 9000 --crypto aes-gcm        | --crypto aes-gcm needs --key and --salt
+			echo-client --port 9000 --crypto aes-gcm --key hex:zz --salt s | 'hex:'
+			relay --listen 0                                | relay needs --target HOST:PORT
+			relay --listen 0 --target nowhere               | --target must be HOST:PORT
+			relay --listen 0 --target 127.0.0.1:1 --loss 2  | --loss is a probability within 0..1
+			""")
+	void usageErrorsSayWhatIsWrong(String commandLine, String expected) {
+		String[] args = commandLine.isEmpty() ? new String[0] : commandLine.trim().split("\\s+");
+		assertThatExceptionOfType(ToolUsageException.class).isThrownBy(() -> ToolOptions.parse(args))
+			.withMessageContaining(expected);
+	}
+
+	@Test
+	void usageErrorExitsWithStatus2AndAHintOnStandardError() {
+		RunningTool tool = RunningTool.runToEnd(java.time.Duration.ofSeconds(10), "echo-client", "--prot", "9000");
+		assertThat(tool.exitStatus(java.time.Duration.ZERO)).isEqualTo(KcpTool.EXIT_USAGE);
+		assertThat(tool.errorOutput()).contains("kcp-tool: Unknown flag '--prot'")
+			.contains("Run 'kcp-tool --help' for usage.");
+		assertThat(tool.lines()).isEmpty();
+	}
+
+	@Test
+	void helpListsEveryRoleAndKnob() {
+		RunningTool tool = RunningTool.runToEnd(java.time.Duration.ofSeconds(10), "--help");
+		assertThat(tool.exitStatus(java.time.Duration.ZERO)).isZero();
+		String help = String.join("\n", tool.lines());
+		assertThat(help).contains("echo-server", "echo-client", "bulk-server", "bulk-client", "rtt-client",
+				"tcp-", "--nodelay", "--interval", "--resend", "--nc", "--sndwnd", "--rcvwnd", "--mtu", "--stream",
+				"--crypto", "--key", "--salt", "--host", "hex:");
+	}
+
+}
