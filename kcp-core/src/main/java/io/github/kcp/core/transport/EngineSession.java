@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 
 import io.github.kcp.core.protocol.InputResult;
 import io.github.kcp.core.protocol.Kcp;
@@ -632,29 +633,33 @@ final class EngineSession implements KcpSession {
 
 	@Override
 	public void setNoDelay(boolean nodelay, int interval, int resend, boolean noCongestionControl) {
-		reconfigure(this.config.toBuilder().nodelay(nodelay, interval, resend, noCongestionControl).build());
+		reconfigure((builder) -> builder.nodelay(nodelay, interval, resend, noCongestionControl));
 	}
 
 	@Override
 	public void setWindowSize(int sendWindow, int receiveWindow) {
-		reconfigure(this.config.toBuilder().windowSize(sendWindow, receiveWindow).build());
+		reconfigure((builder) -> builder.windowSize(sendWindow, receiveWindow));
 	}
 
 	@Override
 	public void setMtu(int mtu) {
-		reconfigure(this.config.toBuilder().mtu(mtu).build());
+		reconfigure((builder) -> builder.mtu(mtu));
 	}
 
 	@Override
 	public void setStream(boolean stream) {
-		reconfigure(this.config.toBuilder().stream(stream).build());
+		reconfigure((builder) -> builder.stream(stream));
 	}
 
-	/** Validates on the caller's thread (so errors surface there), applies on the loop. */
-	private void reconfigure(KcpConfig newConfig) {
-		this.config = newConfig;
+	/**
+	 * Validates on the caller's thread (so errors surface there), applies on the loop. Synchronized so that
+	 * setters called at the same time from several threads each build on the other's result; the loop applies
+	 * the latest configuration, whatever order the tasks run in.
+	 */
+	private synchronized void reconfigure(UnaryOperator<KcpConfig.Builder> change) {
+		this.config = change.apply(this.config.toBuilder()).build();
 		runOnLoop(() -> {
-			newConfig.applyTo(this.kcp);
+			this.config.applyTo(this.kcp);
 			if (this.state != State.CLOSED) {
 				scheduleUpdate(MonotonicClock.nowMillis());
 			}

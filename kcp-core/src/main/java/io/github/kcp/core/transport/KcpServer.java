@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 import io.github.kcp.core.protocol.InputResult;
 import io.github.kcp.core.protocol.KcpCodec;
@@ -107,23 +108,27 @@ public final class KcpServer extends KcpEndpoint implements AutoCloseable {
 
 	/** Changes the latency knobs of future sessions, as aiokcp's {@code KCPServer.set_nodelay}. */
 	public void setNoDelay(boolean nodelay, int interval, int resend, boolean noCongestionControl) {
-		this.sessionConfig = this.sessionConfig.toBuilder().nodelay(nodelay, interval, resend, noCongestionControl)
-			.build();
+		reconfigure((builder) -> builder.nodelay(nodelay, interval, resend, noCongestionControl));
 	}
 
 	/** Changes the windows of future sessions, as aiokcp's {@code set_wndsize}. */
 	public void setWindowSize(int sendWindow, int receiveWindow) {
-		this.sessionConfig = this.sessionConfig.toBuilder().windowSize(sendWindow, receiveWindow).build();
+		reconfigure((builder) -> builder.windowSize(sendWindow, receiveWindow));
 	}
 
 	/** Changes the mtu of future sessions, as aiokcp's {@code set_mtu}. */
 	public void setMtu(int mtu) {
-		this.sessionConfig = this.sessionConfig.toBuilder().mtu(mtu).build();
+		reconfigure((builder) -> builder.mtu(mtu));
 	}
 
 	/** Changes stream mode of future sessions, as aiokcp's {@code set_stream}. */
 	public void setStream(boolean stream) {
-		this.sessionConfig = this.sessionConfig.toBuilder().stream(stream).build();
+		reconfigure((builder) -> builder.stream(stream));
+	}
+
+	/** Synchronized so that setters called at the same time from several threads all take effect. */
+	private synchronized void reconfigure(UnaryOperator<KcpConfig.Builder> change) {
+		this.sessionConfig = change.apply(this.sessionConfig.toBuilder()).build();
 	}
 
 	/** Whether {@link #close} has been called. */
