@@ -69,12 +69,16 @@ class KcpThreadingServerTest {
 		};
 		List<KcpSocket> connected = new ArrayList<>();
 		try (KcpThreadingServer server = new KcpThreadingServer("127.0.0.1", 0, FAST, handler).start()) {
+			// If handlers ran one at a time, the first would hold up the rest: fail fast then, and shut down fast.
+			server.setShutdownTimeout(Duration.ofSeconds(2));
 			for (int i = 0; i < clients; i++) {
 				KcpSocket client = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST);
 				client.setSoTimeout(WAIT_MILLIS);
 				client.send(bytes("client-" + i));
 				connected.add(client);
 			}
+			assertThat(allInFlight.await(WAIT_MILLIS, TimeUnit.MILLISECONDS))
+				.as("all %d handlers running at the same time", clients).isTrue();
 			for (int i = 0; i < clients; i++) {
 				assertThat(text(connected.get(i).recv(100))).isEqualTo("client-" + i);
 			}
