@@ -85,6 +85,9 @@ class KcpFastResendTest {
 		acknowledge(2, 0, 2);
 		this.sender.flush(2);
 		assertThat(transmissionsOf(0)).isEqualTo(2);
+		// ikcp_flush after a fast resend: ssthresh = (snd_nxt - snd_una) / 2 = 6 / 2, cwnd = ssthresh + resend.
+		assertThat(this.sender.slowStartThreshold()).isEqualTo(3);
+		assertThat(this.sender.congestionWindow()).isEqualTo(3 + 2);
 
 		// Three more acknowledgements, but of segments sent at 0 ms, before the copy of 2 ms: none counts.
 		for (int sn = 3; sn < 6; sn++) {
