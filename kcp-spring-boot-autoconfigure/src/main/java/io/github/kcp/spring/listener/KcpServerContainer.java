@@ -283,6 +283,11 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 		setTaskExecutor(taskExecutor, false);
 	}
 
+	/** The executor {@link #setTaskExecutor set}, or {@code null} for the container's own pool. */
+	public @Nullable Executor getTaskExecutor() {
+		return this.taskExecutor;
+	}
+
 	/**
 	 * Sets what peers get when a handler fails.
 	 * @param errorHandler the error handler, or {@code null} to send nothing (the default)

@@ -1,25 +1,56 @@
 package io.github.kcp.spring.boot.autoconfigure;
 
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
+import com.jayway.jsonpath.JsonPath;
 import io.github.kcp.core.crypto.AesGcmCipher;
+import io.github.kcp.core.crypto.CipherMode;
 import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.transport.DropReason;
+import io.github.kcp.core.transport.KcpClient;
+import io.github.kcp.core.transport.KcpConfig;
+import io.github.kcp.core.transport.KcpServer;
+import io.github.kcp.core.transport.KcpSession;
+import io.github.kcp.spring.annotation.EnableKcp;
+import io.github.kcp.spring.annotation.KcpBootstrapConfiguration;
+import io.github.kcp.spring.annotation.KcpHandler;
+import io.github.kcp.spring.config.KcpHandlerConfigurationException;
+import io.github.kcp.spring.config.KcpHandlerRegistry;
+import io.github.kcp.spring.listener.KcpHandlerErrorHandler;
+import io.github.kcp.spring.listener.KcpServerContainer;
+import io.github.kcp.spring.support.KcpMessageHandlerMethodFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.BeanWrapperImpl;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.messaging.converter.MessageConverter;
 import org.springframework.messaging.converter.StringMessageConverter;
 import org.springframework.messaging.support.MessageBuilder;
+import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Tests for {@link KcpAutoConfiguration}.
@@ -29,6 +60,8 @@ class KcpAutoConfigurationTests {
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(KcpAutoConfiguration.class));
+
+	// ---------------------------------------------------------------- shared beans
 
 	@Test
 	void messageConverterUsesBootsJsonMapper() {
@@ -92,13 +125,424 @@ class KcpAutoConfigurationTests {
 	void cryptoModeWithoutKeyFailsNamingTheProperty() {
 		this.contextRunner.withPropertyValues("kcp.crypto.mode=aes-cbc-hmac").run((context) -> {
 			assertThat(context).hasFailed();
-			assertThat(context.getStartupFailure()).rootCause()
-				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
-				.hasMessageContaining("kcp.crypto.key");
+			assertThat(invalidProperty(context.getStartupFailure())).isEqualTo("kcp.crypto.key");
 		});
 	}
 
+	// ---------------------------------------------------------------- properties
+
+	@Test
+	void everyPropertyBinds() throws Exception {
+		Map<String, Object> expected = new LinkedHashMap<>();
+		expected.put("kcp.mtu", 1200);
+		expected.put("kcp.nodelay", false);
+		expected.put("kcp.interval", Duration.ofMillis(20));
+		expected.put("kcp.resend", 3);
+		expected.put("kcp.congestion-control", false);
+		expected.put("kcp.send-window", 64);
+		expected.put("kcp.receive-window", 256);
+		expected.put("kcp.stream", true);
+		expected.put("kcp.timeout", Duration.ofSeconds(30));
+		expected.put("kcp.min-rto", Duration.ofMillis(15));
+		expected.put("kcp.dead-link", 11);
+		expected.put("kcp.fast-limit", 7);
+		expected.put("kcp.send-buffer-size", DataSize.ofKilobytes(512));
+		expected.put("kcp.read-buffer-size", DataSize.ofKilobytes(256));
+		expected.put("kcp.close-timeout", Duration.ofSeconds(3));
+		expected.put("kcp.eager-flush", false);
+		expected.put("kcp.crypto.mode", CipherMode.AES_GCM);
+		expected.put("kcp.crypto.key", "key");
+		expected.put("kcp.crypto.salt", "base64:c2FsdA==");
+		expected.put("kcp.server.enabled", false);
+		expected.put("kcp.server.address", InetAddress.getLoopbackAddress());
+		expected.put("kcp.server.port", 9123);
+		expected.put("kcp.server.max-sessions", 77);
+		expected.put("kcp.server.new-sessions-per-second", 5);
+		expected.put("kcp.server.closed-session-memory", Duration.ofSeconds(9));
+		expected.put("kcp.server.shutdown-timeout", Duration.ofSeconds(4));
+		expected.put("kcp.server.handler-executor.pool-size", 3);
+		expected.put("kcp.server.handler-executor.queue-capacity", 33);
+		expected.put("kcp.server.handler-executor.thread-name-prefix", "my-kcp-");
+		expected.put("kcp.client.host", "example.org");
+		expected.put("kcp.client.port", 9124);
+		for (String side : List.of("server", "client")) {
+			expected.put("kcp." + side + ".mtu", 1300);
+			expected.put("kcp." + side + ".nodelay", true);
+			expected.put("kcp." + side + ".interval", Duration.ofMillis(30));
+			expected.put("kcp." + side + ".resend", 4);
+			expected.put("kcp." + side + ".congestion-control", true);
+			expected.put("kcp." + side + ".send-window", 128);
+			expected.put("kcp." + side + ".receive-window", 512);
+			expected.put("kcp." + side + ".stream", false);
+			expected.put("kcp." + side + ".timeout", Duration.ofSeconds(40));
+			expected.put("kcp." + side + ".min-rto", Duration.ofMillis(25));
+			expected.put("kcp." + side + ".dead-link", 12);
+			expected.put("kcp." + side + ".fast-limit", 8);
+			expected.put("kcp." + side + ".send-buffer-size", DataSize.ofKilobytes(128));
+			expected.put("kcp." + side + ".read-buffer-size", DataSize.ofKilobytes(64));
+			expected.put("kcp." + side + ".close-timeout", Duration.ofSeconds(2));
+			expected.put("kcp." + side + ".eager-flush", true);
+		}
+		// Every property the metadata lists is covered here, so a new property cannot go untested
+		try (InputStream json = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+			List<String> names = JsonPath.read(json, "$.properties[*].name");
+			assertThat(expected.keySet()).containsExactlyInAnyOrderElementsOf(names);
+		}
+		List<String> values = new ArrayList<>();
+		expected.forEach((name, value) -> values.add(name + "=" + text(value)));
+		this.contextRunner.withPropertyValues(values.toArray(String[]::new)).run((context) -> {
+			assertThat(context).hasNotFailed();
+			BeanWrapperImpl properties = new BeanWrapperImpl(context.getBean(KcpProperties.class));
+			expected.forEach((name, value) -> assertThat(properties.getPropertyValue(beanPath(name))).as(name)
+				.isEqualTo(value));
+		});
+	}
+
+	@Test
+	void serverPropertiesReachTheContainer() {
+		this.contextRunner.withUserConfiguration(HandlerConfiguration.class)
+			.withPropertyValues("kcp.server.address=127.0.0.1", "kcp.server.port=0", "kcp.interval=40ms",
+					"kcp.server.send-window=300", "kcp.server.shutdown-timeout=7s",
+					"kcp.server.handler-executor.pool-size=3", "kcp.server.handler-executor.queue-capacity=50")
+			.run((context) -> {
+				KcpServerContainer container = context.getBean(KcpServerContainer.class);
+				assertThat(container.getConfig().interval()).isEqualTo(40);
+				assertThat(container.getConfig().sendWindow()).isEqualTo(300);
+				assertThat(container.getShutdownTimeout()).isEqualTo(Duration.ofSeconds(7));
+				assertThat(container.getLocalAddress().getAddress().isLoopbackAddress()).isTrue();
+				assertThat(container.getTaskExecutor()).isInstanceOfSatisfying(ThreadPoolExecutor.class, (pool) -> {
+					assertThat(pool.getMaximumPoolSize()).isEqualTo(3);
+					assertThat(pool.getQueue().remainingCapacity()).isEqualTo(50);
+				});
+			});
+	}
+
+	@Test
+	void invalidServerConfigurationFailsNamingTheProperty() {
+		Map<String, String> cases = Map.of("kcp.server.mtu=10", "kcp.server.mtu", "kcp.send-window=-1",
+				"kcp.send-window", "kcp.server.port=70000", "kcp.server.port", "kcp.server.max-sessions=0",
+				"kcp.server.max-sessions", "kcp.server.handler-executor.pool-size=0",
+				"kcp.server.handler-executor.pool-size", "kcp.server.shutdown-timeout=-1s",
+				"kcp.server.shutdown-timeout", "kcp.server.interval=1ms", "kcp.server.interval");
+		cases.forEach((property, name) -> this.contextRunner.withUserConfiguration(HandlerConfiguration.class)
+			.withPropertyValues("kcp.server.port=0", property)
+			.run((context) -> {
+				assertThat(context).as(property).hasFailed();
+				assertThat(invalidProperty(context.getStartupFailure())).as(property).isEqualTo(name);
+			}));
+	}
+
+	// ---------------------------------------------------------------- server presence
+
+	@Test
+	void noServerWithoutHandlers() {
+		this.contextRunner.run((context) -> {
+			assertThat(context).doesNotHaveBean(KcpServerContainer.class);
+			// The handler infrastructure is there, ready for handlers
+			assertThat(context).hasSingleBean(KcpHandlerRegistry.class);
+			assertThat(context).hasBean(KcpBootstrapConfiguration.KCP_HANDLER_ANNOTATION_PROCESSOR_BEAN_NAME);
+		});
+	}
+
+	@Test
+	void serverWithAHandlerListensAndAnswers() {
+		this.contextRunner.withUserConfiguration(HandlerConfiguration.class)
+			.withPropertyValues("kcp.server.port=0")
+			.run((context) -> {
+				assertThat(context).hasSingleBean(KcpServerContainer.class);
+				KcpServerContainer container = context.getBean(KcpServerContainer.class);
+				assertThat(container.isRunning()).isTrue();
+				assertThat(container.getPort()).isPositive();
+				assertThat(context.getBean(KcpHandlerRegistry.class).getEndpoints()).singleElement()
+					.satisfies((endpoint) -> assertThat(endpoint.getMethod().getName()).isEqualTo("upper"));
+				assertThat(requestText(container.getPort(), "abc")).isEqualTo("ABC");
+			});
+	}
+
+	@Test
+	void serverEnabledFalseWinsOverHandlers() {
+		this.contextRunner.withUserConfiguration(HandlerConfiguration.class)
+			.withPropertyValues("kcp.server.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(KcpServerContainer.class));
+	}
+
+	@Test
+	void serverEnabledTrueRunsWithoutHandlers() {
+		this.contextRunner.withPropertyValues("kcp.server.enabled=true", "kcp.server.port=0").run((context) -> {
+			KcpServerContainer container = context.getBean(KcpServerContainer.class);
+			assertThat(container.isRunning()).isTrue();
+			assertThat(container.getPort()).isPositive();
+		});
+	}
+
+	@Test
+	void twoHandlersForTheSamePayloadFailTheStartNamingBothMethods() {
+		this.contextRunner.withUserConfiguration(AmbiguousHandlersConfiguration.class).run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.isInstanceOf(KcpHandlerConfigurationException.class)
+				.hasMessageContaining("AmbiguousHandlers.first(String)")
+				.hasMessageContaining("AmbiguousHandlers.second(String)");
+		});
+	}
+
+	// ---------------------------------------------------------------- backing off, customizing
+
+	@Test
+	void userContainerMakesTheAutoConfiguredOneBackOff() {
+		this.contextRunner.withUserConfiguration(HandlerConfiguration.class, UserContainerConfiguration.class)
+			.run((context) -> {
+				assertThat(context).hasSingleBean(KcpServerContainer.class);
+				assertThat(context).hasBean("myContainer");
+				assertThat(context.getBean(KcpServerContainer.class).isRunning()).isFalse();
+			});
+	}
+
+	@Test
+	void userMethodFactoryAndEnableKcpMakeTheirBeansBackOff() {
+		KcpMessageHandlerMethodFactory factory = new KcpMessageHandlerMethodFactory(new StringMessageConverter());
+		this.contextRunner.withUserConfiguration(EnableKcpConfiguration.class)
+			.withBean(KcpAutoConfiguration.MESSAGE_HANDLER_METHOD_FACTORY_BEAN_NAME,
+					KcpMessageHandlerMethodFactory.class, () -> factory)
+			.run((context) -> {
+				assertThat(context.getBean(KcpAutoConfiguration.MESSAGE_HANDLER_METHOD_FACTORY_BEAN_NAME))
+					.isSameAs(factory);
+				assertThat(context).hasSingleBean(KcpHandlerRegistry.class);
+			});
+	}
+
+	@Test
+	void customizersAreAppliedInOrderAfterTheProperties() {
+		this.contextRunner.withUserConfiguration(HandlerConfiguration.class, CustomizersConfiguration.class)
+			.withPropertyValues("kcp.server.port=0", "kcp.server.max-sessions=100")
+			.run((context) -> {
+				CustomizersConfiguration customizers = context.getBean(CustomizersConfiguration.class);
+				assertThat(customizers.calls).containsExactly("first", "second");
+				// The customizer's maxSessions(1) replaced the property's 100: a second session is refused
+				KcpServerContainer container = context.getBean(KcpServerContainer.class);
+				KcpServer server = container.getServer();
+				InetSocketAddress target = new InetSocketAddress("127.0.0.1", container.getPort());
+				CompletableFuture<byte[]> firstReply = new CompletableFuture<>();
+				KcpSession first = KcpClient.builder().handler((session, message) -> firstReply.complete(message))
+					.connect(target);
+				KcpSession second = KcpClient.builder().handler((session, message) -> {
+				}).connect(target);
+				try {
+					first.send("one".getBytes(StandardCharsets.UTF_8));
+					assertThat(firstReply.get(10, TimeUnit.SECONDS)).asString(StandardCharsets.UTF_8).isEqualTo("ONE");
+					second.send("two".getBytes(StandardCharsets.UTF_8));
+					await().atMost(Duration.ofSeconds(10))
+						.until(() -> server.droppedDatagrams(DropReason.SESSION_LIMIT) > 0);
+					assertThat(server.sessionCount()).isEqualTo(1);
+				}
+				finally {
+					first.abort();
+					second.abort();
+				}
+			});
+	}
+
+	@Test
+	void handlerExecutorBeanIsUsed() {
+		Executor mine = new SimpleAsyncTaskExecutor("mine-");
+		this.contextRunner.withUserConfiguration(HandlerConfiguration.class)
+			.withBean(KcpAutoConfiguration.HANDLER_EXECUTOR_BEAN_NAME, Executor.class, () -> mine)
+			.withPropertyValues("kcp.server.port=0")
+			.run((context) -> {
+				KcpServerContainer container = context.getBean(KcpServerContainer.class);
+				assertThat(container.getTaskExecutor()).isSameAs(mine);
+				assertThat(requestText(container.getPort(), "thread")).isEqualTo("THREAD");
+				assertThat(context.getBean(UpperHandler.class).lastThread).startsWith("mine-");
+			});
+	}
+
+	@Test
+	void virtualThreadsWhenEnabledAndTheJvmHasThem() {
+		boolean jvmHasVirtualThreads = Runtime.version().feature() >= 21;
+		this.contextRunner.withUserConfiguration(HandlerConfiguration.class)
+			.withPropertyValues("kcp.server.port=0", "spring.threads.virtual.enabled=true")
+			.run((context) -> {
+				KcpServerContainer container = context.getBean(KcpServerContainer.class);
+				assertThat(requestText(container.getPort(), "v")).isEqualTo("V");
+				UpperHandler handler = context.getBean(UpperHandler.class);
+				if (jvmHasVirtualThreads) {
+					assertThat(container.getTaskExecutor()).isInstanceOf(SimpleAsyncTaskExecutor.class);
+					assertThat(handler.lastThreadVirtual).isTrue();
+				}
+				else {
+					// Java 17: the property cannot be honoured, the platform pool serves
+					assertThat(container.getTaskExecutor()).isInstanceOf(ThreadPoolExecutor.class);
+					assertThat(handler.lastThreadVirtual).isFalse();
+				}
+			});
+	}
+
+	@Test
+	void errorHandlerBeanRepliesForFailedHandlers() {
+		this.contextRunner.withUserConfiguration(HandlerConfiguration.class)
+			.withBean(KcpHandlerErrorHandler.class,
+					() -> (session, endpoint, message, error) -> "error: " + error.getMessage())
+			.withPropertyValues("kcp.server.port=0")
+			.run((context) -> {
+				int port = context.getBean(KcpServerContainer.class).getPort();
+				assertThat(requestText(port, "boom")).isEqualTo("error: no boom please");
+			});
+	}
+
+	// ---------------------------------------------------------------- helpers
+
+	private static String requestText(int port, String text) throws Exception {
+		CompletableFuture<byte[]> reply = new CompletableFuture<>();
+		KcpSession session = KcpClient.builder()
+			.config(KcpConfig.builder().interval(10).build())
+			.handler((s, message) -> reply.complete(message))
+			.connect(new InetSocketAddress("127.0.0.1", port));
+		try {
+			session.send(text.getBytes(StandardCharsets.UTF_8));
+			return new String(reply.get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8);
+		}
+		finally {
+			session.abort();
+		}
+	}
+
+	/** The property named by the first {@link InvalidConfigurationPropertyValueException} in the causes. */
+	private static String invalidProperty(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof InvalidConfigurationPropertyValueException invalid) {
+				return invalid.getName();
+			}
+		}
+		throw new AssertionError("No InvalidConfigurationPropertyValueException in " + failure, failure);
+	}
+
+	private static String beanPath(String property) {
+		String[] parts = property.substring("kcp.".length()).split("\\.");
+		StringBuilder path = new StringBuilder();
+		for (String part : parts) {
+			if (!path.isEmpty()) {
+				path.append('.');
+			}
+			String[] words = part.split("-");
+			path.append(words[0]);
+			for (int i = 1; i < words.length; i++) {
+				path.append(Character.toUpperCase(words[i].charAt(0))).append(words[i].substring(1));
+			}
+		}
+		return path.toString();
+	}
+
+	private static String text(Object value) {
+		if (value instanceof Duration duration) {
+			return duration.toMillis() + "ms";
+		}
+		if (value instanceof DataSize size) {
+			return size.toBytes() + "B";
+		}
+		if (value instanceof InetAddress address) {
+			return address.getHostAddress();
+		}
+		if (value instanceof CipherMode mode) {
+			return mode.modeName();
+		}
+		return String.valueOf(value);
+	}
+
 	record Sample(String firstName, int count) {
+	}
+
+	/** A text handler that upper-cases, remembers its thread, and fails on "boom". */
+	static class UpperHandler {
+
+		volatile String lastThread;
+
+		volatile boolean lastThreadVirtual;
+
+		@KcpHandler
+		String upper(String text) throws Exception {
+			this.lastThread = Thread.currentThread().getName();
+			this.lastThreadVirtual = (Runtime.version().feature() >= 21)
+					&& (Boolean) Thread.class.getMethod("isVirtual").invoke(Thread.currentThread());
+			if (text.equals("boom")) {
+				throw new IllegalArgumentException("no boom please");
+			}
+			return text.toUpperCase();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class HandlerConfiguration {
+
+		@Bean
+		UpperHandler upperHandler() {
+			return new UpperHandler();
+		}
+
+	}
+
+	static class AmbiguousHandlers {
+
+		@KcpHandler
+		String first(String text) {
+			return text;
+		}
+
+		@KcpHandler
+		String second(String text) {
+			return text;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class AmbiguousHandlersConfiguration {
+
+		@Bean
+		AmbiguousHandlers ambiguousHandlers() {
+			return new AmbiguousHandlers();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserContainerConfiguration {
+
+		@Bean
+		KcpServerContainer myContainer(KcpHandlerRegistry registry) {
+			KcpServerContainer container = new KcpServerContainer(registry);
+			container.setAutoStartup(false);
+			return container;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableKcp
+	static class EnableKcpConfiguration {
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class CustomizersConfiguration {
+
+		final List<String> calls = new CopyOnWriteArrayList<>();
+
+		@Bean
+		@Order(2)
+		KcpServerCustomizer second() {
+			return (builder) -> this.calls.add("second");
+		}
+
+		@Bean
+		@Order(1)
+		KcpServerCustomizer first() {
+			return (builder) -> {
+				this.calls.add("first");
+				builder.maxSessions(1);
+			};
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)
