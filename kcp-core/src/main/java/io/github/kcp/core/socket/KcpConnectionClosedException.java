@@ -16,6 +16,12 @@ public class KcpConnectionClosedException extends SocketException {
 
 	private final transient @Nullable CloseReason reason;
 
+	/**
+	 * Creates the exception.
+	 * @param message what failed and why
+	 * @param reason why the session closed, or {@code null} if it was still closing
+	 * @param cause the transport's exception, if any
+	 */
 	public KcpConnectionClosedException(String message, @Nullable CloseReason reason, @Nullable Throwable cause) {
 		super(message);
 		this.reason = reason;

@@ -12,6 +12,11 @@ public class KcpStreamIncompleteReadException extends KcpException {
 
 	private final int expected;
 
+	/**
+	 * Creates the exception.
+	 * @param partial the bytes that arrived before the end of the stream
+	 * @param expected how many bytes were requested
+	 */
 	public KcpStreamIncompleteReadException(byte[] partial, int expected) {
 		super("The peer closed the stream after " + partial.length + " of the " + expected
 				+ " bytes requested; the bytes that arrived are in getPartial()");
