@@ -11,7 +11,9 @@ import java.lang.annotation.Target;
  *
  * <h2>Delivery</h2>
  * Messages of one session are handled one at a time, in the order they arrived; different sessions are handled in
- * parallel on the dispatcher's executor. A handler may block: it holds up its own session only (while many
+ * parallel on the handler executor (with Spring Boot: the {@code Executor} bean named {@code kcpHandlerExecutor},
+ * else virtual threads when {@code spring.threads.virtual.enabled=true} on Java 21+, else a pool sized by
+ * {@code kcp.server.handler-executor.*}). A handler may block: it holds up its own session only (while many
  * messages wait for it, the session stops reading and the peer's window closes).
  *
  * <h2>Parameters</h2>
@@ -29,8 +31,10 @@ import java.lang.annotation.Target;
  * A non-null return value is the reply, sent on the same session: {@code byte[]} as is, {@code String} in UTF-8,
  * anything else as JSON. A {@code CompletableFuture}/{@code CompletionStage} replies when it completes. Replies
  * leave in the order of the requests, even when futures complete out of order. {@code void} or {@code null}:
- * no reply. A handler that throws (or whose future fails) is logged with its session and counted, and sends no
- * reply unless the dispatcher's error handler returns one; the session and the server go on.
+ * no reply. A handler that throws (or whose future fails, or whose payload cannot be converted) is logged once with
+ * its session and counted ({@link io.github.kcp.spring.listener.KcpMessageDispatcher#getHandlerFailures()}), and
+ * sends no reply unless a {@link io.github.kcp.spring.listener.KcpHandlerErrorHandler} returns one; the session and
+ * the server go on.
  *
  * <h2>Routing: several handlers on one server</h2>
  * Each handler takes one kind of payload, decided by its payload parameter's type: <em>JSON</em> (a POJO, record,
@@ -39,7 +43,9 @@ import java.lang.annotation.Target;
  * like a JSON object or array (its first and last non-blank bytes are <code>{ }</code> or {@code [ ]}), otherwise
  * to the text handler if it is valid UTF-8, otherwise to the bytes handler; a kind without a handler falls
  * through to the next (JSON, then text, then bytes). A message no handler fits (binary with no bytes handler) is
- * dropped, logged and counted. At most one handler per kind: a second one fails the start-up with a
+ * dropped, logged at debug level and counted
+ * ({@link io.github.kcp.spring.listener.KcpMessageDispatcher#getUnroutedMessages()}). A message routed to the
+ * JSON handler that is not valid JSON for its type is a handler failure (see above), not a fall-through. At most one handler per kind: a second one fails the start-up with a
  * {@link io.github.kcp.spring.config.KcpHandlerConfigurationException} naming both methods. To handle several
  * JSON message types, take one base type (for example a sealed interface with Jackson's {@code @JsonTypeInfo})
  * and switch on it.
@@ -52,6 +58,7 @@ import java.lang.annotation.Target;
  * </pre>
  *
  * @see EnableKcp
+ * @see io.github.kcp.spring.listener.KcpServerContainer
  * @see io.github.kcp.spring.listener.KcpMessageDispatcher
  */
 @Target({ ElementType.METHOD, ElementType.ANNOTATION_TYPE })

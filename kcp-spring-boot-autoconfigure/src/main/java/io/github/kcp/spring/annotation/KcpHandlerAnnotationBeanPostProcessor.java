@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.github.kcp.spring.config.KcpHandlerConfigurationException;
 import io.github.kcp.spring.config.KcpHandlerEndpoint;
 import io.github.kcp.spring.config.KcpHandlerRegistry;
+import io.github.kcp.spring.listener.KcpServerContainer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,6 +103,13 @@ public class KcpHandlerAnnotationBeanPostProcessor
 		KcpHandlerRegistry current = this.registry;
 		if (current != null) {
 			logger.debug("KCP handlers: {}", current.getEndpoints());
+			if (current.hasHandlers() && this.beanFactory instanceof ListableBeanFactory listable
+					&& listable.getBeanNamesForType(KcpServerContainer.class, false, false).length == 0) {
+				// Handlers nobody serves are almost certainly a mistake; say so rather than stay silent.
+				logger.warn("@KcpHandler methods were found ({}) but there is no KcpServerContainer to serve them: "
+						+ "define one, or with Spring Boot set kcp.server.enabled=true (or remove "
+						+ "kcp.server.enabled=false)", current.getEndpoints());
+			}
 		}
 	}
 
