@@ -239,6 +239,45 @@ class KcpSocketTest {
 	}
 
 	@Test
+	void sendBlocksWhileThePeerDoesNotReadThenTimesOutAndLosesNothing() throws Exception {
+		// Small buffers: the reader's buffer fills, its window closes, the sender's buffer fills, send waits.
+		KcpConfig small = FAST.toBuilder().windowSize(32, 32).sendBufferBytes(64_000).readBufferBytes(32_000).build();
+		try (KcpSocket.SocketPair pair = KcpSocket.pair(small)) {
+			KcpSocket sender = pair.first();
+			KcpSocket reader = pair.second();
+			sender.setSendTimeout(Duration.ofMillis(300));
+			int sent = 0;
+			byte[] message = new byte[1000];
+			boolean timedOut = false;
+			while (!timedOut && sent < 2000) {
+				message[0] = (byte) sent;
+				message[1] = (byte) (sent >> 8);
+				try {
+					sender.send(message);
+					sent++;
+				}
+				catch (SocketTimeoutException ex) {
+					timedOut = true;
+				}
+			}
+			assertThat(timedOut).as("send timed out once the buffers were full").isTrue();
+			// Bounded by the buffers and windows, not by memory: well under what 2000 sends would be.
+			assertThat(sent).isBetween(64, 600);
+			assertThat(sender.isClosed()).isFalse();
+
+			reader.setSoTimeout(WAIT_MILLIS);
+			for (int i = 0; i < sent; i++) {
+				byte[] received = reader.recv(2000);
+				assertThat(received).hasSize(1000);
+				assertThat((received[0] & 0xff) | (received[1] & 0xff) << 8).isEqualTo(i);
+			}
+			// The timed-out message was not sent; the socket goes on.
+			sender.send(bytes("after the timeout"));
+			assertThat(reader.recv(2000)).isEqualTo(bytes("after the timeout"));
+		}
+	}
+
+	@Test
 	void messageModeKeepsMessagesApart() throws Exception {
 		try (KcpSocket.SocketPair pair = KcpSocket.pair(FAST)) {
 			pair.first().send(bytes("one"));
