@@ -41,6 +41,11 @@ final class ReceivedBytes implements KcpSessionHandler {
 
 	@Override
 	public void onMessage(KcpSession session, byte[] message) {
+		add(message);
+	}
+
+	/** Keeps a message that arrived (also for peers other than our transport, such as a kcp-netty channel). */
+	void add(byte[] message) {
 		synchronized (this.lock) {
 			this.messages.add(message);
 			if (message.length > 0) {
