@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import org.springframework.messaging.Message;
 import org.springframework.messaging.converter.MessageConverter;
 import org.springframework.messaging.handler.annotation.Header;
 
@@ -203,6 +204,15 @@ class KcpMessageDispatcherTests {
 		assertThat(next()).isEqualTo("{\"name\":\"n\",\"size\":8,\"conv\":42,\"sessionId\":\"127.0.0.1:5000/42\"}");
 	}
 
+	@Test
+	void messageParametersGetTheConvertedPayloadAndTheHeaders() throws Exception {
+		MessageHandler handler = new MessageHandler();
+		KcpMessageDispatcher dispatcher = dispatcher(handler, "handle");
+		dispatcher.sessionOpened(this.session, null);
+		dispatcher.dispatch(this.session, utf8("[1,2,3]"));
+		assertThat(next()).isEqualTo("3 from /127.0.0.1:5000");
+	}
+
 	private String next() throws InterruptedException {
 		String reply = this.sent.poll(10, TimeUnit.SECONDS);
 		assertThat(reply).as("a reply within 10 s").isNotNull();
@@ -290,6 +300,15 @@ class KcpMessageDispatcherTests {
 		@KcpHandler
 		void handle(String text) {
 			this.order.add(text);
+		}
+
+	}
+
+	static class MessageHandler {
+
+		@KcpHandler
+		String handle(Message<List<Integer>> message) {
+			return message.getPayload().size() + " from " + message.getHeaders().get(KcpHeaders.REMOTE_ADDRESS);
 		}
 
 	}
