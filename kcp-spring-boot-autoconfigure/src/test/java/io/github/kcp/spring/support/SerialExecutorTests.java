@@ -1,0 +1,106 @@
+package io.github.kcp.spring.support;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * Tests for {@link SerialExecutor}: one at a time, in order, fair to other serial executors on the same pool.
+ */
+@Timeout(30)
+class SerialExecutorTests {
+
+	private final ExecutorService pool = Executors.newFixedThreadPool(4);
+
+	@AfterEach
+	void shutDown() {
+		this.pool.shutdownNow();
+	}
+
+	@Test
+	void runsTasksOneAtATimeInSubmissionOrder() throws Exception {
+		SerialExecutor serial = new SerialExecutor(this.pool, 3);
+		List<Integer> order = new ArrayList<>();
+		AtomicInteger running = new AtomicInteger();
+		AtomicInteger maxRunning = new AtomicInteger();
+		CountDownLatch done = new CountDownLatch(1000);
+		for (int i = 0; i < 1000; i++) {
+			int n = i;
+			serial.execute(() -> {
+				maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+				// A plain ArrayList: safe only if each task happens-before the next
+				order.add(n);
+				running.decrementAndGet();
+				done.countDown();
+			});
+		}
+		assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+		assertThat(maxRunning).hasValue(1);
+		assertThat(order).hasSize(1000).isSorted();
+		assertThat(serial.isIdle()).isTrue();
+	}
+
+	@Test
+	void aBusyQueueHandsItsThreadBackSoOthersProgress() throws Exception {
+		ExecutorService single = Executors.newSingleThreadExecutor();
+		try {
+			SerialExecutor busy = new SerialExecutor(single, 2);
+			SerialExecutor other = new SerialExecutor(single, 2);
+			List<String> order = new CopyOnWriteArrayList<>();
+			CountDownLatch gate = new CountDownLatch(1);
+			busy.execute(() -> await(gate));
+			for (int i = 0; i < 6; i++) {
+				int n = i;
+				busy.execute(() -> order.add("busy" + n));
+			}
+			CountDownLatch otherRan = new CountDownLatch(1);
+			other.execute(() -> {
+				order.add("other");
+				otherRan.countDown();
+			});
+			gate.countDown();
+			assertThat(otherRan.await(10, TimeUnit.SECONDS)).isTrue();
+			CountDownLatch all = new CountDownLatch(1);
+			busy.execute(all::countDown);
+			assertThat(all.await(10, TimeUnit.SECONDS)).isTrue();
+			// "other" ran after the busy queue's first batch of 2, long before its 6 tasks were done
+			assertThat(order.indexOf("other")).isLessThan(order.indexOf("busy5"));
+		}
+		finally {
+			single.shutdownNow();
+		}
+	}
+
+	@Test
+	void aRefusingExecutorRejectsTheNewTaskOnly() {
+		ExecutorService closed = Executors.newSingleThreadExecutor();
+		closed.shutdown();
+		SerialExecutor serial = new SerialExecutor(closed);
+		assertThatExceptionOfType(RejectedExecutionException.class).isThrownBy(() -> serial.execute(() -> {
+		}));
+		assertThat(serial.isIdle()).isTrue();
+	}
+
+	private static void await(CountDownLatch latch) {
+		try {
+			latch.await(10, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+}
