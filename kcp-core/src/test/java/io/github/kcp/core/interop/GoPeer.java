@@ -127,7 +127,10 @@ public final class GoPeer implements AutoCloseable {
 		}
 	}
 
-	/** The kcp-core module directory: the working directory under surefire, or its child when run from the root. */
+	/**
+	 * The kcp-core module directory: the working directory under surefire, its child when run from the root, or
+	 * its sibling when run from another module (kcp-benchmarks tests kcp-tool against the peer).
+	 */
 	static Path moduleDir() {
 		Path cwd = Path.of("").toAbsolutePath();
 		if (Files.isRegularFile(cwd.resolve(sourceRelative()))) {
@@ -136,6 +139,10 @@ public final class GoPeer implements AutoCloseable {
 		Path child = cwd.resolve("kcp-core");
 		if (Files.isRegularFile(child.resolve(sourceRelative()))) {
 			return child;
+		}
+		Path sibling = (cwd.getParent() != null) ? cwd.getParent().resolve("kcp-core") : child;
+		if (Files.isRegularFile(sibling.resolve(sourceRelative()))) {
+			return sibling;
 		}
 		throw new IllegalStateException("Cannot find " + sourceRelative() + " under " + cwd);
 	}
