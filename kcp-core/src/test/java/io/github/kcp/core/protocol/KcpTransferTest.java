@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * message arrives whole and with its own size) and stream mode (the concatenation is the sent stream), over a
  * perfect link and over links losing 10% and 30% of the datagrams each way, with the latency settings most
  * applications use ("fast": nodelay 1, interval 10, resend 2, no congestion window) and ikcp's defaults with a
- * 10 ms interval ("normal": nodelay 0, resend 0, congestion window on).
+ * 10 ms interval ("default", as ikcp's test.cpp names it: nodelay 0, resend 0, congestion window on).
  */
 class KcpTransferTest {
 
@@ -37,7 +37,7 @@ class KcpTransferTest {
 
 	enum Profile {
 
-		FAST(1, 10, 2, true), NORMAL(0, 10, 0, false);
+		FAST(1, 10, 2, true), DEFAULT(0, 10, 0, false);
 
 		final int nodelay;
 
@@ -67,7 +67,7 @@ class KcpTransferTest {
 			for (Mode mode : Mode.values()) {
 				// Both window sizes of the fast profile get every loss rate: 1024 with messages, 256 with a stream.
 				cases.add(Arguments.of(mode, loss, Profile.FAST, (mode == Mode.MESSAGE) ? 1024 : 256));
-				cases.add(Arguments.of(mode, loss, Profile.NORMAL, 128));
+				cases.add(Arguments.of(mode, loss, Profile.DEFAULT, 128));
 			}
 		}
 		return cases;
