@@ -498,6 +498,16 @@ public final class KcpSocket implements Closeable {
 		}
 	}
 
+	/**
+	 * Closes at once, as a TCP reset would: data not yet acknowledged is dropped and the peer is told with one
+	 * close signal, without waiting. Receives blocked in other threads throw {@link SocketException}. Idempotent; a
+	 * later {@link #close()} does nothing.
+	 */
+	public void abort() {
+		this.closed.set(true);
+		this.stream.abort();
+	}
+
 	/** Starts a graceful close without waiting; for servers closing many sockets at once. */
 	CompletableFuture<CloseReason> closeAsync() {
 		this.closed.set(true);

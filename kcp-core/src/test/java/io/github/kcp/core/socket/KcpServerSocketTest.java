@@ -16,7 +16,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import io.github.kcp.core.crypto.AesCbcHmacCipher;
 import io.github.kcp.core.transport.CloseReason;
+import io.github.kcp.core.transport.DropReason;
+import io.github.kcp.core.transport.KcpConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -168,6 +171,44 @@ class KcpServerSocketTest {
 			try (KcpSocket accepted = server.accept()) {
 				accepted.setSoTimeout(WAIT_MILLIS);
 				assertThat(accepted.recv(100)).isEqualTo(bytes("first"));
+			}
+		}
+	}
+
+	@Test
+	void encryptedSessionsTalkAndAWrongKeyNeverGetsIn() throws Exception {
+		// As aiokcp's KCPSocket.create_server(..., crypto=...) / create_connection(..., crypto=...).
+		byte[] salt = bytes("1234567890123456");
+		KcpConfig encrypted = FAST.toBuilder()
+			.stream(true)
+			.cipher(AesCbcHmacCipher.derive(bytes("12345678901234567890123456789012"), salt, 1000))
+			.build();
+		KcpConfig wrongKey = encrypted.toBuilder()
+			.cipher(AesCbcHmacCipher.derive(bytes("not the key"), salt, 1000))
+			.build();
+		byte[] data = new byte[100_000];
+		new java.util.Random(12).nextBytes(data);
+		KcpSocket intruder = null;
+		try (KcpServerSocket server = KcpServerSocket.bind("127.0.0.1", 0, encrypted);
+				KcpSocket client = KcpSocket.connect("127.0.0.1", server.getLocalPort(), encrypted)) {
+			intruder = KcpSocket.connect("127.0.0.1", server.getLocalPort(), wrongKey);
+			intruder.send(bytes("let me in"));
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> server.server().droppedDatagrams(DropReason.DECRYPT_FAILED) > 0);
+			client.send(data);
+			server.setSoTimeout(WAIT_MILLIS);
+			try (KcpSocket accepted = server.accept()) {
+				accepted.setSoTimeout(WAIT_MILLIS);
+				assertThat(KcpSocketTest.readFully(accepted, data.length)).isEqualTo(data);
+			}
+			// Only the client with the right key was admitted.
+			server.setSoTimeout(100);
+			assertThatExceptionOfType(SocketTimeoutException.class).isThrownBy(server::accept);
+		}
+		finally {
+			if (intruder != null) {
+				// Its data will never be acknowledged: a graceful close would wait for the close timeout.
+				intruder.abort();
 			}
 		}
 	}
