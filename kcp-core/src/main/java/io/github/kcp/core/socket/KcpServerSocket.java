@@ -35,6 +35,20 @@ import io.github.kcp.core.transport.KcpStreams;
  * <p>
  * All accepted sockets share this server's UDP socket. {@link #close()} stops accepting and refuses new sessions;
  * sockets already accepted stay open until they are closed, and the UDP socket is released after the last of them.
+ * <p>
+ * KCP has no handshake: a client is accepted once its first data arrives, so a client that only listens is never
+ * accepted. A refused session (backlog full, server socket closed) is closed with the close signal, which its peer
+ * sees as the end of the stream.
+ *
+ * <pre class="code">
+ * // aiokcp: KCPSocket.create_server(("127.0.0.1", 18586)) and accept()
+ * try (KcpServerSocket server = KcpServerSocket.bind("127.0.0.1", 18586, KcpConfig.defaults())) {
+ *     try (KcpSocket client = server.accept()) {
+ *         byte[] data = client.recv(100);
+ *         client.send(data);
+ *     }
+ * }
+ * </pre>
  */
 public final class KcpServerSocket implements Closeable {
 

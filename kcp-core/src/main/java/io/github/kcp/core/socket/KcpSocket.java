@@ -50,6 +50,21 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * Receives are serialized (one thread at a time reads); sends may come from several threads, each send staying
  * whole. Must not be used on a session's event-loop thread (where non-blocking handlers run).
+ *
+ * <pre class="code">
+ * // aiokcp: sock1, sock2 = KCPSocket.socket_pair()
+ * try (KcpSocket.SocketPair pair = KcpSocket.pair(KcpConfig.defaults())) {
+ *     pair.first().send("123".getBytes(UTF_8));
+ *     byte[] received = pair.second().recv(100);
+ * }
+ *
+ * // aiokcp: KCPSocket.create_connection(("127.0.0.1", 18586))
+ * try (KcpSocket socket = KcpSocket.connect("127.0.0.1", 18586, KcpConfig.defaults())) {
+ *     socket.setSoTimeout(5000);
+ *     socket.send("234".getBytes(UTF_8));
+ *     byte[] reply = socket.recv(100);   // SocketTimeoutException after 5 s; empty once the peer closed
+ * }
+ * </pre>
  */
 public final class KcpSocket implements Closeable {
 
