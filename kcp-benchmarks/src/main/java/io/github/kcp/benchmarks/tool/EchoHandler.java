@@ -19,6 +19,8 @@ final class EchoHandler implements KcpSessionHandler {
 
 	private final Console console;
 
+	private final boolean printStats;
+
 	// all on the session's event loop
 	private final ArrayDeque<byte[]> pending = new ArrayDeque<>();
 
@@ -30,8 +32,9 @@ final class EchoHandler implements KcpSessionHandler {
 
 	private long total;
 
-	EchoHandler(Console console) {
+	EchoHandler(Console console, boolean printStats) {
 		this.console = console;
+		this.printStats = printStats;
 	}
 
 	@Override
@@ -101,6 +104,9 @@ final class EchoHandler implements KcpSessionHandler {
 	public void onClose(KcpSession session, CloseReason reason, @Nullable Throwable cause) {
 		this.console.err("echo: conv %s from %s closed after %d bytes: %s", Integer.toUnsignedString(session.conv()),
 				session.remoteAddress(), this.total, reason);
+		if (this.printStats) {
+			this.console.err("stats: conv %s: %s", Integer.toUnsignedString(session.conv()), session.stats());
+		}
 	}
 
 }

@@ -170,7 +170,7 @@ public final class KcpTool {
 		Roles roles = new Roles(options, this.console);
 		Supplier<KcpSessionHandler> handlers;
 		if (options.baseRole().equals("echo-server")) {
-			handlers = () -> new EchoHandler(this.console);
+			handlers = () -> new EchoHandler(this.console, options.stats == 1);
 		}
 		else {
 			handlers = () -> {
@@ -178,6 +178,9 @@ public final class KcpTool {
 				conn.opened().thenAccept((session) -> startDaemon("kcp-tool-session-" + session.conv(), () -> {
 					this.console.err("%s: accepted %s", options.role, conn.describe());
 					roles.serve(conn);
+					if (options.stats == 1) {
+						this.console.err("stats: %s: %s", conn.describe(), session.stats());
+					}
 					conn.close();
 				}));
 				return conn;

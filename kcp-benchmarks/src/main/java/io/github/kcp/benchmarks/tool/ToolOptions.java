@@ -455,7 +455,7 @@ final class ToolOptions {
 				"  --timeout-seconds S (60)  clients: overall deadline",
 				"  --idle-seconds S (30)  servers: close a session idle for S seconds",
 				"  --count N (100)  --size S (1000)  --bytes N (1048576)  --interval-ms I (10)  --linger-ms M (300)",
-				"  --watch-stdin 1  exit when standard input ends;  --stats 1  print session counters to stderr",
+				"  --watch-stdin 1  exit when standard input ends;  --stats 1  print session counters to stderr (servers: per session)",
 				"  --help  this text", "",
 				"Servers print 'listening on HOST:PORT' once bound. Clients exit 0 on success, 1 on a verification",
 				"failure or timeout; usage errors exit 2.");
