@@ -186,6 +186,11 @@ public class KcpMessageDispatcher {
 				try {
 					handle(session, dispatch, message);
 				}
+				catch (RuntimeException | Error ex) {
+					// Not the handler (its failures are handled inside): a bug here must not leave the stop waiting.
+					this.inFlight.end();
+					logger.error("Could not dispatch a message from session {}", KcpHeaders.sessionId(session), ex);
+				}
 				finally {
 					dequeued(session, dispatch);
 				}
@@ -359,7 +364,11 @@ public class KcpMessageDispatcher {
 		try {
 			result = handler.method().invoke(message, session);
 		}
-		catch (Exception ex) {
+		catch (VirtualMachineError ex) {
+			throw ex;
+		}
+		catch (Throwable ex) {
+			// Errors such as a failed assertion are the handler's failure too; the session goes on.
 			result = failed(session, handler.endpoint(), message, ex);
 		}
 		reply(session, dispatch, handler.endpoint(), message, result);

@@ -72,7 +72,12 @@ public final class KcpAutoConfiguration {
 	/** Name of the {@link KcpServerContainer} bean. */
 	public static final String SERVER_CONTAINER_BEAN_NAME = "kcpServerContainer";
 
-	/** Name of an optional {@link Executor} bean that runs {@code @KcpHandler} methods. */
+	/**
+	 * Name of an optional {@link Executor} bean that runs {@code @KcpHandler} methods. It must keep running tasks
+	 * while the server drains at shutdown: a Spring {@code ThreadPoolTaskExecutor} needs
+	 * {@code setAcceptTasksAfterContextClose(true)} (otherwise it shuts down when the context starts closing, before
+	 * the server's graceful stop, and queued messages are not handled). The application owns its life cycle.
+	 */
 	public static final String HANDLER_EXECUTOR_BEAN_NAME = "kcpHandlerExecutor";
 
 	/**
