@@ -36,8 +36,9 @@ import io.github.kcp.core.transport.KcpStreams;
  * All accepted sockets share this server's UDP socket. {@link #close()} stops accepting and refuses new sessions;
  * sockets already accepted stay open until they are closed, and the UDP socket is released after the last of them.
  * <p>
- * KCP has no handshake: a client is accepted once its first data arrives, so a client that only listens is never
- * accepted. A refused session (backlog full, server socket closed) is closed with the close signal, which its peer
+ * KCP has no handshake: a session is accepted once its first data arrives. A {@link KcpSocket} client in message
+ * mode sends an empty message when it connects (as aiokcp's {@code create_connection} does), so it is accepted at
+ * once; a client in stream mode, or any other KCP peer, is accepted when it first sends. A refused session (backlog full, server socket closed) is closed with the close signal, which its peer
  * sees as the end of the stream.
  *
  * <pre class="code">

@@ -117,17 +117,26 @@ public final class KcpSocket implements Closeable {
 
 	/**
 	 * Opens a client session to {@code remoteAddress}, as aiokcp's {@code create_connection}. KCP has no handshake:
-	 * this returns once the local UDP socket is bound; the server learns of the session from the first send.
+	 * this returns once the local UDP socket is bound. In message mode it also sends an empty message, as aiokcp
+	 * does, so that the server learns of the session at once and its {@link KcpServerSocket#accept()} returns before
+	 * this side sends anything; {@link #recv} skips empty messages. In stream mode an empty write carries nothing,
+	 * so there the server learns of the session from the first send.
 	 * @throws IOException if the address is unresolved or no local socket can be bound
 	 */
 	public static KcpSocket connect(InetSocketAddress remoteAddress, KcpConfig config) throws IOException {
+		KcpSocket socket;
 		try {
-			return new KcpSocket(KcpStreams.connect(remoteAddress, config));
+			socket = new KcpSocket(KcpStreams.connect(remoteAddress, config));
 		}
 		catch (Exception ex) {
 			// Netty rethrows the JDK's checked socket exceptions undeclared: catch everything.
 			throw socketException("Cannot open a KCP session to " + remoteAddress, ex);
 		}
+		if (!config.stream()) {
+			// Its acknowledgement is not waited for: if the server is not there, later receives and flushes say so.
+			socket.session.send(EMPTY);
+		}
+		return socket;
 	}
 
 	/** Two connected sockets with the default configuration; see {@link #pair(KcpConfig)}. */

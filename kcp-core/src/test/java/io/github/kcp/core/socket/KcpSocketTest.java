@@ -75,6 +75,24 @@ class KcpSocketTest {
 	}
 
 	@Test
+	void acceptReturnsBeforeTheClientSendsAnythingLikeAiokcp() throws Exception {
+		// aiokcp: sock1 = create_server(...); sock2 = create_connection(...); server_sock, _ = sock1.accept()
+		try (KcpServerSocket server = KcpServerSocket.bind("127.0.0.1", 0, FAST);
+				KcpSocket client = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST)) {
+			server.setSoTimeout(WAIT_MILLIS);
+			client.setSoTimeout(WAIT_MILLIS);
+			try (KcpSocket accepted = server.accept()) {
+				accepted.setSoTimeout(WAIT_MILLIS);
+				accepted.send(bytes("123"));
+				assertThat(client.recv(100)).isEqualTo(bytes("123"));
+				client.send(bytes("234"));
+				// The empty message that announced the client is not data: the first receive is the real one.
+				assertThat(accepted.recv(100)).isEqualTo(bytes("234"));
+			}
+		}
+	}
+
+	@Test
 	void receiveTimeoutThrowsSocketTimeoutAndTheSocketStaysUsable() throws Exception {
 		try (KcpSocket.SocketPair pair = KcpSocket.pair(FAST)) {
 			KcpSocket receiver = pair.second();
