@@ -172,6 +172,9 @@ public final class KcpTool {
 		if (options.baseRole().equals("echo-server")) {
 			handlers = () -> new EchoHandler(this.console, options.stats == 1);
 		}
+		else if (options.baseRole().equals("bulk-server")) {
+			handlers = () -> new BulkHandler(this.console, options.stats == 1);
+		}
 		else {
 			handlers = () -> {
 				KcpConn conn = new KcpConn(config, Long.MAX_VALUE);
