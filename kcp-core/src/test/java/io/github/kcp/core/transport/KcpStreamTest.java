@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.kcp.core.protocol.KcpCodec;
 import org.junit.jupiter.api.Test;
@@ -175,6 +176,44 @@ class KcpStreamTest {
 			assertThat(client.read().get(WAIT, TimeUnit.SECONDS)).isEqualTo(bytes("goodbye"));
 			assertThat(client.read().get(WAIT, TimeUnit.SECONDS)).isNull();
 			assertThat(client.closeFuture().get(WAIT, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
+		}
+	}
+
+	@Test
+	void serverShutdownEndsTheClientsStreamAndFailsTheServersReads() throws Exception {
+		CompletableFuture<CompletableFuture<byte[]>> serverRead = new CompletableFuture<>();
+		KcpServer server = KcpStreams.startServer("127.0.0.1", 0, FAST, (stream) -> stream.read()
+			.thenAccept((first) -> serverRead.complete(stream.read())));
+		KcpStream client = KcpStreams.connect("127.0.0.1", server.port(), FAST);
+		client.write(bytes("hello")).get(WAIT, TimeUnit.SECONDS);
+		CompletableFuture<byte[]> pending = serverRead.get(WAIT, TimeUnit.SECONDS);
+		server.close();
+		// The client hears a close from its peer: the end of its stream.
+		assertThat(client.read().get(WAIT, TimeUnit.SECONDS)).isNull();
+		// The server side's reader learns why its stream stopped: not a clean end from the peer.
+		assertThatExceptionOfType(ExecutionException.class).isThrownBy(() -> pending.get(WAIT, TimeUnit.SECONDS))
+			.havingCause()
+			.isInstanceOfSatisfying(KcpSessionClosedException.class,
+					(ex) -> assertThat(ex.getReason()).isEqualTo(CloseReason.SERVER_SHUTDOWN));
+	}
+
+	@Test
+	void aConnectionCallbackThatThrowsAbortsOnlyItsSession() throws Exception {
+		AtomicInteger connections = new AtomicInteger();
+		try (KcpServer server = KcpStreams.startServer("127.0.0.1", 0, FAST, (stream) -> {
+			if (connections.incrementAndGet() == 1) {
+				throw new IllegalStateException("cannot serve the first one");
+			}
+			echo(stream);
+		})) {
+			KcpStream refused = KcpStreams.connect("127.0.0.1", server.port(), FAST);
+			refused.write(bytes("hello"));
+			assertThat(refused.read().get(WAIT, TimeUnit.SECONDS)).isNull();
+			assertThat(refused.closeFuture().get(WAIT, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
+			KcpStream served = KcpStreams.connect("127.0.0.1", server.port(), FAST);
+			served.write(bytes("hello again"));
+			assertThat(served.read().get(WAIT, TimeUnit.SECONDS)).isEqualTo(bytes("hello again"));
+			served.close().get(WAIT, TimeUnit.SECONDS);
 		}
 	}
 
