@@ -349,6 +349,11 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 		return this.running;
 	}
 
+	/**
+	 * Binds the server and starts serving, unless there are no handlers (see
+	 * {@link #setStartWithoutHandlers(boolean)}).
+	 * @throws KcpServerStartException if the server cannot bind its address
+	 */
 	@Override
 	public void start() {
 		synchronized (this.monitor) {
@@ -373,7 +378,15 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 			this.serverCustomizers.forEach((customizer) -> customizer.accept(builder));
 			this.stopping = false;
 			this.dispatcher = created;
-			KcpServer bound = builder.bind(this.bindAddress);
+			KcpServer bound;
+			try {
+				bound = builder.bind(this.bindAddress);
+			}
+			catch (Exception ex) {
+				// Netty rethrows the checked BindException as is; name the address rather than leave it out.
+				this.dispatcher = null;
+				throw new KcpServerStartException(this.bindAddress, ex);
+			}
 			this.server = bound;
 			this.running = true;
 			logger.info("KCP server listening on {} with {}", bound.localAddress(),

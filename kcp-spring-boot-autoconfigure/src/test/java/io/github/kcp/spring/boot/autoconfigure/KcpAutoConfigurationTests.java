@@ -1,6 +1,8 @@
 package io.github.kcp.spring.boot.autoconfigure;
 
 import java.io.InputStream;
+import java.net.BindException;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +33,7 @@ import io.github.kcp.spring.config.KcpHandlerConfigurationException;
 import io.github.kcp.spring.config.KcpHandlerRegistry;
 import io.github.kcp.spring.listener.KcpHandlerErrorHandler;
 import io.github.kcp.spring.listener.KcpServerContainer;
+import io.github.kcp.spring.listener.KcpServerStartException;
 import io.github.kcp.spring.support.KcpMessageHandlerMethodFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -230,6 +233,24 @@ class KcpAutoConfigurationTests {
 				assertThat(context).as(property).hasFailed();
 				assertThat(invalidProperty(context.getStartupFailure())).as(property).isEqualTo(name);
 			}));
+	}
+
+	@Test
+	void aPortInUseFailsTheStartNamingTheAddress() throws Exception {
+		try (DatagramSocket taken = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+			this.contextRunner.withUserConfiguration(HandlerConfiguration.class)
+				.withPropertyValues("kcp.server.address=127.0.0.1", "kcp.server.port=" + taken.getLocalPort())
+				.run((context) -> {
+					assertThat(context).hasFailed();
+					assertThat(context.getStartupFailure()).hasMessageContaining("kcpServerContainer")
+						.cause()
+						.isInstanceOf(KcpServerStartException.class)
+						.hasMessageContaining("/127.0.0.1:" + taken.getLocalPort())
+						.hasMessageContaining("kcp.server.port")
+						.cause()
+						.isInstanceOf(BindException.class);
+				});
+		}
 	}
 
 	// ---------------------------------------------------------------- server presence
