@@ -279,6 +279,98 @@ class KcpSessionCloseTest {
 		assertThat(server.sessionCount()).isZero();
 	}
 
+	@Test
+	void closeCrossesARealLinkInAboutOneWayDelay() throws Exception {
+		RecordingHandler serverSide = RecordingHandler.recorder();
+		KcpServer server = server(FAST, serverSide);
+		LossyUdpRelay relay = relay(server.localAddress());
+		relay.setImpairment(LinkImpairment.builder().delay(Duration.ofMillis(40)).build());
+		KcpSession client = client(FAST, RecordingHandler.recorder(), relay.localAddress());
+		// Everything acknowledged: the close signal goes out at once.
+		client.send(message(1, 100)).get(5, TimeUnit.SECONDS);
+		long started = System.nanoTime();
+		client.close();
+		assertThat(serverSide.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
+		Duration took = Duration.ofNanos(System.nanoTime() - started);
+		// One way is 40 ms; the promise is within one round trip (80 ms) plus one interval (10 ms), with room
+		// for a busy machine.
+		assertThat(took).isBetween(Duration.ofMillis(35), Duration.ofMillis(80 + 10 + 250));
+		assertThat(client.closeFuture().get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_LOCALLY);
+	}
+
+	@Test
+	void peerTrafficKeepsASessionAliveAndItsSilenceEndsIt() throws Exception {
+		RecordingHandler serverSide = RecordingHandler.recorder();
+		Duration idle = Duration.ofMillis(500);
+		KcpServer server = server(FAST.toBuilder().idleTimeout(idle).build(), serverSide);
+		KcpSession client = client(FAST, RecordingHandler.recorder(), server.localAddress());
+		// The client talks every 50 ms for more than three idle timeouts.
+		long started = System.nanoTime();
+		long lastSent = started;
+		int sent = 0;
+		while (lastSent - started < TimeUnit.MILLISECONDS.toNanos(1600)) {
+			client.send(new byte[] { (byte) sent++ });
+			lastSent = System.nanoTime();
+			// Paces the loop; returns early (and fails below) if the server gave up on the session.
+			serverSide.closed.copy().completeOnTimeout(null, 50, TimeUnit.MILLISECONDS).join();
+		}
+		assertThat(serverSide.closed).as("alive while the peer talks").isNotDone();
+		// Then it falls silent: the server times out on it (and tells it), an idle timeout after it last heard.
+		assertThat(serverSide.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.IDLE_TIMEOUT);
+		Duration silence = Duration.ofNanos(System.nanoTime() - lastSent);
+		assertThat(silence).isBetween(idle, Duration.ofSeconds(2));
+		assertThat(serverSide.messages).hasSize(sent);
+		assertThat(client.closeFuture().get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
+	}
+
+	/**
+	 * A handler that throws is the application's bug, not the session's: it is logged and counted
+	 * ({@link KcpEndpoint#handlerFailures()}), the message is not redelivered, and the session goes on. Closing with
+	 * {@link CloseReason#ERROR} would let one bad message kill a connection and lose what follows it.
+	 */
+	@Test
+	void handlerThatThrowsIsCountedAndTheSessionGoesOn() throws Exception {
+		RecordingHandler serverSide = new RecordingHandler(true) {
+			@Override
+			public void onOpen(KcpSession session) {
+				super.onOpen(session);
+				throw new IllegalStateException("onOpen fails");
+			}
+
+			@Override
+			public void onMessage(KcpSession session, byte[] message) {
+				if (message[0] == 'X') {
+					throw new IllegalStateException("cannot handle " + text(message));
+				}
+				super.onMessage(session, message);
+			}
+
+			@Override
+			public void onClose(KcpSession session, CloseReason reason, Throwable cause) {
+				super.onClose(session, reason, cause);
+				throw new IllegalStateException("onClose fails");
+			}
+		};
+		KcpServer server = server(FAST, serverSide);
+		RecordingHandler clientSide = RecordingHandler.recorder();
+		KcpSession client = client(FAST, clientSide, server.localAddress());
+		client.send("a".getBytes(StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS);
+		client.send("X1".getBytes(StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS);
+		client.send("b".getBytes(StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS);
+		assertThat(text(clientSide.nextMessage(WAIT))).isEqualTo("a");
+		assertThat(text(clientSide.nextMessage(WAIT))).isEqualTo("b");
+		KcpSession serverSession = serverSide.opened.get(1, TimeUnit.SECONDS);
+		assertThat(serverSession.isOpen()).isTrue();
+		assertThat(serverSide.closed).isNotDone();
+		assertThat(server.handlerFailures()).isEqualTo(2);
+
+		client.close();
+		assertThat(serverSide.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
+		assertThat(serverSession.closeFuture().get(1, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
+		await().atMost(WAIT).until(() -> server.handlerFailures() == 3);
+		await().atMost(WAIT).until(() -> server.sessionCount() == 0);
+	}
+
 	// ---------------------------------------------------------------- helpers
 
 	static byte[] message(int index, int size) {
@@ -314,7 +406,6 @@ class KcpSessionCloseTest {
 		return peer;
 	}
 
-	@SuppressWarnings("unused")
 	private static String text(byte[] bytes) {
 		return new String(bytes, StandardCharsets.UTF_8);
 	}
