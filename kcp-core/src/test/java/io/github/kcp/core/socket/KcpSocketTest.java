@@ -3,6 +3,7 @@ package io.github.kcp.core.socket;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -179,6 +180,22 @@ class KcpSocketTest {
 			assertThat(socket.isClosed()).isTrue();
 			assertThatExceptionOfType(SocketException.class).isThrownBy(() -> socket.send(bytes("x")));
 			assertThatExceptionOfType(SocketException.class).isThrownBy(() -> socket.recv(1));
+		}
+	}
+
+	@Test
+	void interruptingABlockedReceiveThrowsInterruptedIOExceptionAndLosesNothing() throws Exception {
+		try (KcpSocket.SocketPair pair = KcpSocket.pair(FAST)) {
+			CompletableFuture<byte[]> received = new CompletableFuture<>();
+			Thread reader = startReceiving(pair.second(), received);
+			awaitBlocked(reader);
+			reader.interrupt();
+			assertThatExceptionOfType(ExecutionException.class)
+				.isThrownBy(() -> received.get(WAIT_MILLIS, TimeUnit.MILLISECONDS))
+				.withCauseExactlyInstanceOf(InterruptedIOException.class);
+			pair.first().send(bytes("still delivered"));
+			pair.second().setSoTimeout(WAIT_MILLIS);
+			assertThat(pair.second().recv(100)).isEqualTo(bytes("still delivered"));
 		}
 	}
 

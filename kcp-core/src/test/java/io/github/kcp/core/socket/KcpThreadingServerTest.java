@@ -244,6 +244,32 @@ class KcpThreadingServerTest {
 		}
 	}
 
+	@Test
+	void closeInterruptsHandlersThatOutliveTheShutdownTimeout() throws Exception {
+		CountDownLatch started = new CountDownLatch(1);
+		CompletableFuture<Boolean> interrupted = new CompletableFuture<>();
+		KcpRequestHandler stubborn = (socket) -> {
+			started.countDown();
+			try {
+				// Not blocked on the socket, so closing the socket does not end it; only an interrupt does.
+				new CountDownLatch(1).await(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+				interrupted.complete(false);
+			}
+			catch (InterruptedException ex) {
+				interrupted.complete(true);
+			}
+		};
+		KcpThreadingServer server = new KcpThreadingServer("127.0.0.1", 0, FAST, stubborn).start();
+		server.setShutdownTimeout(Duration.ofMillis(300));
+		try (KcpSocket client = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST)) {
+			assertThat(started.await(WAIT_MILLIS, TimeUnit.MILLISECONDS)).isTrue();
+			long begun = System.nanoTime();
+			server.close();
+			assertThat(interrupted.get(WAIT_MILLIS, TimeUnit.MILLISECONDS)).isTrue();
+			assertThat(Duration.ofNanos(System.nanoTime() - begun)).isLessThan(Duration.ofSeconds(5));
+		}
+	}
+
 	/** {@code Thread.isVirtual()} where it exists (Java 21+), else false; the tests compile for Java 17. */
 	private static boolean isVirtual(Thread thread) {
 		try {
