@@ -364,9 +364,10 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 	}
 
 	/**
-	 * Close every session gracefully (data already sent is delivered first, up to the configuration's close
-	 * timeout), fail the requests still waiting for replies, and release the template's threads. Later calls fail
-	 * with {@link IllegalStateException}.
+	 * Close every session gracefully (data already sent is delivered first), fail the requests still waiting for
+	 * replies, and release the template's threads. Waits up to the configuration's close timeout
+	 * ({@code kcp.client.close-timeout} in Spring Boot) for the sessions to close, then aborts those still open,
+	 * for example because their server is gone. Later calls fail with {@link IllegalStateException}.
 	 */
 	@Override
 	public void destroy() {
@@ -374,20 +375,28 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 			return;
 		}
 		this.destroyed = true;
+		List<ClientSession> open = List.copyOf(this.sessions.values());
 		List<CompletableFuture<CloseReason>> closing = new ArrayList<>();
-		for (ClientSession session : List.copyOf(this.sessions.values())) {
+		for (ClientSession session : open) {
 			closing.add(session.retire(null, "the template was destroyed"));
 		}
 		this.sessions.clear();
 		try {
 			CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new))
-				.get(this.config.closeTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+				.get(this.config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
 		catch (ExecutionException | TimeoutException ex) {
-			logger.debug("KCP template sessions did not all close gracefully", ex);
+			for (ClientSession session : open) {
+				if (session.session.closeReason() == null) {
+					logger.debug("KCP template session conv={} to {} did not close within {} ms; aborting it",
+							Integer.toUnsignedString(session.session.conv()), session.target,
+							this.config.closeTimeout().toMillis());
+					session.session.abort();
+				}
+			}
 		}
 		this.timer.shutdownNow();
 		ExecutorService owned = this.ownedCallbackExecutor;

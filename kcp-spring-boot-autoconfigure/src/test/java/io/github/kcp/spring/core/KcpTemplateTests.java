@@ -1,5 +1,7 @@
 package io.github.kcp.spring.core;
 
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +24,7 @@ import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.crypto.PacketCiphers;
 import io.github.kcp.core.transport.CloseReason;
 import io.github.kcp.core.transport.KcpConfig;
+import io.github.kcp.core.transport.KcpException;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionClosedException;
 import io.github.kcp.spring.event.KcpSessionClosedEvent;
@@ -318,6 +321,26 @@ class KcpTemplateTests {
 		assertThat(server.closed.poll(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
 		assertThatIllegalStateException().isThrownBy(() -> template.send("late"))
 			.withMessageContaining("destroyed");
+	}
+
+	@Test
+	void destroyGivesUpOnAServerThatNeverAnswersAfterTheCloseTimeout() throws Exception {
+		try (DatagramSocket silent = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+			KcpTemplate template = new KcpTemplate(FAST.toBuilder().closeTimeout(Duration.ofMillis(500)).build(),
+					KcpMessageConverters.create());
+			CompletableFuture<Void> unacknowledged = template
+				.send(new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()), "anyone there?");
+
+			long started = System.nanoTime();
+			template.destroy();
+			Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+			assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(450)).isLessThan(Duration.ofSeconds(3));
+			assertThat(unacknowledged).failsWithin(WAIT)
+				.withThrowableOfType(ExecutionException.class)
+				.havingCause()
+				.isInstanceOf(KcpException.class);
+		}
 	}
 
 	@Test
