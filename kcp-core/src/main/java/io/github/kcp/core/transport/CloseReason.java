@@ -20,7 +20,12 @@ public enum CloseReason {
 	/** The server that owned the session shut down. */
 	SERVER_SHUTDOWN,
 
-	/** An unexpected error (a handler that threw is not one: that is logged and the session goes on). */
+	/**
+	 * An unexpected error: the UDP socket failed, or the packet cipher could not encrypt (nothing is sent in clear;
+	 * the peer is not told, as the close signal would need encrypting too). The cause comes with
+	 * {@link KcpSessionHandler#onClose}. A handler that threw is not one: that is logged and counted
+	 * ({@link KcpEndpoint#handlerFailures()}) and the session goes on.
+	 */
 	ERROR
 
 }

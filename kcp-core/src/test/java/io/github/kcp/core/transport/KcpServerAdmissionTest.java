@@ -169,6 +169,90 @@ class KcpServerAdmissionTest {
 	}
 
 	@Test
+	void wrongKeyAndOtherConversationsFromALiveSessionsOwnAddressLeaveItAlone() throws Exception {
+		PacketCipher right = cipher("aes-gcm");
+		PacketCipher wrong = cipher("aes-gcm");
+		KcpConfig config = FAST.toBuilder().cipher(right).build();
+		RecordingHandler serverSide = RecordingHandler.echo();
+		KcpServer server = server(config, KcpServer.builder(), () -> serverSide);
+		SniffingRelay relay = SniffingRelay.start(server.localAddress());
+		this.resources.add(relay);
+		KcpSession live = client(config, relay.localAddress());
+		assertEchoes(live, "before");
+		KcpSession serverSession = serverSide.opened.get(5, TimeUnit.SECONDS);
+		int conv = live.conv();
+
+		// From the very address of the live session: its own conversation under the wrong key, plaintext,
+		// random bytes, a truncated ciphertext.
+		byte[] push = RawUdpPeer.push(conv, 0, "forged".getBytes(StandardCharsets.US_ASCII));
+		relay.injectToTarget(wrong.encrypt(push));
+		relay.injectToTarget(push);
+		relay.injectToTarget(randomBytes(new Random(5), 300));
+		relay.injectToTarget(java.util.Arrays.copyOf(right.encrypt(push), 20));
+		// Properly encrypted, another conversation, without data: cannot open one.
+		byte[] ack = RawUdpPeer.segment(conv ^ 0x55, KcpCodec.CMD_ACK, 0, 0, new byte[0]);
+		relay.injectToTarget(right.encrypt(ack));
+		awaitDrops(server, Map.of(DropReason.DECRYPT_FAILED, 4L, DropReason.NOT_A_NEW_CONVERSATION, 1L));
+		assertThat(server.sessionCount()).isEqualTo(1);
+		assertThat(serverSession.isOpen()).isTrue();
+		assertThat(serverSide.messages).hasSize(1);
+		assertEchoes(live, "after");
+		assertThat(serverSide.closed).isNotDone();
+
+		// Sessions are keyed by (address, conv): a genuine data segment of another conversation from the same
+		// address is a second conversation, and the first one is untouched by it.
+		relay.injectToTarget(right.encrypt(RawUdpPeer.push(conv ^ 0x55, 0, new byte[] { 9 })));
+		await().atMost(WAIT).until(() -> server.sessionCount() == 2);
+		assertEchoes(live, "still");
+		assertThat(serverSession.isOpen()).isTrue();
+	}
+
+	@Test
+	void clientDropsGarbageWrongKeyAndOtherConversationsFromItsServerAndGoesOn() throws Exception {
+		PacketCipher right = cipher("aes-cbc-hmac");
+		PacketCipher wrong = cipher("aes-cbc-hmac");
+		// A hand-played server, so that it can send the client anything.
+		RawUdpPeer fakeServer = raw();
+		RecordingHandler clientSide = RecordingHandler.recorder();
+		KcpSession client = KcpClient.builder()
+			.config(FAST.toBuilder().cipher(right).build())
+			.handler(clientSide)
+			.connect(fakeServer.localAddress());
+		this.resources.add(client::abort);
+		client.send("hi".getBytes(StandardCharsets.US_ASCII));
+		byte[] first = right.decrypt(fakeServer.awaitDatagram((d) -> true, WAIT));
+		int conv = KcpCodec.readConv(first, 0);
+		InetSocketAddress clientAddress = new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(),
+				client.localAddress().getPort());
+		KcpEndpoint endpoint = ((EngineSession) client).endpoint();
+
+		byte[] reply = RawUdpPeer.push(conv, 0, "reply".getBytes(StandardCharsets.US_ASCII));
+		Random random = new Random(6);
+		for (int size = 0; size < 100; size += 7) {
+			fakeServer.send(clientAddress, randomBytes(random, size));
+		}
+		fakeServer.send(clientAddress, reply);
+		fakeServer.send(clientAddress, wrong.encrypt(reply));
+		byte[] genuine = right.encrypt(reply);
+		fakeServer.send(clientAddress, java.util.Arrays.copyOf(genuine, genuine.length - 1));
+		// Authentic, but for another conversation, or shorter than a header.
+		fakeServer.send(clientAddress, right.encrypt(RawUdpPeer.push(conv + 1, 0, new byte[3])));
+		fakeServer.send(clientAddress, right.encrypt(new byte[5]));
+		await().atMost(WAIT).untilAsserted(() -> {
+			assertThat(endpoint.droppedDatagrams(DropReason.DECRYPT_FAILED)).isEqualTo(15 + 3);
+			assertThat(endpoint.droppedDatagrams(DropReason.UNEXPECTED_SOURCE)).isEqualTo(1);
+			assertThat(endpoint.droppedDatagrams(DropReason.MALFORMED)).isEqualTo(1);
+		});
+		assertThat(client.isOpen()).isTrue();
+		assertThat(client.stats().droppedDatagrams()).isEqualTo(20);
+		assertThat(clientSide.messages).isEmpty();
+		// The genuine reply still gets through.
+		fakeServer.send(clientAddress, genuine);
+		assertThat(new String(clientSide.nextMessage(WAIT), StandardCharsets.US_ASCII)).isEqualTo("reply");
+		assertThat(clientSide.closed).isNotDone();
+	}
+
+	@Test
 	void lateDatagramsOfAClosedConversationDoNotReopenItAndAreAnsweredWithClose() throws Exception {
 		RecordingHandler serverSide = RecordingHandler.recorder();
 		KcpServer server = server(FAST, KcpServer.builder(), () -> serverSide);
