@@ -49,6 +49,9 @@ import java.lang.annotation.Target;
  * {@link io.github.kcp.spring.config.KcpHandlerConfigurationException} naming both methods. To handle several
  * JSON message types, take one base type (for example a sealed interface with Jackson's {@code @JsonTypeInfo})
  * and switch on it.
+ * <p>
+ * In stream mode ({@code kcp.stream=true}) a "message" is whatever bytes of the stream arrived together, with no
+ * boundaries: take bytes and frame them yourself (for example with a length prefix).
  *
  * <pre class="code">
  * &#64;KcpHandler

@@ -130,6 +130,9 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 
 	private volatile boolean stopping;
 
+	/** Completed when the stop in progress has finished; {@code null} when no stop is in progress. */
+	private @Nullable CompletableFuture<Void> stopInProgress;
+
 	/**
 	 * A container for the handlers of {@code registry}, with the default converter (bytes, text, JSON with a
 	 * default Jackson 3 mapper when present).
@@ -414,7 +417,13 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	public void stop(Runnable callback) {
 		KcpServer current;
 		KcpMessageDispatcher currentDispatcher;
+		CompletableFuture<Void> stopped;
 		synchronized (this.monitor) {
+			if (this.stopInProgress != null) {
+				// Stopped again while draining (for example destroy() after the lifecycle timeout): one drain only.
+				this.stopInProgress.whenComplete((ignored, ex) -> callback.run());
+				return;
+			}
 			current = this.server;
 			currentDispatcher = this.dispatcher;
 			if (!this.running || current == null || currentDispatcher == null) {
@@ -423,6 +432,8 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 				return;
 			}
 			this.stopping = true;
+			stopped = new CompletableFuture<>();
+			this.stopInProgress = stopped;
 		}
 		long deadline = System.nanoTime() + this.shutdownTimeout.toNanos();
 		InetSocketAddress address = current.localAddress();
@@ -455,13 +466,19 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 					this.running = false;
 					this.stopping = false;
 					this.server = null;
+					this.stopInProgress = null;
 				}
 				logger.info("KCP server on {} stopped", address);
 				try {
 					publish(new KcpServerStoppedEvent(this, address));
 				}
 				finally {
-					callback.run();
+					try {
+						callback.run();
+					}
+					finally {
+						stopped.complete(null);
+					}
 				}
 			});
 	}

@@ -101,6 +101,42 @@ class KcpServerContainerTests {
 	}
 
 	@Test
+	void aSecondStopWhileDrainingWaitsForTheFirst() throws Exception {
+		NeverAnswers handler = new NeverAnswers();
+		KcpHandlerRegistry registry = new KcpHandlerRegistry();
+		registry.register(KcpHandlerEndpoint.of("neverAnswers", handler,
+				NeverAnswers.class.getDeclaredMethod("handle", String.class)));
+		KcpServerContainer container = new KcpServerContainer(registry);
+		container.setConfig(FAST);
+		container.setBindAddress(new InetSocketAddress("127.0.0.1", 0));
+		container.setShutdownTimeout(Duration.ofMillis(300));
+		List<Object> events = new CopyOnWriteArrayList<>();
+		container.setApplicationEventPublisher(events::add);
+		container.start();
+		KcpSession client = KcpClient.builder()
+			.config(FAST)
+			.handler((session, message) -> {
+			})
+			.connect(new InetSocketAddress("127.0.0.1", container.getPort()));
+		try {
+			client.send("hang".getBytes(StandardCharsets.UTF_8));
+			assertThat(handler.entered.await(10, TimeUnit.SECONDS)).isTrue();
+			CountDownLatch first = new CountDownLatch(1);
+			CountDownLatch second = new CountDownLatch(1);
+			container.stop(first::countDown);
+			container.stop(second::countDown);
+			assertThat(first.await(10, TimeUnit.SECONDS)).isTrue();
+			assertThat(second.await(10, TimeUnit.SECONDS)).isTrue();
+			assertThat(events).filteredOn(KcpServerStoppedEvent.class::isInstance).hasSize(1);
+			assertThat(container.isRunning()).isFalse();
+		}
+		finally {
+			client.abort();
+			container.destroy();
+		}
+	}
+
+	@Test
 	void withoutHandlersTheServerDoesNotBindUnlessAskedTo() {
 		KcpServerContainer container = new KcpServerContainer(new KcpHandlerRegistry());
 		container.setBindAddress(new InetSocketAddress("127.0.0.1", 0));
