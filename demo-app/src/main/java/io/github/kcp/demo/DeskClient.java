@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.spring.core.KcpTemplate;
 import io.github.kcp.spring.event.KcpServerListeningEvent;
 import org.jspecify.annotations.Nullable;
@@ -53,6 +54,12 @@ public class DeskClient {
 	@EventListener
 	public void onServerListening(KcpServerListeningEvent event) {
 		this.localDesk = new InetSocketAddress(InetAddress.getLoopbackAddress(), event.getPort());
+		PacketCipher cipher = this.template.getConfig().cipher();
+		boolean encrypted = cipher != null && cipher.overhead() > 0;
+		logger.info("Desk serving on UDP port {}, packets {}; try: java -jar kcp-benchmarks/target/kcp-tool.jar "
+				+ "echo-client --host 127.0.0.1 --port {} --count 100 --size 512{}", event.getPort(),
+				encrypted ? "encrypted with " + cipher.name() : "not encrypted", event.getPort(),
+				encrypted ? " --crypto " + cipher.name() + " --key <kcp.crypto.key> --salt <kcp.crypto.salt>" : "");
 	}
 
 	/**
