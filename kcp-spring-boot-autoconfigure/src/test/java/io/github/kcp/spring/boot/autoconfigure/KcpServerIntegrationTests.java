@@ -97,6 +97,16 @@ class KcpServerIntegrationTests {
 	}
 
 	@Test
+	void jsonGoesThroughBootsJsonMapper() {
+		this.contextRunner.withPropertyValues("spring.jackson.property-naming-strategy=SNAKE_CASE").run((context) -> {
+			TestClient client = connect(context, CLIENT_CONFIG);
+			String reply = text(client.request(utf8("{\"name\":\"snake\",\"times\":2}")));
+			assertThat(reply).contains("\"remote_port\":" + client.session.localAddress().getPort())
+				.contains("\"same_session\":true");
+		});
+	}
+
+	@Test
 	void textAndBytesGoToTheirHandlers() {
 		this.contextRunner.run((context) -> {
 			TestClient client = connect(context, CLIENT_CONFIG);
