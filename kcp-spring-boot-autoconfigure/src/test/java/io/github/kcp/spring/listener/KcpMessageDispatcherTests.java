@@ -98,6 +98,17 @@ class KcpMessageDispatcherTests {
 	}
 
 	@Test
+	void eachHandlerIsInvokedWithItsPayloadConverted() throws Exception {
+		KcpMessageDispatcher all = dispatcher(new AllKinds(), "json", "text", "bytes");
+		all.sessionOpened(this.session, null);
+		all.dispatch(this.session, utf8("{\"a\":7}"));
+		all.dispatch(this.session, utf8("plain text"));
+		all.dispatch(this.session, new byte[] { (byte) 0xff, 0, 1 });
+		assertThat(List.of(next(), next(), next())).containsExactly("json:7", "text:plain text", "bytes:3");
+		assertThat(all.getHandledMessages()).isEqualTo(3);
+	}
+
+	@Test
 	void unroutedMessagesAreCountedAndDropped() {
 		KcpMessageDispatcher jsonOnly = dispatcher(new AllKinds(), "json");
 		jsonOnly.sessionOpened(this.session, null);
@@ -243,17 +254,17 @@ class KcpMessageDispatcherTests {
 
 		@KcpHandler
 		String json(Map<String, Object> map) {
-			return "json";
+			return "json:" + map.get("a");
 		}
 
 		@KcpHandler
 		String text(String text) {
-			return "text";
+			return "text:" + text;
 		}
 
 		@KcpHandler
 		String bytes(byte[] bytes) {
-			return "bytes";
+			return "bytes:" + bytes.length;
 		}
 
 	}
