@@ -32,8 +32,12 @@ final class EngineSession implements KcpSession {
 
 	private static final Logger logger = LoggerFactory.getLogger(EngineSession.class);
 
-	/** How many times a close signal is sent while waiting for its confirmation. */
-	private static final int CLOSE_SIGNAL_ATTEMPTS = 3;
+	/**
+	 * How many times a close signal is sent while waiting for its confirmation: five, so that even at 20 % loss
+	 * the peer misses all of them only once in 3,000 closes (0.2^5), while a standard peer that never confirms
+	 * delays the local close by four RTOs at most.
+	 */
+	private static final int CLOSE_SIGNAL_ATTEMPTS = 5;
 
 	private enum State {
 

@@ -193,6 +193,40 @@ class KcpSessionCloseTest {
 	}
 
 	@Test
+	void closeOverALossyLinkStillDeliversEverythingFirstAndTellsThePeer() throws Exception {
+		RecordingHandler serverSide = RecordingHandler.recorder();
+		KcpServer server = server(FAST, serverSide);
+		LossyUdpRelay relay = relay(server.localAddress());
+		relay.setImpairment(LinkImpairment.builder().loss(0.2).delay(Duration.ofMillis(5)).seed(99).build());
+		KcpSession client = client(FAST, RecordingHandler.recorder(), relay.localAddress());
+		for (int i = 0; i < 200; i++) {
+			client.send(message(i, 1000));
+		}
+		assertThat(client.close().get(10, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_LOCALLY);
+		assertThat(serverSide.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
+		assertThat(serverSide.messagesBeforeClose).isEqualTo(200);
+		for (int i = 0; i < 200; i++) {
+			assertThat(serverSide.messages.poll()).isEqualTo(message(i, 1000));
+		}
+		assertThat(relay.stats().droppedByLoss()).isPositive();
+	}
+
+	@Test
+	void serverThatIsGoneEndsInDeadLinkNotInAnError() throws Exception {
+		// Nobody listens on this port any more: the kernel answers with ICMP port unreachable, which must not be
+		// mistaken for a failed socket (UDP is unreliable; KCP retransmits and eventually gives up).
+		RawUdpPeer gone = new RawUdpPeer();
+		java.net.InetSocketAddress address = gone.localAddress();
+		gone.close();
+		RecordingHandler clientSide = RecordingHandler.recorder();
+		KcpSession client = client(FAST.toBuilder().deadLink(5).build(), clientSide, address);
+		CompletableFuture<Void> lost = client.send(new byte[100]);
+		assertThat(clientSide.closed.get(10, TimeUnit.SECONDS)).isEqualTo(CloseReason.DEAD_LINK);
+		assertThat(clientSide.closeCause).isNull();
+		assertThatThrownBy(lost::join).cause().isInstanceOf(KcpSessionClosedException.class);
+	}
+
+	@Test
 	void serverShutdownDeliversWhatTheServerSentThenClosesEverySession() throws Exception {
 		int clients = 3;
 		List<RecordingHandler> serverSides = new ArrayList<>();
