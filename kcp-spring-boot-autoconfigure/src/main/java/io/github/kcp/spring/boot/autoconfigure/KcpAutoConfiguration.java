@@ -18,6 +18,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.LazyInitializationExcludeFilter;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -32,6 +33,7 @@ import org.springframework.core.env.Environment;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.messaging.converter.MessageConverter;
 import org.springframework.messaging.handler.annotation.support.MessageHandlerMethodFactory;
+import org.springframework.util.ClassUtils;
 
 /**
  * Auto-configuration of KCP: the payload converter and packet cipher shared by the server and the client side,
@@ -46,7 +48,8 @@ import org.springframework.messaging.handler.annotation.support.MessageHandlerMe
  * mode is none;</li>
  * <li>{@value #MESSAGE_HANDLER_METHOD_FACTORY_BEAN_NAME} ({@link MessageHandlerMethodFactory}): argument resolution of
  * handler methods;</li>
- * <li>the {@code @KcpHandler} post-processor and registry of {@link EnableKcp @EnableKcp};</li>
+ * <li>the {@code @KcpHandler} post-processor and registry of {@link EnableKcp @EnableKcp}, and a
+ * {@link LazyInitializationExcludeFilter} that keeps handler beans eager;</li>
  * <li>{@value #SERVER_CONTAINER_BEAN_NAME} ({@link KcpServerContainer}) when a bean has {@code @KcpHandler} methods
  * or {@code kcp.server.enabled=true}, never with {@code kcp.server.enabled=false}; configured from
  * {@code kcp.server.*} (with the protocol settings of {@code kcp.*} and their {@code kcp.server.*} overrides), then
@@ -69,6 +72,9 @@ public final class KcpAutoConfiguration {
 	/** Name of the {@link MessageHandlerMethodFactory} bean of {@code @KcpHandler} methods. */
 	public static final String MESSAGE_HANDLER_METHOD_FACTORY_BEAN_NAME = "kcpMessageHandlerMethodFactory";
 
+	/** Name of the filter that keeps {@code @KcpHandler} beans eager under lazy initialization. */
+	public static final String LAZY_INITIALIZATION_EXCLUDE_FILTER_BEAN_NAME = "kcpHandlerLazyInitializationExcludeFilter";
+
 	/** Name of the {@link KcpServerContainer} bean. */
 	public static final String SERVER_CONTAINER_BEAN_NAME = "kcpServerContainer";
 
@@ -90,6 +96,17 @@ public final class KcpAutoConfiguration {
 	@ConditionalOnMissingBean
 	PacketCipher kcpPacketCipher(KcpProperties properties) {
 		return PacketCipherFactory.create(properties.getCrypto());
+	}
+
+	/**
+	 * Keeps beans with {@code @KcpHandler} methods eager under {@code spring.main.lazy-initialization=true}: a
+	 * handler bean that is never created is never registered, and its messages would go nowhere.
+	 * @return the filter
+	 */
+	@Bean(LAZY_INITIALIZATION_EXCLUDE_FILTER_BEAN_NAME)
+	@ConditionalOnMissingBean(name = LAZY_INITIALIZATION_EXCLUDE_FILTER_BEAN_NAME)
+	static LazyInitializationExcludeFilter kcpHandlerLazyInitializationExcludeFilter() {
+		return (beanName, definition, type) -> OnKcpServerCondition.hasHandlerMethods(ClassUtils.getUserClass(type));
 	}
 
 	@Bean(MESSAGE_HANDLER_METHOD_FACTORY_BEAN_NAME)

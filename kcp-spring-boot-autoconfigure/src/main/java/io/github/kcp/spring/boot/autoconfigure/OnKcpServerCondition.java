@@ -54,7 +54,12 @@ class OnKcpServerCondition extends SpringBootCondition implements ConfigurationC
 		return ConditionOutcome.noMatch("no bean has @KcpHandler methods and " + ENABLED_PROPERTY + " is not set");
 	}
 
-	private static boolean hasHandlerMethods(Class<?> type) {
+	/**
+	 * Whether a type declares {@link KcpHandler @KcpHandler} methods (false when it cannot be introspected).
+	 * @param type the bean type
+	 * @return whether the type has handler methods
+	 */
+	static boolean hasHandlerMethods(Class<?> type) {
 		if (!AnnotationUtils.isCandidateClass(type, KcpHandler.class)) {
 			return false;
 		}

@@ -39,6 +39,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import org.springframework.beans.BeanWrapperImpl;
+import org.springframework.boot.LazyInitializationBeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.annotation.ImportCandidates;
@@ -285,6 +286,21 @@ class KcpAutoConfigurationTests {
 				assertThat(context.getBean(KcpHandlerRegistry.class).getEndpoints()).singleElement()
 					.satisfies((endpoint) -> assertThat(endpoint.getMethod().getName()).isEqualTo("upper"));
 				assertThat(requestText(container.getPort(), "abc")).isEqualTo("ABC");
+			});
+	}
+
+	@Test
+	void handlerBeansStayEagerUnderLazyInitialization() {
+		this.contextRunner.withUserConfiguration(HandlerConfiguration.class)
+			.withBean("someOtherBean", StringBuilder.class, StringBuilder::new)
+			.withInitializer((context) -> context.addBeanFactoryPostProcessor(
+					new LazyInitializationBeanFactoryPostProcessor()))
+			.withPropertyValues("kcp.server.port=0")
+			.run((context) -> {
+				assertThat(context.getBeanFactory().getBeanDefinition("someOtherBean").isLazyInit()).isTrue();
+				assertThat(context.getBeanFactory().getBeanDefinition("upperHandler").isLazyInit()).isFalse();
+				KcpServerContainer container = context.getBean(KcpServerContainer.class);
+				assertThat(requestText(container.getPort(), "lazy")).isEqualTo("LAZY");
 			});
 	}
 
