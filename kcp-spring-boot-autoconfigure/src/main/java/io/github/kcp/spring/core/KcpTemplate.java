@@ -209,6 +209,14 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 	}
 
 	/**
+	 * The executor that completes returned futures and runs push handlers and session events.
+	 * @return the executor
+	 */
+	public Executor getCallbackExecutor() {
+		return this.callbackExecutor;
+	}
+
+	/**
 	 * Set the Netty event-loop group new sessions run on. Default: the core's shared group.
 	 * @param eventLoopGroup the group, not shut down by the template
 	 */

@@ -2,6 +2,7 @@ package io.github.kcp.spring.boot.autoconfigure;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 
 import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.transport.KcpConfig;
@@ -18,6 +19,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.core.task.VirtualThreadTaskExecutor;
 import org.springframework.messaging.converter.MessageConverter;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -116,6 +118,22 @@ class KcpTemplateAutoConfigurationTests {
 			}
 		}
 		throw new AssertionError("No InvalidConfigurationPropertyValueException in " + failure);
+	}
+
+	@Test
+	void callbacksRunOnVirtualThreadsWhenEnabledAndAvailable() {
+		this.contextRunner.withPropertyValues("spring.threads.virtual.enabled=true").run((context) -> {
+			Executor executor = context.getBean(KcpTemplate.class).getCallbackExecutor();
+			if (Runtime.version().feature() >= 21) {
+				assertThat(executor).isInstanceOf(VirtualThreadTaskExecutor.class);
+			}
+			else {
+				assertThat(executor).as("no virtual threads on Java %s", Runtime.version().feature())
+					.isNotInstanceOf(VirtualThreadTaskExecutor.class);
+			}
+		});
+		this.contextRunner.run((context) -> assertThat(context.getBean(KcpTemplate.class).getCallbackExecutor())
+			.isNotInstanceOf(VirtualThreadTaskExecutor.class));
 	}
 
 	@Test
