@@ -44,13 +44,18 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationListener;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.messaging.handler.annotation.Header;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -280,7 +285,21 @@ class KcpServerIntegrationTests {
 		});
 	}
 
-	private TestClient connect(AssertableApplicationContext context, KcpConfig config) {
+	@Test
+	void aSpringApplicationGetsTheServerFromTheImportsFile() throws Exception {
+		// Everything from the imports files on the class path (KCP and Jackson), as an application would have it
+		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(BootApplication.class)
+			.web(WebApplicationType.NONE)
+			.properties("kcp.server.address=127.0.0.1", "kcp.server.port=0", "kcp.interval=10ms",
+					"spring.jackson.property-naming-strategy=SNAKE_CASE")
+			.run()) {
+			TestClient client = connect(context, CLIENT_CONFIG);
+			String reply = text(client.request(utf8("{\"name\":\"boot\",\"times\":1}")));
+			assertThat(reply).contains("\"text\":\"hello boot x1\"").contains("\"same_session\":true");
+		}
+	}
+
+	private TestClient connect(ApplicationContext context, KcpConfig config) {
 		int port = context.getBean(KcpServerContainer.class).getPort();
 		assertThat(port).isPositive();
 		TestClient client = new TestClient();
@@ -419,6 +438,13 @@ class KcpServerIntegrationTests {
 				this.closed.add(closedEvent);
 			}
 		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableAutoConfiguration
+	@Import(HandlersConfiguration.class)
+	static class BootApplication {
 
 	}
 
