@@ -34,6 +34,12 @@ public enum DropReason {
 	ENGINE_REJECTED,
 
 	/** An outgoing datagram that the packet cipher failed to encrypt; it was not sent at all. */
-	ENCRYPT_FAILED
+	ENCRYPT_FAILED,
+
+	/**
+	 * Handling it threw an unexpected exception (a bug, logged): the datagram was dropped and the endpoint went on.
+	 * Exceptions thrown by session handlers are not counted here but in {@link KcpEndpoint#handlerFailures()}.
+	 */
+	INPUT_FAILED
 
 }

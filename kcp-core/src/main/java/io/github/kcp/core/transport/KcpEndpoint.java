@@ -45,6 +45,8 @@ public abstract class KcpEndpoint {
 
 	private final AtomicBoolean encryptFailureLogged = new AtomicBoolean();
 
+	private final AtomicBoolean inputFailureLogged = new AtomicBoolean();
+
 	final EventLoopGroup group;
 
 	final boolean ownsGroup;
@@ -267,7 +269,17 @@ public abstract class KcpEndpoint {
 			dropUndispatched(DropReason.MALFORMED);
 			return;
 		}
-		dispatch(packet.sender(), data, 0, length, wireLength);
+		try {
+			dispatch(packet.sender(), data, 0, length, wireLength);
+		}
+		catch (RuntimeException ex) {
+			// No datagram, however hostile, may take the endpoint down or vanish unnoticed: count it and say so.
+			drop(DropReason.INPUT_FAILED);
+			if (this.inputFailureLogged.compareAndSet(false, true)) {
+				logger.error("Handling a datagram from {} failed; it was dropped (logged once per endpoint)",
+						packet.sender(), ex);
+			}
+		}
 	}
 
 	private void flushDirty() {
