@@ -66,12 +66,12 @@ public class DeskClient {
 	 * Where the client sends: {@code demo.client.target}, else this application's desk.
 	 * @return the target
 	 * @throws IllegalStateException if no target is configured and the desk is not listening
+	 * @throws IllegalArgumentException if {@code demo.client.target} is not {@code host:port}
 	 */
 	public InetSocketAddress target() {
 		String configured = this.properties.getTarget();
 		if (configured != null && !configured.isBlank()) {
-			int colon = configured.lastIndexOf(':');
-			return new InetSocketAddress(configured.substring(0, colon), Integer.parseInt(configured.substring(colon + 1)));
+			return KcpTemplate.parseTarget(configured);
 		}
 		InetSocketAddress local = this.localDesk;
 		if (local == null) {

@@ -413,21 +413,14 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 		}
 	}
 
-	@Override
-	public String toString() {
-		return "KcpTemplate [defaultTarget=" + ((this.defaultHost != null) ? this.defaultHost + ":" + this.defaultPort
-				: "none") + ", sessions=" + this.sessions.keySet() + "]";
-	}
-
-	// --- internals
-
 	/**
-	 * Parse {@code host:port}, with IPv6 literals in brackets.
+	 * Parse a target given as text the way the {@code String} target overloads do: {@code host:port}, with IPv6
+	 * literals in brackets ({@code [::1]:9700}).
 	 * @param target the text
 	 * @return the resolved address
 	 * @throws IllegalArgumentException if the text is not {@code host:port} or the host cannot be resolved
 	 */
-	static InetSocketAddress parseTarget(String target) {
+	public static InetSocketAddress parseTarget(String target) {
 		Assert.hasText(target, "target must not be empty");
 		int colon = target.lastIndexOf(':');
 		if (colon <= 0 || colon == target.length() - 1) {
@@ -453,6 +446,14 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 		}
 		return resolve(host, port);
 	}
+
+	@Override
+	public String toString() {
+		return "KcpTemplate [defaultTarget=" + ((this.defaultHost != null) ? this.defaultHost + ":" + this.defaultPort
+				: "none") + ", sessions=" + this.sessions.keySet() + "]";
+	}
+
+	// --- internals
 
 	private static InetSocketAddress resolve(String host, int port) {
 		InetSocketAddress address = new InetSocketAddress(host, port);
