@@ -23,8 +23,16 @@ import java.util.concurrent.CompletableFuture;
  * one session are answered by the next messages that arrive on it, the oldest request first. This fits any server
  * that answers each request with exactly one message, in order, such as {@code @KcpHandler} methods returning a
  * value. A message that arrives while no request is waiting is a push and goes to the {@link KcpPushHandler}s.
- * Consequently, do not mix on one target {@code send} of messages the server answers with
- * {@code sendAndReceive}: the answer to the former would be taken for the reply to the latter.
+ * Consequently:
+ * <ul>
+ * <li>do not mix on one target {@code send} of messages the server answers with {@code sendAndReceive}: the answer
+ * to the former would be taken for the reply to the latter;</li>
+ * <li>the server must answer every request. A {@code @KcpHandler} that returns {@code null} or throws sends
+ * nothing, and while other requests are outstanding on the session the next reply would be taken for the missing
+ * one. Give such servers a {@link io.github.kcp.spring.listener.KcpHandlerErrorHandler} that returns an error
+ * reply, or keep one request outstanding per target at a time (the blocking variants from one thread): a missing
+ * reply is then reported as a {@link KcpReplyTimeoutException} and nothing is mismatched.</li>
+ * </ul>
  *
  * <h2>Futures and blocking</h2>
  * Returned futures complete on the template's callback executor, never on the network thread, so code chained to

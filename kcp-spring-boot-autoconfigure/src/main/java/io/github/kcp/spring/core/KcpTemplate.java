@@ -62,7 +62,8 @@ import org.springframework.util.Assert;
  * KCP messages carry no correlation id. The template matches replies to requests first-in, first-out per session:
  * the requests outstanding on a session are answered by the messages that arrive on it, in the order the requests
  * were sent. This is exact for a server that answers every request with one message, in order, as
- * {@code @KcpHandler} methods returning a value do. To keep the matching exact the template:
+ * {@code @KcpHandler} methods returning a value do (see {@link KcpOperations} for servers that may skip a reply).
+ * To keep the matching exact the template:
  * <ul>
  * <li>writes a request and records it as outstanding in one step, so concurrent callers cannot interleave;</li>
  * <li>closes the session when a request times out (its reply might still come and be taken for the next one):
