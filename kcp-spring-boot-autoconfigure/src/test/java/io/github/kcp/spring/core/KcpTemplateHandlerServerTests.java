@@ -4,9 +4,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -75,6 +79,38 @@ class KcpTemplateHandlerServerTests {
 			assertThat(shout).isEqualTo("HELLO");
 			assertThat(echo).as("not UTF-8, so the bytes handler echoes it")
 				.containsExactly((byte) 0xc3, 0x28, 0, (byte) 0xff);
+		});
+	}
+
+	@Test
+	void concurrentMixedRequestsEachGetTheirOwnReply() {
+		this.contextRunner.run((context) -> {
+			KcpTemplate template = context.getBean(KcpTemplate.class);
+			InetSocketAddress server = serverAddress(context);
+			ExecutorService callers = Executors.newFixedThreadPool(4);
+			try {
+				List<CompletableFuture<Void>> callersDone = new ArrayList<>();
+				for (int t = 0; t < 4; t++) {
+					int caller = t;
+					callersDone.add(CompletableFuture.runAsync(() -> {
+						List<CompletableFuture<?>> checks = new ArrayList<>();
+						for (int i = 0; i < 50; i++) {
+							int quantity = caller * 1000 + i;
+							// JSON and text handlers interleaved on the one shared session
+							checks.add(template.sendAndReceive(server, new Order("tea", quantity), Confirmation.class,
+									WAIT)
+								.thenAccept((reply) -> assertThat(reply.quantity()).isEqualTo(quantity)));
+							checks.add(template.sendAndReceive(server, "word" + quantity, String.class, WAIT)
+								.thenAccept((reply) -> assertThat(reply).isEqualTo("WORD" + quantity)));
+						}
+						CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).join();
+					}, callers));
+				}
+				CompletableFuture.allOf(callersDone.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+			}
+			finally {
+				callers.shutdownNow();
+			}
 		});
 	}
 
