@@ -370,13 +370,14 @@ final class EngineSession implements KcpSession {
 			this.closeTimer.cancel(false);
 			this.closeTimer = null;
 		}
-		this.sendBuffer.close();
 		KcpSessionClosedException closed = new KcpSessionClosedException(
 				"Session conv=" + this.conv + " with " + this.remoteAddress + " closed: " + reason, reason);
 		PendingSend pending;
 		while ((pending = this.pendingSends.pollFirst()) != null) {
 			pending.future.completeExceptionally(closed);
 		}
+		// After the pending sends: a writer woken from sendBlocking finds every earlier send already failed.
+		this.sendBuffer.close();
 		this.endpoint.sessionClosed(this);
 		try {
 			this.handler.onClose(this, reason, cause);

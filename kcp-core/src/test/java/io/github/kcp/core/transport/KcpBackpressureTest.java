@@ -9,6 +9,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.github.kcp.core.testkit.LinkImpairment;
+import io.github.kcp.core.testkit.LossyUdpRelay;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -73,20 +75,29 @@ class KcpBackpressureTest {
 		client.abort();
 		CompletableFuture<Void> outcome = blocked.get(5, TimeUnit.SECONDS);
 		assertThatThrownBy(outcome::join).cause().isInstanceOf(KcpSessionClosedException.class);
+		// The blocked writer is released only after every earlier, unacknowledged send has failed.
 		assertThat(accepted).allMatch(CompletableFuture::isCompletedExceptionally);
+		assertThat(client.closeFuture().get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_LOCALLY);
 	}
 
 	@Test
 	void oneMessageLargerThanTheWholeBufferIsAcceptedWhenTheBufferIsEmpty() throws Exception {
 		RecordingHandler serverSide = RecordingHandler.recorder();
 		KcpServer server = server(FAST, serverSide);
-		KcpSession client = client(FAST.toBuilder().sendBufferBytes(1000).build(), RecordingHandler.recorder(),
-				server);
+		// Cut at first, so that nothing is acknowledged while we look at the buffer.
+		LossyUdpRelay relay = LossyUdpRelay.start(server.localAddress(), LinkImpairment.cut());
+		this.resources.add(relay);
+		KcpSession client = connect(FAST.toBuilder().sendBufferBytes(1000).build(), RecordingHandler.recorder(),
+				relay.localAddress());
 		byte[] large = KcpSessionCloseTest.message(1, 5000);
 		CompletableFuture<Void> sent = client.send(large);
+		assertThat(sent).as("accepted: it could never fit otherwise").isNotCompletedExceptionally();
+		assertThat(client.stats().sendBufferedBytes()).isEqualTo(5000);
 		assertThatThrownBy(() -> client.send(new byte[1]).join()).cause()
 			.isInstanceOf(KcpSendBufferFullException.class);
-		sent.get(5, TimeUnit.SECONDS);
+
+		relay.setImpairment(LinkImpairment.none());
+		sent.get(10, TimeUnit.SECONDS);
 		assertThat(serverSide.nextMessage(WAIT)).isEqualTo(large);
 		assertThat(client.stats().sendBufferedBytes()).isZero();
 		client.send(new byte[1]).get(5, TimeUnit.SECONDS);
