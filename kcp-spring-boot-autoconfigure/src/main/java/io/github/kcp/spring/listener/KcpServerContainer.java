@@ -133,6 +133,8 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	/** Completed when the stop in progress has finished; {@code null} when no stop is in progress. */
 	private @Nullable CompletableFuture<Void> stopInProgress;
 
+	private @Nullable CountDownLatch keepAlive;
+
 	/**
 	 * A container for the handlers of {@code registry}, with the default converter (bytes, text, JSON with a
 	 * default Jackson 3 mapper when present).
@@ -392,9 +394,38 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 			}
 			this.server = bound;
 			this.running = true;
+			startKeepAlive(bound.localAddress());
 			logger.info("KCP server listening on {} with {}", bound.localAddress(),
 					endpoints.isEmpty() ? "no handlers" : endpoints);
 			publish(new KcpServerListeningEvent(this, bound.localAddress()));
+		}
+	}
+
+	/**
+	 * Keeps the JVM alive while the server runs. Netty's event loops and the handler pool use daemon threads, so an
+	 * application whose only work is this server would otherwise exit right after start-up, as web servers avoid
+	 * with their own non-daemon await thread.
+	 */
+	private void startKeepAlive(InetSocketAddress address) {
+		CountDownLatch latch = new CountDownLatch(1);
+		Thread thread = new Thread(() -> {
+			try {
+				latch.await();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}, "kcp-server-" + address.getPort());
+		thread.setDaemon(false);
+		thread.start();
+		this.keepAlive = latch;
+	}
+
+	private void stopKeepAlive() {
+		CountDownLatch latch = this.keepAlive;
+		if (latch != null) {
+			latch.countDown();
+			this.keepAlive = null;
 		}
 	}
 
@@ -467,6 +498,7 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 					this.stopping = false;
 					this.server = null;
 					this.stopInProgress = null;
+					stopKeepAlive();
 				}
 				logger.info("KCP server on {} stopped", address);
 				try {

@@ -156,6 +156,32 @@ class KcpServerContainerTests {
 	}
 
 	@Test
+	void aRunningServerKeepsTheJvmAliveUntilStopped() throws Exception {
+		// Netty's loops and the handler pool are daemon threads: without a non-daemon thread of its own, an
+		// application whose only job is the KCP server would exit right after start-up.
+		KcpServerContainer container = new KcpServerContainer(new KcpHandlerRegistry());
+		container.setStartWithoutHandlers(true);
+		container.setBindAddress(new InetSocketAddress("127.0.0.1", 0));
+		container.start();
+		Thread keepAlive;
+		try {
+			String name = "kcp-server-" + container.getPort();
+			keepAlive = Thread.getAllStackTraces().keySet().stream()
+				.filter((thread) -> thread.getName().equals(name))
+				.findFirst()
+				.orElseThrow(() -> new AssertionError("no thread named " + name));
+			assertThat(keepAlive.isDaemon()).isFalse();
+			assertThat(keepAlive.isAlive()).isTrue();
+		}
+		finally {
+			container.stop();
+			container.destroy();
+		}
+		keepAlive.join(5000);
+		assertThat(keepAlive.isAlive()).isFalse();
+	}
+
+	@Test
 	void restartsAfterStop() throws Exception {
 		KcpHandlerRegistry registry = new KcpHandlerRegistry();
 		Echo echo = new Echo();
