@@ -174,4 +174,6 @@ if [ "$HAVE_GO" = 1 ]; then
 		"$(ratio "${BULK[us_us]}" "${BULK[go_go]}")" "$(ratio "$(p99 us_us)" "$(p99 go_go)")"
 	printf '  kcp-tool client vs kcp-go client, both to the kcp-go server: bulk %s x, rtt p99 %s x\n' \
 		"$(ratio "${BULK[us_go]}" "${BULK[go_go]}")" "$(ratio "$(p99 us_go)" "$(p99 go_go)")"
+	printf '  kcp-tool server vs kcp-go server, both with the kcp-go client: bulk %s x, rtt p99 %s x\n' \
+		"$(ratio "${BULK[go_us]}" "${BULK[go_go]}")" "$(ratio "$(p99 go_us)" "$(p99 go_go)")"
 fi
