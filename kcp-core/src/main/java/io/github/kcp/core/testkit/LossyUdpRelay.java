@@ -8,6 +8,7 @@ import java.net.PortUnreachableException;
 import java.net.ProtocolFamily;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
@@ -82,6 +83,15 @@ public final class LossyUdpRelay implements AutoCloseable {
 	 */
 	public static final long MAX_IN_FLIGHT_BYTES = 16L * 1024 * 1024;
 
+	/**
+	 * Large socket buffers, so that the kernel does not drop bursts before the relay reads them: the only loss on
+	 * the link should be the loss the impairment asks for.
+	 */
+	private static void setSocketBuffers(DatagramChannel channel) throws IOException {
+		channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_SIZE);
+		channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_SIZE);
+	}
+
 	private static final Logger logger = LoggerFactory.getLogger(LossyUdpRelay.class);
 
 	/** Largest UDP payload over IPv4, rounded up; nothing larger can arrive. */
@@ -123,6 +133,9 @@ public final class LossyUdpRelay implements AutoCloseable {
 
 	private volatile Settings settings;
 
+	/** Bytes asked for each socket's send and receive buffers (the kernel may cap it at net.core.rmem_max). */
+	private static final int SOCKET_BUFFER_SIZE = 4 * 1024 * 1024;
+
 	private volatile boolean running = true;
 
 	/** Tie-breaker keeping equal due times in arrival order; selector thread only. */
@@ -137,6 +150,7 @@ public final class LossyUdpRelay implements AutoCloseable {
 		DatagramChannel channel = null;
 		try {
 			channel = DatagramChannel.open(this.family);
+			setSocketBuffers(channel);
 			channel.bind(bindAddress);
 			channel.configureBlocking(false);
 			channel.register(this.selector, SelectionKey.OP_READ);
@@ -390,6 +404,7 @@ public final class LossyUdpRelay implements AutoCloseable {
 		DatagramChannel channel = null;
 		try {
 			channel = DatagramChannel.open(this.family);
+			setSocketBuffers(channel);
 			channel.configureBlocking(false);
 			// Connecting binds an ephemeral port and filters out anything not from the target.
 			channel.connect(this.targetAddress);

@@ -86,7 +86,9 @@ public abstract class KcpEndpoint {
 			registered.bind(localAddress).syncUninterruptibly();
 			return registered;
 		}
-		catch (RuntimeException ex) {
+		catch (Exception ex) {
+			// Netty rethrows the JDK's checked BindException undeclared, so catch everything: the registered channel
+			// must not leak, and the cause (with "Address already in use") stays attached.
 			registered.close();
 			throw new KcpException("Could not bind a UDP socket to " + localAddress + ": " + ex.getMessage(), ex);
 		}
