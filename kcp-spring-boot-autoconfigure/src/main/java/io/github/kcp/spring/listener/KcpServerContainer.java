@@ -388,7 +388,7 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 				bound = builder.bind(this.bindAddress);
 			}
 			catch (Exception ex) {
-				// Netty rethrows the checked BindException as is; name the address rather than leave it out.
+				// Name the address and the properties that set it; the root cause says why (e.g. a BindException).
 				this.dispatcher = null;
 				throw new KcpServerStartException(this.bindAddress, ex);
 			}

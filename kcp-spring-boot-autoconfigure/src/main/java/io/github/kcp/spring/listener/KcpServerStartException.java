@@ -4,7 +4,7 @@ import java.net.InetSocketAddress;
 
 /**
  * The {@link KcpServerContainer} could not start its server, typically because the UDP port is taken or the address
- * is not local. The message names the address; the cause is the underlying error (for example a
+ * is not local. The message names the address; the root cause is the underlying error (for example a
  * {@link java.net.BindException}).
  */
 public class KcpServerStartException extends IllegalStateException {

@@ -256,7 +256,7 @@ class KcpAutoConfigurationTests {
 						.isInstanceOf(KcpServerStartException.class)
 						.hasMessageContaining("/127.0.0.1:" + taken.getLocalPort())
 						.hasMessageContaining("kcp.server.port")
-						.cause()
+						.rootCause()
 						.isInstanceOf(BindException.class);
 				});
 		}
