@@ -1,12 +1,21 @@
 package io.github.kcp.core.interop;
 
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import io.github.kcp.core.interop.nettypeer.KcpNettyEchoServer;
 import io.github.kcp.core.transport.KcpClient;
 import io.github.kcp.core.transport.KcpConfig;
 import io.github.kcp.core.transport.KcpServer;
@@ -14,7 +23,6 @@ import io.github.kcp.core.transport.KcpSession;
 import io.jpower.kcp.netty.UkcpChannel;
 import io.jpower.kcp.netty.UkcpChannelOption;
 import io.jpower.kcp.netty.UkcpClientChannel;
-import io.jpower.kcp.netty.UkcpServerChannel;
 import io.netty.bootstrap.AbstractBootstrap;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.UkcpServerBootstrap;
@@ -27,8 +35,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.AbstractNioChannel;
-import io.netty.channel.nio.NioEventLoop;
 import io.netty.channel.nio.NioEventLoopGroup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -50,8 +56,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@link NioEventLoopGroup} still creates (a {@code MultiThreadIoEventLoopGroup} with {@code NioIoHandler} would be
  * refused); 4.2's {@code AbstractChannel.doRegister(ChannelPromise)} still calls the 4.1-style {@code doRegister()}
  * it overrides; and its one call of a method 4.2 removed is inside an {@code assert}, so kcp-netty's assertions are
- * kept off. Its <b>server</b> cannot run on 4.2 (see {@link #SERVER_UNSUPPORTED}): that direction is skipped with
- * the reason wherever Netty lacks the 4.1 method, and runs where it has it.
+ * kept off. Its <b>server</b> cannot run on 4.2 (see {@link #SERVER_UNSUPPORTED}), so that direction runs it in a child
+ * JVM on Netty 4.1.68 ({@link KcpNettyEchoServer}), from jars the build copies to {@code target/kcp-netty-4.1}.
  */
 @Timeout(60)
 @SuppressWarnings("deprecation") // NioEventLoopGroup: kcp-netty's channels need NioEventLoop (see above)
@@ -90,32 +96,22 @@ class KcpNettyInteropTest {
 		this.nettyGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS);
 	}
 
-	/** Whether Netty still has the 4.1 method kcp-netty's server channel calls (see {@link #SERVER_UNSUPPORTED}). */
-	static boolean kcpNettyServerCanRun() {
-		try {
-			return AbstractNioChannel.class.getMethod("eventLoop").getReturnType() == NioEventLoop.class;
-		}
-		catch (NoSuchMethodException ex) {
-			return false;
-		}
-	}
-
 	@ParameterizedTest(name = "stream {0}")
 	@ValueSource(booleans = { false, true })
 	void ourClientGetsEverythingEchoedByKcpNettyServer(boolean stream) throws Exception {
-		Assumptions.assumeTrue(kcpNettyServerCanRun(), SERVER_UNSUPPORTED);
-		Channel server = kcpNettyOptions(new UkcpServerBootstrap().group(this.nettyGroup)
-			.channel(UkcpServerChannel.class)
-			.childHandler(new ChannelInitializer<UkcpChannel>() {
-
-				@Override
-				protected void initChannel(UkcpChannel ch) {
-					ch.pipeline().addLast(new NettyEcho());
-				}
-
-			}), stream, true).bind("127.0.0.1", 0).sync().channel();
+		// kcp-netty's server needs Netty 4.1 (see SERVER_UNSUPPORTED): run it in a child JVM on the 4.1 jars that
+		// the build copies next to the test classes.
+		Path testClasses = Path.of(KcpNettyEchoServer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+		Path netty41 = testClasses.resolveSibling("kcp-netty-4.1");
+		Assumptions.assumeTrue(Files.isDirectory(netty41), "No " + netty41
+				+ ": run through Maven (generate-test-resources copies kcp-netty 1.5.2 and Netty 4.1 there)");
+		String classpath = netty41.resolve("*") + File.pathSeparator + testClasses;
+		Process server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+				classpath, KcpNettyEchoServer.class.getName(), "--port", "0", "--stream", stream ? "1" : "0")
+			.redirectError(ProcessBuilder.Redirect.INHERIT)
+			.start();
 		try {
-			int port = ((InetSocketAddress) server.localAddress()).getPort();
+			int port = awaitListening(server);
 			ReceivedBytes received = new ReceivedBytes();
 			KcpSession session = KcpClient.builder()
 				.config(ourConfig(stream))
@@ -133,8 +129,32 @@ class KcpNettyInteropTest {
 			}
 		}
 		finally {
-			server.close().sync();
+			server.getOutputStream().close(); // the server ends when its standard input does
+			if (!server.waitFor(5, TimeUnit.SECONDS)) {
+				server.destroyForcibly();
+			}
 		}
+	}
+
+	/** Reads the child's standard output up to its {@code listening on HOST:PORT} line; the port. */
+	private static int awaitListening(Process server) throws Exception {
+		BufferedReader output = new BufferedReader(
+				new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+		CompletableFuture<Integer> port = CompletableFuture.supplyAsync(() -> {
+			try {
+				for (String line; (line = output.readLine()) != null;) {
+					if (line.startsWith("listening on ")) {
+						return Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+					}
+				}
+				throw new IllegalStateException("kcp-netty server exited before listening (exit status "
+						+ server.waitFor() + ")");
+			}
+			catch (IOException | InterruptedException ex) {
+				throw new IllegalStateException(ex);
+			}
+		});
+		return port.get(WAIT.toSeconds(), TimeUnit.SECONDS);
 	}
 
 	@ParameterizedTest(name = "stream {0}")
