@@ -94,6 +94,16 @@ final class EngineSession implements KcpSession {
 
 	private boolean flushPending;
 
+	/**
+	 * Millisecond of the last eager full flush. A full flush walks the whole send window (up to thousands of
+	 * segments), so doing one per received datagram or per send made a busy sender fall behind its own ACKs and
+	 * retransmit spuriously; eager full flushes are limited to one per millisecond, later ones in the same
+	 * millisecond send their ACKs at once and leave the data to a flush one millisecond later.
+	 */
+	private int lastEagerFlush = MonotonicClock.nowMillis() - 1;
+
+	private boolean deferredFlushScheduled;
+
 	private long messagesIn;
 
 	private long messagesOut;
@@ -187,10 +197,35 @@ final class EngineSession implements KcpSession {
 	void flushIfPending() {
 		if (this.flushPending && this.state != State.CLOSED) {
 			this.flushPending = false;
-			int now = MonotonicClock.nowMillis();
-			this.kcp.flush(now);
-			afterEngineWork(now);
+			eagerFlush(MonotonicClock.nowMillis());
 		}
+	}
+
+	/** A flush right away, full at most once per millisecond (see {@link #lastEagerFlush}). */
+	private void eagerFlush(int now) {
+		if (now != this.lastEagerFlush) {
+			this.lastEagerFlush = now;
+			this.kcp.flush(now);
+		}
+		else {
+			this.kcp.flushAcks(now);
+			if (!this.deferredFlushScheduled) {
+				this.deferredFlushScheduled = true;
+				this.loop.schedule(this::deferredFlush, 1, TimeUnit.MILLISECONDS);
+			}
+		}
+		afterEngineWork(now);
+	}
+
+	private void deferredFlush() {
+		this.deferredFlushScheduled = false;
+		if (this.state == State.CLOSED) {
+			return;
+		}
+		int now = MonotonicClock.nowMillis();
+		this.lastEagerFlush = now;
+		this.kcp.flush(now);
+		afterEngineWork(now);
 	}
 
 	private void onUpdateTimer() {
@@ -517,8 +552,7 @@ final class EngineSession implements KcpSession {
 		this.pendingSends.addLast(new PendingSend(this.kcp.lastQueuedSequence(), length, future));
 		int now = MonotonicClock.nowMillis();
 		if (this.config.eagerFlush()) {
-			this.kcp.flush(now);
-			afterEngineWork(now);
+			eagerFlush(now);
 		}
 		else {
 			scheduleUpdate(now);

@@ -118,12 +118,15 @@ class KcpServerSocketTest {
 		assertThat(server.isClosed()).isTrue();
 		assertThatExceptionOfType(SocketException.class).isThrownBy(server::accept)
 			.withMessageContaining("Server socket is closed");
-		// With no accepted socket open, close released the UDP port.
+		// With no accepted socket open, close released the UDP port. NIO releases the descriptor of a channel
+		// registered with a selector only when its event loop next deregisters it, so wait for that.
 		assertThat(server.server().closeFuture()).isDone();
-		try (DatagramSocket rebound = new DatagramSocket(
-				new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()))) {
-			assertThat(rebound.getLocalPort()).isEqualTo(server.getLocalPort());
-		}
+		await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).ignoreExceptions().untilAsserted(() -> {
+			try (DatagramSocket rebound = new DatagramSocket(
+					new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()))) {
+				assertThat(rebound.getLocalPort()).isEqualTo(server.getLocalPort());
+			}
+		});
 	}
 
 	@Test

@@ -239,9 +239,13 @@ class KcpThreadingServerTest {
 			assertThat(client.recv(100)).isEmpty();
 			assertThat(server.activeHandlers()).isZero();
 		}
-		try (DatagramSocket rebound = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
-			assertThat(rebound.getLocalPort()).isEqualTo(port);
-		}
+		// The port is free again; NIO releases a selector-registered descriptor when the loop next deregisters it.
+		await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).ignoreExceptions().untilAsserted(() -> {
+			try (DatagramSocket rebound = new DatagramSocket(
+					new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
+				assertThat(rebound.getLocalPort()).isEqualTo(port);
+			}
+		});
 	}
 
 	@Test
