@@ -1,6 +1,5 @@
 package io.github.kcp.core.transport;
 
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +10,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.kcp.core.testkit.LinkImpairment;
 import io.github.kcp.core.testkit.LossyUdpRelay;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -25,20 +23,11 @@ import static org.awaitility.Awaitility.await;
  * sender stops rather than anything piling up without bound; resuming delivers everything.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class KcpBackpressureTest {
+class KcpBackpressureTest extends LoopbackTestSupport {
 
 	private static final KcpConfig FAST = KcpConfig.builder().nodelay(true, 10, 2, true).build();
 
 	private static final Duration WAIT = Duration.ofSeconds(5);
-
-	private final List<AutoCloseable> resources = new ArrayList<>();
-
-	@AfterEach
-	void release() throws Exception {
-		for (int i = this.resources.size() - 1; i >= 0; i--) {
-			this.resources.get(i).close();
-		}
-	}
 
 	@Test
 	void fullSendBufferFailsAsyncSendsAtOnceAndTimesOutBlockingOnes() throws Exception {
@@ -87,7 +76,7 @@ class KcpBackpressureTest {
 		// Cut at first, so that nothing is acknowledged while we look at the buffer.
 		LossyUdpRelay relay = LossyUdpRelay.start(server.localAddress(), LinkImpairment.cut());
 		this.resources.add(relay);
-		KcpSession client = connect(FAST.toBuilder().sendBufferBytes(1000).build(), RecordingHandler.recorder(),
+		KcpSession client = client(FAST.toBuilder().sendBufferBytes(1000).build(), RecordingHandler.recorder(),
 				relay.localAddress());
 		byte[] large = KcpSessionCloseTest.message(1, 5000);
 		CompletableFuture<Void> sent = client.send(large);
@@ -182,30 +171,12 @@ class KcpBackpressureTest {
 		}
 	}
 
-	private KcpServer server(KcpConfig config, KcpSessionHandler handler) {
-		KcpServer server = KcpServer.builder().config(config).handler(handler).bind("127.0.0.1", 0);
-		this.resources.add(() -> server.shutdown(Duration.ofMillis(200)).get(5, TimeUnit.SECONDS));
-		return server;
-	}
-
 	private KcpSession client(KcpConfig config, KcpSessionHandler handler, KcpServer server) {
-		return connect(config, handler, server.localAddress());
+		return client(config, handler, server.localAddress());
 	}
 
 	private KcpSession client(KcpConfig config, KcpSessionHandler handler, RawUdpPeer peer) {
-		return connect(config, handler, peer.localAddress());
-	}
-
-	private KcpSession connect(KcpConfig config, KcpSessionHandler handler, InetSocketAddress target) {
-		KcpSession session = KcpClient.builder().config(config).handler(handler).connect(target);
-		this.resources.add(session::abort);
-		return session;
-	}
-
-	private RawUdpPeer raw() {
-		RawUdpPeer peer = new RawUdpPeer();
-		this.resources.add(peer);
-		return peer;
+		return client(config, handler, peer.localAddress());
 	}
 
 }

@@ -1,7 +1,6 @@
 package io.github.kcp.core.transport;
 
 import java.io.ByteArrayOutputStream;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import io.github.kcp.core.protocol.KcpMessageTooLargeException;
 import io.github.kcp.core.testkit.LinkImpairment;
 import io.github.kcp.core.testkit.LossyUdpRelay;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -26,20 +24,11 @@ import static org.awaitility.Awaitility.await;
  * it opens from then on and leave the open ones alone.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class KcpRuntimeSettersTest {
+class KcpRuntimeSettersTest extends LoopbackTestSupport {
 
 	private static final KcpConfig FAST = KcpConfig.builder().nodelay(true, 10, 2, true).build();
 
 	private static final Duration WAIT = Duration.ofSeconds(5);
-
-	private final List<AutoCloseable> resources = new ArrayList<>();
-
-	@AfterEach
-	void release() throws Exception {
-		for (int i = this.resources.size() - 1; i >= 0; i--) {
-			this.resources.get(i).close();
-		}
-	}
 
 	@Test
 	void setMtuShrinksTheDatagramsOfALiveSession() throws Exception {
@@ -221,30 +210,6 @@ class KcpRuntimeSettersTest {
 			sends.add(client.send(KcpSessionCloseTest.message(i, 1000)));
 		}
 		CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(15, TimeUnit.SECONDS);
-	}
-
-	private KcpServer server(KcpConfig config, KcpSessionHandler handler) {
-		KcpServer server = KcpServer.builder().config(config).handler(handler).bind("127.0.0.1", 0);
-		this.resources.add(() -> server.shutdown(Duration.ofMillis(200)).get(5, TimeUnit.SECONDS));
-		return server;
-	}
-
-	private KcpSession client(KcpConfig config, KcpSessionHandler handler, InetSocketAddress target) {
-		KcpSession session = KcpClient.builder().config(config).handler(handler).connect(target);
-		this.resources.add(session::abort);
-		return session;
-	}
-
-	private SniffingRelay sniffer(InetSocketAddress target) {
-		SniffingRelay relay = SniffingRelay.start(target);
-		this.resources.add(relay);
-		return relay;
-	}
-
-	private LossyUdpRelay relay(InetSocketAddress target) throws Exception {
-		LossyUdpRelay relay = LossyUdpRelay.start(target, LinkImpairment.none());
-		this.resources.add(relay);
-		return relay;
 	}
 
 }

@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 
 import io.github.kcp.core.testkit.LinkImpairment;
 import io.github.kcp.core.testkit.LossyUdpRelay;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -25,20 +24,11 @@ import static org.awaitility.Awaitility.await;
  * sent before it, and with unacknowledged sends failed rather than left hanging.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class KcpSessionCloseTest {
+class KcpSessionCloseTest extends LoopbackTestSupport {
 
 	private static final KcpConfig FAST = KcpConfig.builder().nodelay(true, 10, 2, true).windowSize(256, 256).build();
 
 	private static final Duration WAIT = Duration.ofSeconds(5);
-
-	private final List<AutoCloseable> resources = new ArrayList<>();
-
-	@AfterEach
-	void release() throws Exception {
-		for (int i = this.resources.size() - 1; i >= 0; i--) {
-			this.resources.get(i).close();
-		}
-	}
 
 	@Test
 	void clientCloseIsSeenByTheServerWithinARoundTripAfterAllDataSentBeforeIt() throws Exception {
@@ -414,30 +404,6 @@ class KcpSessionCloseTest {
 			buffer.put((byte) (index * 31 + buffer.position()));
 		}
 		return buffer.array();
-	}
-
-	private KcpServer server(KcpConfig config, KcpSessionHandler handler) {
-		KcpServer server = KcpServer.builder().config(config).handler(handler).bind("127.0.0.1", 0);
-		this.resources.add(() -> server.shutdown(Duration.ofMillis(200)).get(5, TimeUnit.SECONDS));
-		return server;
-	}
-
-	private KcpSession client(KcpConfig config, KcpSessionHandler handler, InetSocketAddress target) {
-		KcpSession session = KcpClient.builder().config(config).handler(handler).connect(target);
-		this.resources.add(session::abort);
-		return session;
-	}
-
-	private LossyUdpRelay relay(InetSocketAddress target) throws Exception {
-		LossyUdpRelay relay = LossyUdpRelay.start(target, LinkImpairment.none());
-		this.resources.add(relay);
-		return relay;
-	}
-
-	private RawUdpPeer raw() {
-		RawUdpPeer peer = new RawUdpPeer();
-		this.resources.add(peer);
-		return peer;
 	}
 
 	private static String text(byte[] bytes) {
