@@ -135,25 +135,15 @@ public abstract class KcpEndpoint {
 	 * sent: the drop is counted and the session is told, so that it closes with {@link CloseReason#ERROR}.
 	 */
 	final void output(EngineSession session, byte[] buffer, int length) {
-		Channel out = this.channel;
-		if (out == null || !out.isActive()) {
-			return;
-		}
-		ByteBuf content;
-		try {
-			content = encode(out, buffer, length);
-		}
-		catch (RuntimeException ex) {
-			encryptFailed(ex);
-			session.encryptFailed(ex);
-			return;
-		}
-		session.countSent(content.readableBytes());
-		out.write(new DatagramPacket(content, session.remoteAddress()), out.voidPromise());
+		write(session.remoteAddress(), buffer, length, session);
 	}
 
 	/** Encrypts (if configured) and writes one datagram; on the loop. Never sends plaintext if encryption fails. */
 	final void writeDatagram(InetSocketAddress recipient, byte[] buffer, int length) {
+		write(recipient, buffer, length, null);
+	}
+
+	private void write(InetSocketAddress recipient, byte[] buffer, int length, @Nullable EngineSession session) {
 		Channel out = this.channel;
 		if (out == null || !out.isActive()) {
 			return;
@@ -164,7 +154,13 @@ public abstract class KcpEndpoint {
 		}
 		catch (RuntimeException ex) {
 			encryptFailed(ex);
+			if (session != null) {
+				session.encryptFailed(ex);
+			}
 			return;
+		}
+		if (session != null) {
+			session.countSent(content.readableBytes());
 		}
 		out.write(new DatagramPacket(content, recipient), out.voidPromise());
 	}
