@@ -6,6 +6,7 @@ import java.security.cert.Certificate;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 
@@ -69,6 +70,8 @@ public final class DtlsConnection {
 
 	private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
+	private static final String NO_TICKET = "io.github.kcp.dtls.no-session-ticket";
+
 	/** Where a connection is in its life. */
 	public enum State {
 
@@ -124,6 +127,9 @@ public final class DtlsConnection {
 
 	private ByteBuffer recordOut;
 
+	// The engine's parameters as configured, applied again to undo the engine's packet size shrinking
+	private final SSLParameters parameters;
+
 	private State state = State.HANDSHAKING;
 
 	private final long handshakeDeadline;
@@ -166,6 +172,7 @@ public final class DtlsConnection {
 			}
 		}
 		engine.setSSLParameters(parameters);
+		this.parameters = parameters;
 		this.recordOut = ByteBuffer.allocate(Math.max(settings.maxDatagramSize(), engine.getSession().getPacketBufferSize()));
 		this.handshakeDeadline = saturatedAdd(now, settings.handshakeTimeoutMillis());
 		this.retransmitTimeout = settings.initialRetransmitTimeoutMillis();
@@ -408,6 +415,7 @@ public final class DtlsConnection {
 				return;
 			}
 			runDelegatedTasks();
+			withholdSessionTicket();
 			if (result.bytesProduced() > 0) {
 				deliver(epoch, sequence);
 			}
@@ -438,6 +446,24 @@ public final class DtlsConnection {
 		}
 	}
 
+	/**
+	 * Keep the server's NewSessionTicket empty. The JDK's engine puts a 1-2 KB ticket (the session with its
+	 * certificates) at the head of its final flight, and a client engine that gets the ChangeCipherSpec and
+	 * Finished of that flight but lost a fragment of the ticket fails the handshake (its transcript lacks the
+	 * ticket); resumption is not used anyway. The engine makes no ticket for a session that holds
+	 * application values, and sends an empty one instead (RFC 5077 3.3), so the final flight is one small
+	 * datagram that arrives whole or not at all.
+	 */
+	private void withholdSessionTicket() {
+		if (engine.getUseClientMode() || state != State.HANDSHAKING) {
+			return;
+		}
+		SSLSession handshakeSession = engine.getHandshakeSession();
+		if (handshakeSession != null && handshakeSession.getValue(NO_TICKET) == null) {
+			handshakeSession.putValue(NO_TICKET, Boolean.TRUE);
+		}
+	}
+
 	private void deliver(int epoch, long sequence) {
 		if (state != State.ESTABLISHED) {
 			return;
@@ -452,15 +478,24 @@ public final class DtlsConnection {
 	 * Wrap what the engine has to send as one flight of packed datagrams. On a retransmission the first wrap
 	 * is made while the engine waits for input, which is how the JDK's engine is told to send its last flight
 	 * again.
+	 * <p>
+	 * Two habits of the JDK's engine are undone here. It sends its final flight twice at once; the copy is
+	 * dropped, since this class sends the flight again when the peer asks for it. And every third
+	 * retransmission halves its packet size (RFC 6347 4.1.1.1, for an unknown path MTU; ours is configured),
+	 * so a flight would arrive cut into fragments of two sizes that the JDK's reassembly discards as
+	 * overlapping; the size is restored before each wrap.
 	 */
 	private void produce(long now, boolean retransmission) {
 		DatagramPacker packer = new DatagramPacker(settings.maxDatagramSize());
+		List<ByteBuffer> afterFinished = new ArrayList<>();
 		boolean finished = false;
+		boolean finishedRecordSeen = false;
 		for (int step = 0; step < MAX_ENGINE_STEPS; step++) {
 			HandshakeStatus status = engine.getHandshakeStatus();
 			if (status != HandshakeStatus.NEED_WRAP && !(retransmission && step == 0 && status == HandshakeStatus.NEED_UNWRAP)) {
 				break;
 			}
+			restorePacketSize();
 			recordOut.clear();
 			SSLEngineResult result;
 			try {
@@ -473,7 +508,15 @@ public final class DtlsConnection {
 			}
 			runDelegatedTasks();
 			if (recordOut.flip().hasRemaining()) {
-				packer.add(recordOut);
+				if (finishedRecordSeen) {
+					afterFinished.add(copy(recordOut));
+				}
+				else {
+					// An encrypted handshake record in a flight is its Finished message, always the last
+					finishedRecordSeen = DtlsRecords.contentType(recordOut, 0) == CONTENT_HANDSHAKE
+							&& DtlsRecords.epoch(recordOut, 0) > 0;
+					packer.add(recordOut);
+				}
 			}
 			finished |= result.getHandshakeStatus() == HandshakeStatus.FINISHED;
 			if (result.getStatus() == SSLEngineResult.Status.CLOSED
@@ -481,27 +524,31 @@ public final class DtlsConnection {
 				break;
 			}
 		}
+		boolean established = state == State.HANDSHAKING
+				&& (finished || engine.getHandshakeStatus() == HandshakeStatus.NOT_HANDSHAKING);
+		if (!established) {
+			afterFinished.forEach(packer::add);
+		}
 		List<ByteBuffer> flight = packer.datagrams();
 		transmits.addAll(flight);
-		if (state != State.HANDSHAKING) {
-			return;
-		}
-		if (finished || engine.getHandshakeStatus() == HandshakeStatus.NOT_HANDSHAKING) {
+		if (established) {
 			establish(now, flight);
 		}
-		else if (!flight.isEmpty()) {
+		else if (state == State.HANDSHAKING && !flight.isEmpty()) {
 			retransmitDeadline = saturatedAdd(now, retransmitTimeout);
 		}
+	}
+
+	private void restorePacketSize() {
+		engine.setSSLParameters(parameters);
 	}
 
 	private void establish(long now, List<ByteBuffer> lastFlightSent) {
 		state = State.ESTABLISHED;
 		retransmitDeadline = NO_DEADLINE;
-		// After a few retransmissions the JDK's engine halves its packet size (RFC 6347 4.1.1.1) and keeps the
-		// smaller size for application records: restore it, so that every KCP datagram fits one record
-		SSLParameters parameters = engine.getSSLParameters();
-		parameters.setMaximumPacketSize(settings.maxDatagramSize());
-		engine.setSSLParameters(parameters);
+		// The engine would keep a packet size it shrank for its application records too: every KCP datagram
+		// must fit one record
+		restorePacketSize();
 		SSLSession session = engine.getSession();
 		maxPlaintextSize = Math.min(session.getApplicationBufferSize(),
 				settings.maxDatagramSize() - DtlsRecords.overheadOf(session.getCipherSuite()));
@@ -515,6 +562,10 @@ public final class DtlsConnection {
 			peerPrincipal = null; // a client that sent no certificate, as WANT or NONE allow
 			certificates = List.of();
 		}
+		// No resumption: the JDK's session tickets (1-2 KB with the certificates) would make the next ClientHello
+		// span two datagrams, which a stateless gate cannot check; and a full handshake each time keeps the
+		// session caches from growing with every connection
+		session.invalidate();
 		if (!lastFlightSent.isEmpty()) {
 			finalFlight = lastFlightSent.stream().map(ByteBuffer::asReadOnlyBuffer).toList();
 			finalFlightExpiry = saturatedAdd(now, settings.handshakeTimeoutMillis());
@@ -605,9 +656,13 @@ public final class DtlsConnection {
 		}
 	}
 
-	/** Wrap whatever the engine has queued (alerts, an answer being dropped) into {@code out}, ignoring errors. */
-	private void wrapQuietly(java.util.Collection<ByteBuffer> out) {
-		for (int step = 0; step < MAX_ENGINE_STEPS; step++) {
+	/**
+	 * Wrap whatever the engine has queued (an alert, an answer being dropped) into {@code out}, ignoring
+	 * errors. Stops as soon as the engine no longer asks to wrap: a wrap while it waits for input would make
+	 * it retransmit its flight.
+	 */
+	private void wrapQuietly(Collection<ByteBuffer> out) {
+		for (int step = 0; step < MAX_ENGINE_STEPS && engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP; step++) {
 			recordOut.clear();
 			SSLEngineResult result;
 			try {
@@ -620,8 +675,7 @@ public final class DtlsConnection {
 			if (recordOut.flip().hasRemaining()) {
 				out.add(copy(recordOut));
 			}
-			if (result.bytesProduced() == 0 || result.getStatus() == SSLEngineResult.Status.CLOSED
-					&& engine.getHandshakeStatus() != HandshakeStatus.NEED_WRAP) {
+			if (result.bytesProduced() == 0) {
 				return;
 			}
 		}

@@ -129,6 +129,18 @@ final class DtlsSimulation {
 		drain(client);
 	}
 
+	/** Run everything due in the next {@code millis} of virtual time, then move the clock there. */
+	void runFor(long millis) {
+		long end = now + millis;
+		try {
+			runUntil(() -> false, millis);
+		}
+		catch (AssertionError expected) {
+			// nothing more happens before the end
+		}
+		now = end;
+	}
+
 	/**
 	 * Run until {@code done} holds, or fail after {@code maxMillis} of virtual time.
 	 * @return the virtual time the run took
@@ -145,7 +157,8 @@ final class DtlsSimulation {
 				next = Math.min(next, client.connection.pollTimeout());
 			}
 			if (next == DtlsConnection.NO_DEADLINE || next > end) {
-				throw new AssertionError("Not done after " + (Math.min(next, end) - start) + " ms of virtual time");
+				throw new AssertionError("Not done after " + (Math.min(next, end) - start) + " ms of virtual time"
+						+ (next == DtlsConnection.NO_DEADLINE ? " (nothing left to happen)" : "") + ": " + describe());
 			}
 			now = Math.max(now, next);
 			while (!network.isEmpty() && network.peek().at() <= now) {
@@ -162,6 +175,15 @@ final class DtlsSimulation {
 			}
 		}
 		throw new AssertionError("Too many steps");
+	}
+
+	private String describe() {
+		StringBuilder text = new StringBuilder();
+		clients.values().forEach((client) -> text.append("client ").append(client.source).append(' ')
+			.append(client.connection).append(" events ").append(client.events).append("; "));
+		server.connections().forEach((source, connection) -> text.append("server ").append(source).append(' ')
+			.append(connection).append(" events ").append(server.events(source)).append("; "));
+		return text.toString();
 	}
 
 	private void deliver(InFlight flight) {
