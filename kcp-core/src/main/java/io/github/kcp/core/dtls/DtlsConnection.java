@@ -681,7 +681,8 @@ public final class DtlsConnection {
 		}
 	}
 
-	// Delegated tasks are certificate checks and key agreement: run inline, the caller owns the thread
+	// Delegated tasks are certificate checks, signatures and key agreement (about 2.5 ms of CPU per side and
+	// handshake with P-256): run inline, since a sans-IO state machine owns no thread
 	private void runDelegatedTasks() {
 		Runnable task;
 		while ((task = engine.getDelegatedTask()) != null) {

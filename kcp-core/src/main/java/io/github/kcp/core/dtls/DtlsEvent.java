@@ -39,7 +39,10 @@ public sealed interface DtlsEvent {
 	record HandshakeFailed(SSLException cause) implements DtlsEvent {
 	}
 
-	/** The peer closed the connection with a close_notify alert; nothing more will be received. */
+	/**
+	 * The established connection ended: the peer sent a close_notify alert, or the engine hit a fatal error
+	 * after the handshake. Nothing more will be received or sent.
+	 */
 	record Closed() implements DtlsEvent {
 	}
 

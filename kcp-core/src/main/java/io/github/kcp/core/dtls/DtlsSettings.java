@@ -2,6 +2,7 @@ package io.github.kcp.core.dtls;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 import javax.net.ssl.SSLContext;
@@ -180,7 +181,7 @@ public final class DtlsSettings {
 
 		private Builder(SSLContext sslContext) {
 			Objects.requireNonNull(sslContext, "sslContext");
-			if (!sslContext.getProtocol().toUpperCase(java.util.Locale.ROOT).startsWith("DTLS")) {
+			if (!sslContext.getProtocol().toUpperCase(Locale.ROOT).startsWith("DTLS")) {
 				throw new IllegalArgumentException("The SSLContext's protocol is " + sslContext.getProtocol()
 						+ ", not DTLS: create it with SSLContext.getInstance(\"DTLS\")");
 			}
