@@ -325,8 +325,10 @@ public final class Kcp {
 		}
 		boolean recover = this.rcvQueue.size() >= this.rcvWnd;
 		int position = offset;
-		while (true) {
-			Segment segment = this.rcvQueue.pollFirst();
+		// Up to the fragment numbered 0, or, when a peer numbered its fragments inconsistently (sn0 frg=1 then
+		// sn1 frg=5), to the end of the queue: ikcp_recv walks the queue the same way, and peekSize counted it so.
+		Segment segment;
+		while ((segment = this.rcvQueue.pollFirst()) != null) {
 			System.arraycopy(segment.data, 0, buffer, position, segment.len);
 			position += segment.len;
 			int fragment = segment.frg;
