@@ -208,6 +208,23 @@ public final class Kcp {
 
 	private final long[] inputErrors = new long[InputResult.values().length];
 
+	private long budgetRefusedSegments;
+
+	private long refusedDataSegments;
+
+	// Admission hooks (see setReceiveBudget, setAcceptingData, isPeerProven).
+
+	private ReceiveBudget receiveBudget = ReceiveBudget.UNLIMITED;
+
+	/** Bytes reserved from the budget for the segments now in rcv_buf. */
+	private long parkedBytes;
+
+	private boolean acceptingData = true;
+
+	private boolean peerAcknowledgedData;
+
+	private boolean messageCompletedInOrder;
+
 	/**
 	 * Creates an engine with ikcp's defaults: mtu 1400, windows 32/128, interval 100 ms, nodelay off, fast resend
 	 * off, congestion control on, message mode.
@@ -402,6 +419,11 @@ public final class Kcp {
 				return inputError(InputResult.UNKNOWN_COMMAND);
 			}
 			this.inSegments++;
+			if (cmd == CMD_ACK && !this.peerAcknowledgedData) {
+				// Before una releases the segment: is this an exact echo of the time we last sent it? An off-path
+				// spoofer would have to guess our millisecond clock as well as the sequence number.
+				this.peerAcknowledgedData = echoesSendTime(sn, ts);
+			}
 			this.rmtWnd = wnd;
 			parseUna(una);
 			shrinkBuf();
@@ -426,17 +448,25 @@ public final class Kcp {
 			}
 			else if (cmd == CMD_PUSH) {
 				this.inDataSegments++;
-				if (sn - (this.rcvNxt + this.rcvWnd) < 0) {
+				if (!this.acceptingData) {
+					// Neither acknowledged nor queued: the sender keeps the data and learns nothing was taken.
+					this.refusedDataSegments++;
+				}
+				else if (sn - (this.rcvNxt + this.rcvWnd) >= 0) {
+					this.outOfWindowSegments++;
+				}
+				else if (sn - this.rcvNxt < 0 || this.rcvBuf.get(sn) != null) {
+					// Had it already: acknowledge again (the first ACK may have been lost), keep nothing.
 					ackPush(sn, ts);
-					if (sn - this.rcvNxt >= 0) {
-						parseData(sn, frg, wnd, ts, una, data, position, len);
-					}
-					else {
-						this.duplicateSegments++;
-					}
+					this.duplicateSegments++;
+				}
+				else if (parks(sn) && !this.receiveBudget.tryReserve(len + OVERHEAD)) {
+					// Over budget: dropped unacknowledged, as if lost; the sender will retransmit it.
+					this.budgetRefusedSegments++;
 				}
 				else {
-					this.outOfWindowSegments++;
+					ackPush(sn, ts);
+					parseData(sn, frg, wnd, ts, una, data, position, len);
 				}
 			}
 			else if (cmd == CMD_WASK) {
@@ -822,12 +852,27 @@ public final class Kcp {
 		this.ackCount++;
 	}
 
+	private boolean echoesSendTime(int sn, int ts) {
+		if (sn - this.sndUna < 0 || sn - this.sndNxt >= 0) {
+			return false;
+		}
+		Segment acked = this.sndBuf.get(sn);
+		return acked != null && acked.sn == sn && acked.xmit > 0 && acked.ts == ts;
+	}
+
+	/** Whether a new data segment {@code sn} would wait in rcv_buf rather than go straight to the receive queue. */
+	private boolean parks(int sn) {
+		return sn != this.rcvNxt || this.rcvQueue.size() >= this.rcvWnd;
+	}
+
 	private void parseData(int sn, int frg, int wnd, int ts, int una, byte[] data, int offset, int len) {
-		if (this.rcvBuf.get(sn) != null) {
-			this.duplicateSegments++;
-			return;
+		boolean parked = parks(sn);
+		if (parked) {
+			// Reserved from the budget by input().
+			this.parkedBytes += len + OVERHEAD;
 		}
 		Segment segment = acquire(len);
+		segment.parked = parked;
 		segment.conv = this.conv;
 		segment.cmd = CMD_PUSH;
 		segment.frg = frg;
@@ -848,8 +893,21 @@ public final class Kcp {
 			if (segment == null) {
 				break;
 			}
+			unpark(segment);
+			if (segment.frg == 0) {
+				this.messageCompletedInOrder = true;
+			}
 			this.rcvQueue.addLast(segment);
 			this.rcvNxt++;
+		}
+	}
+
+	/** Gives back the budget of a segment leaving rcv_buf, if it was parked there (not merely passing through). */
+	private void unpark(Segment segment) {
+		if (segment.parked) {
+			segment.parked = false;
+			this.parkedBytes -= segment.len + OVERHEAD;
+			this.receiveBudget.release(segment.len + OVERHEAD);
 		}
 	}
 
@@ -878,7 +936,16 @@ public final class Kcp {
 	}
 
 	private int windowUnused() {
-		return Math.max(0, this.rcvWnd - this.rcvQueue.size());
+		int unused = Math.max(0, this.rcvWnd - this.rcvQueue.size());
+		if (this.receiveBudget != ReceiveBudget.UNLIMITED && unused > 0) {
+			// Announce no more than the budget can park, so that a standard sender does not send what would be
+			// refused (each refusal costs it a timeout): the next in-order segment, those parked, and the room left.
+			long room = 1 + this.rcvBuf.count() + Math.max(0, this.receiveBudget.available()) / (this.mss + OVERHEAD);
+			if (room < unused) {
+				unused = (int) room;
+			}
+		}
+		return unused;
 	}
 
 	private Segment acquire(int capacity) {
@@ -893,6 +960,7 @@ public final class Kcp {
 		}
 		segment.len = 0;
 		segment.frg = 0;
+		segment.parked = false;
 		return segment;
 	}
 
@@ -1000,6 +1068,51 @@ public final class Kcp {
 			throw new IllegalArgumentException("dead link must be positive but was " + deadLink);
 		}
 		this.deadLinkLimit = deadLink;
+	}
+
+	/**
+	 * Sets the budget consulted before out-of-order data is parked in the receive buffer (see
+	 * {@link ReceiveBudget}); {@link ReceiveBudget#UNLIMITED} by default, as ikcp. Bytes already parked move to the
+	 * new budget: released from the old one and {@link ReceiveBudget#reserve reserved} in the new one whatever its
+	 * room, since that data was acknowledged and must be kept. So a session can move from a small budget to a larger
+	 * one when its peer is {@link #isPeerProven() proven}.
+	 * @param budget the budget
+	 */
+	public void setReceiveBudget(ReceiveBudget budget) {
+		Objects.requireNonNull(budget, "budget");
+		if (budget == this.receiveBudget) {
+			return;
+		}
+		if (this.parkedBytes > 0) {
+			this.receiveBudget.release((int) this.parkedBytes);
+			budget.reserve((int) this.parkedBytes);
+		}
+		this.receiveBudget = budget;
+	}
+
+	/**
+	 * Whether incoming data is taken. With {@code false}, data segments are neither acknowledged nor queued (the
+	 * peer keeps them and retransmits), and counted ({@link #refusedDataSegments()}); acknowledgements, window probes
+	 * and window updates are still processed, so what this end sent keeps completing. For a graceful stop: refuse
+	 * new data while the send queue drains, so that nothing is acknowledged that the application will not read.
+	 * @param acceptingData {@code true} (the default) to take data, {@code false} to refuse it
+	 */
+	public void setAcceptingData(boolean acceptingData) {
+		this.acceptingData = acceptingData;
+	}
+
+	/**
+	 * Drops every segment parked in the receive buffer and gives its bytes back to the {@link ReceiveBudget}. Only
+	 * for an engine being discarded: those segments were acknowledged, so the peer will not send them again.
+	 */
+	public void discardReceiveBuffer() {
+		for (int i = 0; i < this.rcvWnd && this.rcvBuf.count() > 0; i++) {
+			Segment segment = this.rcvBuf.remove(this.rcvNxt + i);
+			if (segment != null) {
+				unpark(segment);
+				release(segment);
+			}
+		}
 	}
 
 	/**
@@ -1151,6 +1264,47 @@ public final class Kcp {
 		return this.ackCount != 0 || this.probe != 0;
 	}
 
+	/** Whether incoming data is taken (see {@link #setAcceptingData}). */
+	public boolean isAcceptingData() {
+		return this.acceptingData;
+	}
+
+	/** The budget consulted before parking out-of-order data. */
+	public ReceiveBudget receiveBudget() {
+		return this.receiveBudget;
+	}
+
+	/** Bytes (payload plus {@link KcpCodec#OVERHEAD} per segment) parked in the receive buffer, held from the budget. */
+	public long parkedBytes() {
+		return this.parkedBytes;
+	}
+
+	/**
+	 * Whether the peer has shown that it exchanges data with us: {@link #peerAcknowledgedData()} or
+	 * {@link #messageCompletedInOrder()}. Once true, stays true.
+	 */
+	public boolean isPeerProven() {
+		return this.peerAcknowledgedData || this.messageCompletedInOrder;
+	}
+
+	/**
+	 * Whether the peer has acknowledged a segment we sent, echoing the exact send time we stamped on it: proof that
+	 * it receives our datagrams at its address (an off-path spoofer would have to guess both the sequence number and
+	 * our millisecond clock). Once true, stays true.
+	 */
+	public boolean peerAcknowledgedData() {
+		return this.peerAcknowledgedData;
+	}
+
+	/**
+	 * Whether a whole message (in stream mode, a segment) has been received in order and is, or was, ready for
+	 * {@link #receive}. The weaker sign: it shows that the peer speaks KCP from its address, not that it receives
+	 * what we send. Once true, stays true.
+	 */
+	public boolean messageCompletedInOrder() {
+		return this.messageCompletedInOrder;
+	}
+
 	/** Segments sent but not yet acknowledged. */
 	public int inFlight() {
 		return this.sndBuf.count();
@@ -1253,6 +1407,16 @@ public final class Kcp {
 	/** Data segments dropped because they lay beyond the receive window. */
 	public long outOfWindowSegments() {
 		return this.outOfWindowSegments;
+	}
+
+	/** Data segments dropped unacknowledged because the {@link ReceiveBudget} refused to park them. */
+	public long budgetRefusedSegments() {
+		return this.budgetRefusedSegments;
+	}
+
+	/** Data segments refused, unacknowledged, while {@link #setAcceptingData not accepting data}. */
+	public long refusedDataSegments() {
+		return this.refusedDataSegments;
 	}
 
 	/** How many datagrams stopped parsing for {@code reason}. */
