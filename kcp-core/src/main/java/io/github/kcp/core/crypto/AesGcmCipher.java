@@ -20,14 +20,15 @@ import org.jspecify.annotations.Nullable;
  * nonce (12 bytes) || ciphertext (as long as the plaintext) || tag (16 bytes)
  * </pre>
  * so it grows by exactly {@value #OVERHEAD} bytes. The nonce is {@code sender (7 bytes) || time (5 bytes)}: a
- * random sender id (per cipher instance and thread, with a direction bit) and the sender's wall clock in
- * microseconds (see {@code GcmNonces}). GCM authenticates the nonce, so neither field can be altered.
+ * random sender id (per cipher instance and thread, with a direction bit) and the sender's wall clock in ticks
+ * of 8 µs (see {@code GcmNonces}). GCM authenticates the nonce, so neither field can be altered.
  * <p>
  * <b>Replay protection.</b> {@link #decrypt} refuses, with a {@link PacketReplayException}, an authentic datagram
  * that this instance has accepted before, one whose time lies further from this host's clock than the
  * {@link ReplayProtection#window() window} (30 s by default), and one from a sender it does not know whose time
  * precedes the instance's creation: a restarted receiver refuses what was captured before. Datagrams of one sender
- * may arrive up to 32 places out of order. Memory is bounded by {@link ReplayProtection#maxSenders()}. A cipher
+ * may arrive out of order by up to 65 ms (a datagram arriving after one its sender stamped more than 65 ms later
+ * is refused). Memory is bounded by {@link ReplayProtection#maxSenders()}. A cipher
  * {@link #forRole(EndpointRole) bound to a role} also refuses datagrams sent by the same role, so a server's
  * datagrams cannot be reflected back into a server. What it cannot stop: a datagram captured on its way to one
  * receiver and delivered first to another receiver holding the same key; give unrelated services their own keys.
@@ -85,8 +86,8 @@ public final class AesGcmCipher implements PacketCipher {
 		this.ciphers = ThreadLocal.withInitial(() -> JceSupport.cipher("AES/GCM/NoPadding"));
 		this.replayProtection = Objects.requireNonNull(replayProtection, "replayProtection must not be null");
 		this.nonces = new GcmNonces(replayProtection);
-		this.seen = new ReplayWindow(replayProtection.nowMicros(), replayProtection.windowMicros(),
-				replayProtection.maxSenders());
+		this.seen = new ReplayWindow(GcmNonces.ticks(replayProtection.nowMicros()),
+				replayProtection.windowMicros() / GcmNonces.TICK_MICROS, replayProtection.maxSenders());
 		this.role = null;
 		// Fail now, on the configuring thread, rather than on the first datagram
 		this.ciphers.get();
@@ -278,13 +279,13 @@ public final class AesGcmCipher implements PacketCipher {
 			throw new PacketReplayException("Refused " + NAME + " datagram: it was sent by a "
 					+ (fromServer ? "server" : "client") + ", as this endpoint is (a reflected datagram)");
 		}
-		long now = this.replayProtection.nowMicros();
+		long now = GcmNonces.ticks(this.replayProtection.nowMicros());
 		long time = GcmNonces.unwrap(GcmNonces.time(datagram, offset), now);
-		long window = this.replayProtection.windowMicros();
+		long window = this.replayProtection.windowMicros() / GcmNonces.TICK_MICROS;
 		if (time < now - window || time > now + window) {
-			throw new PacketReplayException("Refused " + NAME + " datagram stamped " + (time - now) / 1000
-					+ " ms from this host's clock, outside the replay window of " + this.replayProtection.window()
-					+ " (a replay, or the clocks of the peers differ by more)");
+			throw new PacketReplayException("Refused " + NAME + " datagram stamped "
+					+ (time - now) * GcmNonces.TICK_MICROS / 1000 + " ms from this host's clock, outside the replay window of "
+					+ this.replayProtection.window() + " (a replay, or the clocks of the peers differ by more)");
 		}
 		byte[] plaintext = open(datagram, offset, length);
 		String refusal = this.seen.record(sender, time, now);

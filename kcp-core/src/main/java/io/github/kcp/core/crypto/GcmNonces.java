@@ -7,14 +7,15 @@ import java.security.SecureRandom;
  * <ul>
  * <li>The sender is 56 bits: 55 drawn at random, per cipher instance and thread, and the direction bit (1 for a
  * datagram a server sent, 0 otherwise).</li>
- * <li>The time is the sender's wall clock in microseconds, modulo 2<sup>40</sup> (12.7 days), made strictly
- * increasing per sender: two datagrams in the same microsecond get consecutive values.</li>
+ * <li>The time is the sender's wall clock in ticks of {@value #TICK_MICROS} µs, modulo 2<sup>40</sup> (101 days),
+ * made strictly increasing per sender: two datagrams in the same tick get consecutive values.</li>
  * </ul>
- * A nonce repeats only if two senders draw the same 55 bits and then stamp the same microsecond: about
+ * A nonce repeats only if two senders draw the same 55 bits and then stamp the same tick: about
  * N<sup>2</sup>/2<sup>56</sup> for N senders ever using one key, however many datagrams they send (random 96-bit
  * nonces reach that risk after about 2<sup>32</sup> datagrams). A sender draws new bits when its clock would fall
  * out of step with the wall clock (a burst above a million datagrams a second for long, or the wall clock set
- * back), and after a day, long before the time wraps.
+ * back), and after a day, long before the time wraps. A sender stamps at most one datagram per tick, 125,000 a
+ * second, before its clock runs ahead of the wall clock.
  */
 final class GcmNonces {
 
@@ -22,11 +23,14 @@ final class GcmNonces {
 
 	static final long TIME_MASK = (1L << 40) - 1;
 
-	private static final long DAY_MICROS = 86_400_000_000L;
+	/** The unit of the time field, in microseconds. */
+	static final int TICK_MICROS = 8;
+
+	private static final long DAY_TICKS = 86_400_000_000L / TICK_MICROS;
 
 	private final ReplayProtection settings;
 
-	private final long driftLimitMicros;
+	private final long driftLimitTicks;
 
 	private final ThreadLocal<Sender> senders = new ThreadLocal<>();
 
@@ -35,14 +39,14 @@ final class GcmNonces {
 	GcmNonces(ReplayProtection settings) {
 		this.settings = settings;
 		// Well inside the receivers' window, so that a stamp never runs ahead of it.
-		this.driftLimitMicros = Math.max(1, settings.windowMicros() / 4);
+		this.driftLimitTicks = Math.max(1, settings.windowMicros() / TICK_MICROS / 4);
 	}
 
 	/** Writes a fresh nonce into {@code nonce[0..12)}. */
 	void next(byte[] nonce, boolean fromServer) {
-		long now = this.settings.nowMicros();
+		long now = ticks(this.settings.nowMicros());
 		Sender sender = this.senders.get();
-		if (sender == null || sender.last - now > this.driftLimitMicros || now - sender.since > DAY_MICROS
+		if (sender == null || sender.last - now > this.driftLimitTicks || now - sender.since > DAY_TICKS
 				|| now < sender.since) {
 			sender = new Sender(this.randoms.get().nextLong(), now);
 			this.senders.set(sender);
@@ -57,6 +61,11 @@ final class GcmNonces {
 		for (int i = 0; i < 5; i++) {
 			nonce[7 + i] = (byte) (stamp >>> (8 * (4 - i)));
 		}
+	}
+
+	/** A time in microseconds as ticks. */
+	static long ticks(long micros) {
+		return Math.floorDiv(micros, TICK_MICROS);
 	}
 
 	/** The 56-bit sender of a nonce at {@code offset}. */
@@ -82,7 +91,7 @@ final class GcmNonces {
 		return time;
 	}
 
-	/** The full microsecond time nearest to {@code now} whose low 40 bits are {@code time}. */
+	/** The full time in ticks nearest to {@code now} (ticks) whose low 40 bits are {@code time}. */
 	static long unwrap(long time, long now) {
 		long difference = ((time - now) << 24) >> 24;
 		return now + difference;

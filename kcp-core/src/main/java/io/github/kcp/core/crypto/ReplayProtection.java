@@ -12,7 +12,7 @@ import java.util.Objects;
  * receiver's clock is refused. It bounds how long a receiver must remember what it has seen, and so must exceed
  * the clock difference between peers plus the longest network delay.</li>
  * <li>{@link #maxSenders()} (default 16,384): how many senders a receiver remembers at once (a sender is one
- * cipher instance on one thread of a peer; about 300 bytes each). Beyond it the least recently heard sender is
+ * cipher instance on one thread of a peer; about 1.1 KB each, so about 18 MB at most). Beyond it the least recently heard sender is
  * forgotten and every sender it does not know must then be newer than the forgotten one.</li>
  * <li>{@link #clock()} (default the system UTC clock): the wall clock; tests pass a virtual one.</li>
  * </ul>
@@ -25,7 +25,7 @@ public final class ReplayProtection {
 	/** Default {@link #maxSenders()}. */
 	public static final int DEFAULT_MAX_SENDERS = 16_384;
 
-	/** Largest {@link #window()}: far below the 12.7 days after which the 40-bit microsecond time wraps. */
+	/** Largest {@link #window()}: far below the 101 days after which the nonce's 40-bit time wraps. */
 	public static final Duration MAX_WINDOW = Duration.ofHours(1);
 
 	private static final ReplayProtection DEFAULTS = new ReplayProtection(DEFAULT_WINDOW, DEFAULT_MAX_SENDERS,

@@ -5,11 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What a receiver remembers of the datagrams it accepted, to accept each at most once: per sender, a floor (every
- * time at or below it counts as seen) and the {@value #SLOTS} most recent times above it. A datagram is new when
- * its time lies above its sender's floor and is not among those times; recording it when all slots are taken
- * raises the floor to the oldest remembered time. So datagrams of one sender may arrive up to {@value #SLOTS}
- * places out of order.
+ * What a receiver remembers of the datagrams it accepted, to accept each at most once: per sender, the times
+ * accepted within {@value #WINDOW_TICKS} ticks of its newest (a bitmap: a sender stamps each datagram with its own
+ * tick) and a floor below which everything counts as seen. So datagrams of one sender may arrive out of order by up
+ * to 65 ms, at any rate.
  * <p>
  * Memory is bounded: senders not heard from for a whole window are forgotten for free (the window check refuses
  * anything of theirs they could replay), and beyond {@code maxSenders} the least recently heard sender is
@@ -20,21 +19,24 @@ import java.util.Map;
  */
 final class ReplayWindow {
 
-	/** Times remembered above a sender's floor: its tolerance to reordering, in datagrams. */
-	static final int SLOTS = 32;
+	/**
+	 * Ticks (of {@link GcmNonces#TICK_MICROS} µs) a sender's datagram may lag its newest accepted one and still be
+	 * accepted: 65 ms of reordering, whatever the rate, in 1 KB per sender.
+	 */
+	static final int WINDOW_TICKS = 8192;
 
 	private static final int STRIPES = 16;
 
-	private final long windowMicros;
+	private final long windowTicks;
 
 	private final Stripe[] stripes = new Stripe[STRIPES];
 
-	ReplayWindow(long startMicros, long windowMicros, int maxSenders) {
-		this.windowMicros = windowMicros;
+	ReplayWindow(long startTicks, long windowTicks, int maxSenders) {
+		this.windowTicks = windowTicks;
 		int perStripe = Math.max(1, (maxSenders + STRIPES - 1) / STRIPES);
 		for (int i = 0; i < STRIPES; i++) {
 			// Datagrams stamped from the start on are new to this receiver.
-			this.stripes[i] = new Stripe(startMicros - 1, perStripe);
+			this.stripes[i] = new Stripe(startTicks - 1, perStripe);
 		}
 	}
 
@@ -46,7 +48,7 @@ final class ReplayWindow {
 	String record(long sender, long time, long now) {
 		Stripe stripe = this.stripes[(int) (mix(sender) >>> 60)];
 		synchronized (stripe) {
-			return stripe.record(sender, time, now, this.windowMicros);
+			return stripe.record(sender, time, now, this.windowTicks);
 		}
 	}
 
@@ -81,17 +83,17 @@ final class ReplayWindow {
 			this.capacity = capacity;
 		}
 
-		String record(long id, long time, long now, long windowMicros) {
+		String record(long id, long time, long now, long windowTicks) {
 			Sender sender = get(id);
 			if (sender == null) {
 				if (time <= this.floor) {
 					return "older than anything this receiver remembers (it restarted, or forgot this sender)";
 				}
-				makeRoom(now - windowMicros);
+				makeRoom(now - windowTicks);
 				sender = new Sender(this.floor);
 				put(id, sender);
 			}
-			return sender.record(time) ? null : "received before";
+			return sender.record(time);
 		}
 
 		private void makeRoom(long expired) {
@@ -114,14 +116,17 @@ final class ReplayWindow {
 
 	}
 
+	/**
+	 * One sender: a bitmap of the {@value #WINDOW_TICKS} ticks up to the newest time accepted (IPsec's anti-replay
+	 * window, over time instead of a sequence number), and a floor below which everything counts as seen.
+	 */
 	private static final class Sender {
 
-		private final long[] times = new long[SLOTS];
-
-		private int count;
+		private final long[] bits = new long[WINDOW_TICKS / 64];
 
 		private long floor;
 
+		/** The newest time accepted, bit 0 of the bitmap; nothing accepted yet while it equals the floor. */
 		private long newest;
 
 		Sender(long floor) {
@@ -129,35 +134,46 @@ final class ReplayWindow {
 			this.newest = floor;
 		}
 
-		boolean record(long time) {
-			if (time <= this.floor) {
-				return false;
+		/** Records {@code time} if new; returns {@code null} then, otherwise why not. */
+		String record(long time) {
+			long behind = this.newest - time;
+			if (time <= this.floor || behind >= WINDOW_TICKS) {
+				return "stamped more than 65 ms before a datagram of its sender already accepted";
 			}
-			for (int i = 0; i < this.count; i++) {
-				if (this.times[i] == time) {
-					return false;
-				}
+			if (behind < 0) {
+				shift(-behind);
+				this.newest = time;
+				this.bits[0] |= 1;
+				return null;
 			}
-			if (this.count < SLOTS) {
-				this.times[this.count++] = time;
+			int word = (int) (behind >>> 6);
+			long mask = 1L << (behind & 63);
+			if ((this.bits[word] & mask) != 0) {
+				return "received before";
+			}
+			this.bits[word] |= mask;
+			return null;
+		}
+
+		/** Moves the bitmap {@code by} ticks towards the past; what falls off the end can no longer be accepted. */
+		private void shift(long by) {
+			if (by >= WINDOW_TICKS) {
+				java.util.Arrays.fill(this.bits, 0);
 			}
 			else {
-				int oldest = 0;
-				for (int i = 1; i < SLOTS; i++) {
-					if (this.times[i] < this.times[oldest]) {
-						oldest = i;
+				int words = (int) (by >>> 6);
+				int bitsBy = (int) (by & 63);
+				for (int i = this.bits.length - 1; i >= 0; i--) {
+					int from = i - words;
+					long value = (from >= 0) ? this.bits[from] << bitsBy : 0;
+					if (bitsBy != 0 && from - 1 >= 0) {
+						value |= this.bits[from - 1] >>> (64 - bitsBy);
 					}
-				}
-				if (time < this.times[oldest]) {
-					this.floor = time;
-				}
-				else {
-					this.floor = this.times[oldest];
-					this.times[oldest] = time;
+					this.bits[i] = value;
 				}
 			}
-			this.newest = Math.max(this.newest, time);
-			return true;
+			// Everything older than the window's end is refused from now on.
+			this.floor = Math.max(this.floor, this.newest + by - WINDOW_TICKS);
 		}
 
 	}
