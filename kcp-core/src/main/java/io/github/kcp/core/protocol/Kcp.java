@@ -468,10 +468,9 @@ public final class Kcp {
 				return inputError(InputResult.UNKNOWN_COMMAND);
 			}
 			this.inSegments++;
-			if (cmd == CMD_ACK && !this.peerAcknowledgedData) {
-				// Before una releases the segment: is this an exact echo of the time we last sent it? An off-path
-				// spoofer would have to guess our millisecond clock as well as the sequence number.
-				this.peerAcknowledgedData = echoesSendTime(sn, ts);
+			if (cmd == CMD_ACK) {
+				// Before una releases the segment it names.
+				inspectAck(sn, ts);
 			}
 			this.rmtWnd = wnd;
 			parseUna(una);
@@ -481,7 +480,7 @@ public final class Kcp {
 				if (rtt >= 0) {
 					updateAck(rtt);
 				}
-				parseAck(sn, ts);
+				parseAck(sn);
 				shrinkBuf();
 				// ikcp's IKCP_FASTACK_CONSERVE (defined in ikcp.c): the highest sn acknowledged, among the
 				// acknowledgements echoing the latest send time.
@@ -948,16 +947,12 @@ public final class Kcp {
 		}
 	}
 
-	private void parseAck(int sn, int ts) {
+	private void parseAck(int sn) {
 		if (sn - this.sndUna < 0 || sn - this.sndNxt >= 0) {
 			return;
 		}
 		Segment segment = this.sndBuf.remove(sn);
 		if (segment != null) {
-			if (segment.xmit > 1 && segment.ts != ts) {
-				// The peer acknowledges an earlier copy than the last we sent: that retransmission was not needed.
-				this.spuriousRetransmissions++;
-			}
 			release(segment);
 			restartRetransmissionTimer();
 		}
@@ -1013,12 +1008,25 @@ public final class Kcp {
 		this.ackCount++;
 	}
 
-	private boolean echoesSendTime(int sn, int ts) {
+	/**
+	 * What an acknowledgement tells before it releases its segment: an exact echo of the time we last sent it proves
+	 * the peer (an off-path spoofer would have to guess our millisecond clock as well as the sequence number), and
+	 * an echo of an older copy's time shows that the last retransmission was not needed.
+	 */
+	private void inspectAck(int sn, int ts) {
 		if (sn - this.sndUna < 0 || sn - this.sndNxt >= 0) {
-			return false;
+			return;
 		}
 		Segment acked = this.sndBuf.get(sn);
-		return acked != null && acked.sn == sn && acked.xmit > 0 && acked.ts == ts;
+		if (acked == null || acked.sn != sn || acked.xmit == 0) {
+			return;
+		}
+		if (acked.ts == ts) {
+			this.peerAcknowledgedData = true;
+		}
+		else if (acked.xmit > 1 && ts - acked.ts < 0) {
+			this.spuriousRetransmissions++;
+		}
 	}
 
 	/** Whether a new data segment {@code sn} would wait in rcv_buf rather than go straight to the receive queue. */
@@ -1609,8 +1617,9 @@ public final class Kcp {
 
 	/**
 	 * Retransmissions found needless: the peer acknowledged an earlier copy of a segment than the one we sent last
-	 * (its acknowledgement echoes the older send time). A lower bound: a needless copy whose segment was released
-	 * by una alone, or whose earlier copy was acknowledged after the later, is not seen.
+	 * (its acknowledgement echoes the older send time). A lower bound: a needless copy whose segment was released by
+	 * una without an acknowledgement of its own, or whose later copy's acknowledgement came first, is not seen; the
+	 * receiver's {@link #duplicateSegments()} counts the copies that arrived twice.
 	 */
 	public long spuriousRetransmissions() {
 		return this.spuriousRetransmissions;
