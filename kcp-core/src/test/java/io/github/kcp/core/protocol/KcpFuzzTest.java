@@ -44,6 +44,11 @@ class KcpFuzzTest {
 			List<byte[]> out = new ArrayList<>();
 			Kcp kcp = new Kcp(CONV, (buffer, length) -> out.add(Arrays.copyOf(buffer, length)));
 			configureRandomly(kcp, random);
+			KcpAdmissionHooksTest.CountingBudget budget = null;
+			if (random.nextBoolean()) {
+				budget = new KcpAdmissionHooksTest.CountingBudget(random.nextInt(20_000));
+				kcp.setReceiveBudget(budget);
+			}
 			int now = random.nextInt();
 			// Some data of our own in flight, so that acknowledgements have something to act on.
 			for (int i = random.nextInt(4); i > 0; i--) {
@@ -65,7 +70,11 @@ class KcpFuzzTest {
 				}
 				KcpCodec.containsPush(framed, offset, datagram.length);
 				KcpCodec.closeSignal(framed, offset, datagram.length);
-				switch (random.nextInt(5)) {
+				if (budget != null) {
+					assertThat(budget.used).isEqualTo(kcp.parkedBytes()).isBetween(0L, budget.limit);
+				}
+				switch (random.nextInt(6)) {
+					case 5 -> kcp.setAcceptingData(!kcp.isAcceptingData());
 					case 0 -> kcp.update(now);
 					case 1 -> kcp.flush(now);
 					case 2 -> kcp.flushAcks(now);
@@ -159,8 +168,9 @@ class KcpFuzzTest {
 
 	// ---------------------------------------------------------------- helpers
 
-	/** Random but legal settings: nodelay modes, intervals, windows, mtu, stream or message mode. */
+	/** Random but legal settings: engine mode, nodelay modes, intervals, windows, mtu, stream or message mode. */
 	static void configureRandomly(Kcp kcp, SplittableRandom random) {
+		kcp.setMode(random.nextBoolean() ? EngineMode.TUNED : EngineMode.IKCP);
 		kcp.setNoDelay(random.nextInt(3), 10 + random.nextInt(91), random.nextInt(4), random.nextBoolean());
 		kcp.setWindowSize(1 + random.nextInt(256), 1 + random.nextInt(512));
 		kcp.setMtu(Kcp.MIN_MTU + random.nextInt(1500));
