@@ -13,6 +13,8 @@ import javax.crypto.Mac;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The {@code aes-cbc-hmac} packet cipher: AES-256-CBC with PKCS#7 padding, then HMAC-SHA256
  * (encrypt-then-MAC), byte-compatible with aiokcp's {@code AES_CBC} crypto.
@@ -32,6 +34,13 @@ import javax.crypto.spec.SecretKeySpec;
  * Decryption verifies the HMAC, in constant time, before touching the ciphertext, so forged
  * datagrams are rejected without being decrypted and padding errors cannot serve as an oracle.
  * <p>
+ * <b>Replays.</b> aiokcp's format carries no time and no sequence number, and adding either would break
+ * compatibility. What can be done without them is done: an instance remembers the HMACs of (about) the last
+ * {@value #DEFAULT_REPLAY_MEMORY} datagrams it accepted (about 1 MB; see {@link #withReplayMemory(int)}) and
+ * refuses one that comes again with a {@link PacketReplayException}. A datagram captured longer ago than that, or
+ * replayed into a restarted receiver, is accepted: where replays matter and both peers run this library, use
+ * {@link AesGcmCipher}, which refuses every replay.
+ * <p>
  * Instances are immutable and safe for concurrent use: each thread gets its own
  * {@link Cipher}, {@link Mac} and {@link SecureRandom}.
  *
@@ -47,6 +56,9 @@ public final class AesCbcHmacCipher implements PacketCipher {
 
 	/** Maximum number of bytes added to a datagram: IV, one block of padding and the HMAC. */
 	public static final int OVERHEAD = 64;
+
+	/** Default number of recent datagrams whose HMACs a receiver remembers to refuse their replay. */
+	public static final int DEFAULT_REPLAY_MEMORY = 65_536;
 
 	static final int IV_LENGTH = 16;
 
@@ -70,9 +82,20 @@ public final class AesCbcHmacCipher implements PacketCipher {
 
 	private final ThreadLocal<SecureRandom> randoms = JceSupport.threadLocalRandom();
 
+	private final int replayMemory;
+
+	private final @Nullable RecentTags recentTags;
+
 	private AesCbcHmacCipher(byte[] signingKey, byte[] encryptionKey) {
-		this.signingKey = new SecretKeySpec(signingKey, JceSupport.HMAC_SHA256);
-		this.encryptionKey = new SecretKeySpec(encryptionKey, "AES");
+		this(new SecretKeySpec(signingKey, JceSupport.HMAC_SHA256), new SecretKeySpec(encryptionKey, "AES"),
+				DEFAULT_REPLAY_MEMORY);
+	}
+
+	private AesCbcHmacCipher(SecretKeySpec signingKey, SecretKeySpec encryptionKey, int replayMemory) {
+		this.signingKey = signingKey;
+		this.encryptionKey = encryptionKey;
+		this.replayMemory = replayMemory;
+		this.recentTags = (replayMemory > 0) ? new RecentTags(replayMemory) : null;
 		this.macs = ThreadLocal.withInitial(() -> JceSupport.hmacSha256(this.signingKey));
 		// Fail now, on the configuring thread, if the runtime lacks AES or HMAC-SHA256 or
 		// refuses the key, rather than on the first datagram.
@@ -130,6 +153,27 @@ public final class AesCbcHmacCipher implements PacketCipher {
 		checkKeyLength("signing key", signingKey);
 		checkKeyLength("encryption key", encryptionKey);
 		return new AesCbcHmacCipher(signingKey, encryptionKey);
+	}
+
+	/**
+	 * A copy of this cipher (same keys) that remembers the HMACs of the last {@code datagrams} datagrams it
+	 * accepted, to refuse their replay; 0 turns the memory off. Costs about 16 bytes per datagram remembered.
+	 * @param datagrams how many recent datagrams to remember, 0 or more
+	 * @return the new cipher, with an empty memory
+	 */
+	public AesCbcHmacCipher withReplayMemory(int datagrams) {
+		if (datagrams < 0) {
+			throw new IllegalArgumentException("Replay memory must be 0 (off) or more datagrams but was " + datagrams);
+		}
+		return new AesCbcHmacCipher(this.signingKey, this.encryptionKey, datagrams);
+	}
+
+	/**
+	 * How many recent datagrams this cipher remembers to refuse their replay (0: none).
+	 * @return the number of datagrams
+	 */
+	public int replayMemory() {
+		return this.replayMemory;
 	}
 
 	private static void checkKeyLength(String what, byte[] key) {
@@ -231,10 +275,11 @@ public final class AesCbcHmacCipher implements PacketCipher {
 			throw new PacketAuthenticationException(
 					"Rejected " + NAME + " datagram of " + length + " bytes: HMAC does not match (wrong key or tampered)");
 		}
+		byte[] plaintext;
 		try {
 			Cipher cipher = this.ciphers.get();
 			cipher.init(Cipher.DECRYPT_MODE, this.encryptionKey, new IvParameterSpec(datagram, offset, IV_LENGTH));
-			return cipher.doFinal(datagram, offset + IV_LENGTH, cipherLength);
+			plaintext = cipher.doFinal(datagram, offset + IV_LENGTH, cipherLength);
 		}
 		catch (BadPaddingException | IllegalBlockSizeException ex) {
 			// Authentic but badly padded: only a peer holding the key can produce this, still
@@ -247,6 +292,20 @@ public final class AesCbcHmacCipher implements PacketCipher {
 			discardThreadState();
 			throw new IllegalStateException("The Java runtime refused to initialise AES-256-CBC decryption", ex);
 		}
+		// Only now, for an authentic datagram, so that forgeries cannot push real ones out of the memory.
+		if (this.recentTags != null && !this.recentTags.add(leadingLong(expected))) {
+			throw new PacketReplayException("Refused " + NAME + " datagram of " + length
+					+ " bytes: received before (a replay)");
+		}
+		return plaintext;
+	}
+
+	private static long leadingLong(byte[] bytes) {
+		long value = 0;
+		for (int i = 0; i < 8; i++) {
+			value = (value << 8) | (bytes[i] & 0xff);
+		}
+		return value;
 	}
 
 	private void discardThreadState() {

@@ -25,8 +25,9 @@ package io.github.kcp.core.crypto;
  * {@link PacketEncryptionException} for the built-in ciphers); it never returns plaintext
  * or a partial result. The transport then drops the datagram, so plaintext is never sent.
  * {@code decrypt} throws {@link PacketAuthenticationException} for anything that is not an
- * authentic datagram, never returning unauthenticated bytes; the transport drops and counts
- * it.</li>
+ * authentic datagram, never returning unauthenticated bytes, and may throw its subtype
+ * {@link PacketReplayException} for an authentic datagram it refuses as a replay; the transport
+ * drops and counts both.</li>
  * <li><b>Arguments:</b> a {@code null} array is a programming error and causes a
  * {@link NullPointerException}; an {@code offset}/{@code length} outside the array causes an
  * {@link IndexOutOfBoundsException}. Neither is ever caused by the content of a datagram.</li>
@@ -80,6 +81,17 @@ public interface PacketCipher {
 	 * @throws IndexOutOfBoundsException if the range is outside {@code datagram}
 	 */
 	byte[] decrypt(byte[] datagram, int offset, int length);
+
+	/**
+	 * Return a view of this cipher for an endpoint playing {@code role}, for ciphers that bind datagrams to the
+	 * direction they travel ({@link AesGcmCipher} refuses, in a server, datagrams a server sent). Transports call
+	 * it once per endpoint. The default returns this cipher.
+	 * @param role the side the endpoint plays
+	 * @return the cipher the endpoint should use
+	 */
+	default PacketCipher forRole(EndpointRole role) {
+		return this;
+	}
 
 	/**
 	 * Encrypt a whole array; shorthand for {@code encrypt(plaintext, 0, plaintext.length)}.

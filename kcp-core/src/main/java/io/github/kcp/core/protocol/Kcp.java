@@ -24,8 +24,9 @@ import static io.github.kcp.core.protocol.KcpCodec.OVERHEAD;
  * <p>
  * Steady-state operation allocates nothing: segments are pooled and the queues are array rings.
  * <p>
- * The algorithm is ikcp.c's, as upstream builds it (with {@code IKCP_FASTACK_CONSERVE}): fed the same datagrams at
- * the same times, the engine emits the same bytes. One deliberate difference: a segment's backed-off
+ * The algorithm is ikcp.c's, as upstream builds it (with {@code IKCP_FASTACK_CONSERVE}). By default the engine runs
+ * in {@link EngineMode#TUNED}, with kcp-go's and TCP's loss recovery on top; in {@link EngineMode#IKCP}, fed the same
+ * datagrams at the same times, it emits the same bytes as ikcp.c. One deliberate difference in both: a segment's backed-off
  * retransmission timeout stops growing at {@link #RTO_MAX}, where ikcp lets it double without bound (with nodelay
  * off, the twentieth transmission of a segment comes some 29 hours after the first from a 200 ms RTO).
  * <p>
@@ -208,6 +209,47 @@ public final class Kcp {
 
 	private final long[] inputErrors = new long[InputResult.values().length];
 
+	private long budgetRefusedSegments;
+
+	private long refusedDataSegments;
+
+	// Admission hooks (see setReceiveBudget, setAcceptingData, isPeerProven).
+
+	private ReceiveBudget receiveBudget = ReceiveBudget.UNLIMITED;
+
+	/** Bytes reserved from the budget for the segments now in rcv_buf. */
+	private long parkedBytes;
+
+	private boolean acceptingData = true;
+
+	private boolean peerAcknowledgedData;
+
+	private boolean messageCompletedInOrder;
+
+	// Tuned mode (see EngineMode.TUNED).
+
+	private EngineMode mode = EngineMode.TUNED;
+
+	/** The earliest retransmission deadline of the send window as of the last flush (a lower bound since). */
+	private int earliestDeadline;
+
+	/** Whether an acknowledgement since the last flush made a fast or early retransmission due. */
+	private boolean retransmitPending;
+
+	/** When an acknowledgement last made progress: retransmission timers run from here at the earliest. */
+	private int rtoRestart;
+
+	private boolean rtoRestarted;
+
+	/** Whether data arrived out of order (or again) since acknowledgements were last flushed. */
+	private boolean urgentAcks;
+
+	private long earlyRetransmissions;
+
+	private long spuriousRetransmissions;
+
+	private long trimmedAcks;
+
 	/**
 	 * Creates an engine with ikcp's defaults: mtu 1400, windows 32/128, interval 100 ms, nodelay off, fast resend
 	 * off, congestion control on, message mode.
@@ -275,11 +317,35 @@ public final class Kcp {
 		if (data.hasArray()) {
 			send(data.array(), data.arrayOffset() + data.position(), data.remaining());
 			data.position(data.limit());
+			return;
 		}
-		else {
-			byte[] copy = new byte[data.remaining()];
-			data.get(copy);
-			send(copy, 0, copy.length);
+		// A direct (or read-only) buffer: copied once, straight into the segments.
+		int length = data.remaining();
+		if (this.stream) {
+			Segment last = this.sndQueue.peekLast();
+			if (last != null && last.len < this.mss) {
+				int extend = Math.min(length, this.mss - last.len);
+				last.ensureCapacity(this.mss);
+				data.get(last.data, last.len, extend);
+				last.len += extend;
+				length -= extend;
+			}
+			if (length == 0) {
+				return;
+			}
+		}
+		int count = (length <= this.mss) ? 1 : (length + this.mss - 1) / this.mss;
+		if (!this.stream && count > maxFragments()) {
+			throw new KcpMessageTooLargeException(length, maxMessageSize(), maxFragments(), this.mss);
+		}
+		for (int i = 0; i < count; i++) {
+			int size = Math.min(length, this.mss);
+			Segment segment = acquire(this.mss);
+			data.get(segment.data, 0, size);
+			segment.len = size;
+			segment.frg = this.stream ? 0 : count - i - 1;
+			this.sndQueue.addLast(segment);
+			length -= size;
 		}
 	}
 
@@ -325,8 +391,10 @@ public final class Kcp {
 		}
 		boolean recover = this.rcvQueue.size() >= this.rcvWnd;
 		int position = offset;
-		while (true) {
-			Segment segment = this.rcvQueue.pollFirst();
+		// Up to the fragment numbered 0, or, when a peer numbered its fragments inconsistently (sn0 frg=1 then
+		// sn1 frg=5), to the end of the queue: ikcp_recv walks the queue the same way, and peekSize counted it so.
+		Segment segment;
+		while ((segment = this.rcvQueue.pollFirst()) != null) {
 			System.arraycopy(segment.data, 0, buffer, position, segment.len);
 			position += segment.len;
 			int fragment = segment.frg;
@@ -400,6 +468,10 @@ public final class Kcp {
 				return inputError(InputResult.UNKNOWN_COMMAND);
 			}
 			this.inSegments++;
+			if (cmd == CMD_ACK) {
+				// Before una releases the segment it names.
+				inspectAck(sn, ts);
+			}
 			this.rmtWnd = wnd;
 			parseUna(una);
 			shrinkBuf();
@@ -424,21 +496,35 @@ public final class Kcp {
 			}
 			else if (cmd == CMD_PUSH) {
 				this.inDataSegments++;
-				if (sn - (this.rcvNxt + this.rcvWnd) < 0) {
+				if (!this.acceptingData) {
+					// Neither acknowledged nor queued: the sender keeps the data and learns nothing was taken.
+					this.refusedDataSegments++;
+				}
+				else if (sn - (this.rcvNxt + this.rcvWnd) >= 0) {
+					this.outOfWindowSegments++;
+				}
+				else if (sn - this.rcvNxt < 0 || this.rcvBuf.get(sn) != null) {
+					// Had it already: acknowledge again (the first ACK may have been lost), keep nothing.
 					ackPush(sn, ts);
-					if (sn - this.rcvNxt >= 0) {
-						parseData(sn, frg, wnd, ts, una, data, position, len);
-					}
-					else {
-						this.duplicateSegments++;
-					}
+					this.duplicateSegments++;
+					this.urgentAcks = true;
+				}
+				else if (parks(sn) && !this.receiveBudget.tryReserve(len + OVERHEAD)) {
+					// Over budget: dropped unacknowledged, as if lost; the sender will retransmit it.
+					this.budgetRefusedSegments++;
 				}
 				else {
-					this.outOfWindowSegments++;
+					if (sn != this.rcvNxt) {
+						// A gap: the sender needs these acknowledgements now to resend what is missing.
+						this.urgentAcks = true;
+					}
+					ackPush(sn, ts);
+					parseData(sn, frg, wnd, ts, una, data, position, len);
 				}
 			}
 			else if (cmd == CMD_WASK) {
 				this.probe |= ASK_TELL;
+				this.urgentAcks = true;
 			}
 			// CMD_WINS carries only the window, already recorded above.
 			position += len;
@@ -448,6 +534,7 @@ public final class Kcp {
 		}
 		if (this.sndUna - prevUna > 0) {
 			growCongestionWindow();
+			restartRetransmissionTimer();
 		}
 		return result;
 	}
@@ -482,12 +569,23 @@ public final class Kcp {
 			}
 			flushInternal(false);
 		}
+		else if (this.mode == EngineMode.TUNED && retransmissionDue(now)) {
+			// Between ticks: a retransmission is due now, not at the next tick.
+			flushInternal(false);
+		}
+	}
+
+	/** Tuned mode: whether a timeout, fast or early retransmission is due at {@code now}. */
+	private boolean retransmissionDue(int now) {
+		return this.retransmitPending || (this.sndBuf.count() != 0 && now - this.earliestDeadline >= 0);
 	}
 
 	/**
 	 * When {@link #update} next needs to be called: {@code now} if immediately, otherwise the earliest of the next
 	 * flush tick and the next retransmission deadline, at most one interval ahead. Input and sends can make an
-	 * earlier update worthwhile, so call this again after them.
+	 * earlier update worthwhile, so call this again after them. In {@link EngineMode#TUNED} it costs O(1) and the
+	 * update at a retransmission deadline between ticks retransmits; in {@link EngineMode#IKCP} it walks the send
+	 * window and such an update waits for the tick, as ikcp.
 	 * @param now the current time in milliseconds (wrapping 32-bit clock)
 	 * @return the time of the next needed update, on the same clock
 	 */
@@ -501,6 +599,17 @@ public final class Kcp {
 		}
 		if (now - tsFlushLocal >= 0) {
 			return now;
+		}
+		if (this.mode == EngineMode.TUNED) {
+			// O(1): the earliest deadline is kept by each flush; acknowledgements since can only have moved it later,
+			// so at worst this answers early, and the update then finds nothing due.
+			if (retransmissionDue(now)) {
+				return now;
+			}
+			if (this.sndBuf.count() != 0 && this.earliestDeadline - tsFlushLocal < 0) {
+				return this.earliestDeadline;
+			}
+			return tsFlushLocal;
 		}
 		int tmFlush = tsFlushLocal - now;
 		int tmPacket = Integer.MAX_VALUE;
@@ -566,15 +675,23 @@ public final class Kcp {
 		// Acknowledgements first.
 		int probeSn = 0;
 		int probeTs = 0;
+		boolean tuned = this.mode == EngineMode.TUNED;
 		for (int i = 0; i < this.ackCount; i++) {
+			int ackSn = this.ackList[2 * i];
+			if (tuned && ackSn - this.rcvNxt < 0 && i != this.ackCount - 1) {
+				// Below rcv_nxt: una already says it (kcp-go). The latest stays, for the RTT sample.
+				this.trimmedAcks++;
+				continue;
+			}
 			position = makeSpace(position, OVERHEAD);
-			probeSn = this.ackList[2 * i];
+			probeSn = ackSn;
 			probeTs = this.ackList[2 * i + 1];
 			position = KcpCodec.writeHeader(this.buffer, position, this.conv, CMD_ACK, 0, wnd, probeTs, probeSn,
 					this.rcvNxt, 0);
 			this.outSegments++;
 		}
 		this.ackCount = 0;
+		this.urgentAcks = false;
 
 		// Window probing while the peer announces a zero window.
 		if (this.rmtWnd == 0) {
@@ -626,11 +743,13 @@ public final class Kcp {
 		if (!this.noCongestionWindow) {
 			window = Math.min(this.cwnd, window);
 		}
+		int newSegments = 0;
 		while (this.sndNxt - (this.sndUna + window) < 0) {
 			Segment segment = this.sndQueue.pollFirst();
 			if (segment == null) {
 				break;
 			}
+			newSegments++;
 			this.sndBuf.ensureSpan(this.sndNxt - this.sndUna + 1);
 			segment.conv = this.conv;
 			segment.cmd = CMD_PUSH;
@@ -649,6 +768,8 @@ public final class Kcp {
 		int rtoMin = (this.nodelay == 0) ? (this.rxRto >> 3) : 0;
 		boolean lost = false;
 		boolean change = false;
+		this.retransmitPending = false;
+		int earliest = now + RTO_MAX;
 
 		for (int sn = this.sndUna; sn != this.sndNxt; sn++) {
 			Segment segment = this.sndBuf.get(sn);
@@ -662,6 +783,38 @@ public final class Kcp {
 				segment.rto = this.rxRto;
 				segment.resendts = now + segment.rto + rtoMin;
 				this.outDataSegments++;
+			}
+			else if (tuned) {
+				boolean mayResendEarly = segment.xmit <= this.fastLimit || this.fastLimit <= 0;
+				if (segment.fastack >= resent && mayResendEarly) {
+					needSend = true;
+					this.fastRetransmissions++;
+				}
+				else if (segment.fastack > 0 && newSegments == 0 && mayResendEarly) {
+					// Early retransmit (kcp-go): a duplicate acknowledgement, and nothing new to send instead.
+					needSend = true;
+					this.earlyRetransmissions++;
+				}
+				if (needSend) {
+					segment.xmit++;
+					segment.fastack = 0;
+					segment.rto = this.rxRto;
+					segment.resendts = now + segment.rto;
+					change = true;
+				}
+				else if (now - deadline(segment) >= 0) {
+					needSend = true;
+					segment.xmit++;
+					this.timeoutRetransmissions++;
+					// kcp-go's backoff: add the estimated RTO, or half of it with nodelay.
+					segment.rto += (this.nodelay == 0) ? this.rxRto : this.rxRto / 2;
+					if (segment.rto > RTO_MAX) {
+						segment.rto = RTO_MAX;
+					}
+					segment.fastack = 0;
+					segment.resendts = now + segment.rto;
+					lost = true;
+				}
 			}
 			else if (now - segment.resendts >= 0) {
 				needSend = true;
@@ -705,15 +858,23 @@ public final class Kcp {
 					this.deadLink = true;
 				}
 			}
+			if (tuned) {
+				int due = deadline(segment);
+				if (due - earliest < 0) {
+					earliest = due;
+				}
+			}
 		}
 		if (position > 0) {
 			emit(position);
 		}
+		this.earliestDeadline = earliest;
 
 		if (change) {
 			int inflight = this.sndNxt - this.sndUna;
 			this.ssthresh = Math.max(inflight / 2, THRESH_MIN);
-			this.cwnd = this.ssthresh + resent;
+			// Early retransmits may come with fast resend off: then grow from the threshold by one.
+			this.cwnd = this.ssthresh + ((this.fastResend > 0) ? this.fastResend : 1);
 			this.incr = this.cwnd * this.mss;
 		}
 		if (lost) {
@@ -727,6 +888,20 @@ public final class Kcp {
 			this.cwnd = 1;
 			this.incr = this.mss;
 		}
+	}
+
+	/**
+	 * Tuned mode: when a segment times out. Its own deadline, but not before its RTO has run since the last
+	 * acknowledgement that made progress (RFC 6298 5.3).
+	 */
+	private int deadline(Segment segment) {
+		if (this.rtoRestarted) {
+			int restarted = this.rtoRestart + segment.rto;
+			if (restarted - segment.resendts > 0) {
+				return restarted;
+			}
+		}
+		return segment.resendts;
 	}
 
 	/** Emits the buffer if {@code needed} more bytes would not fit in one mtu; returns the write position. */
@@ -779,6 +954,15 @@ public final class Kcp {
 		Segment segment = this.sndBuf.remove(sn);
 		if (segment != null) {
 			release(segment);
+			restartRetransmissionTimer();
+		}
+	}
+
+	/** RFC 6298 5.3, tuned mode: an acknowledgement of new data restarts the retransmission timers. */
+	private void restartRetransmissionTimer() {
+		if (this.mode == EngineMode.TUNED) {
+			this.rtoRestart = this.current;
+			this.rtoRestarted = true;
 		}
 	}
 
@@ -805,6 +989,10 @@ public final class Kcp {
 			Segment segment = this.sndBuf.get(s);
 			if (segment != null && ts - segment.ts >= 0) {
 				segment.fastack++;
+				// Tuned: the next flush may resend it (early retransmit needs one duplicate acknowledgement).
+				if (this.mode == EngineMode.TUNED) {
+					this.retransmitPending = true;
+				}
 			}
 		}
 	}
@@ -820,12 +1008,40 @@ public final class Kcp {
 		this.ackCount++;
 	}
 
-	private void parseData(int sn, int frg, int wnd, int ts, int una, byte[] data, int offset, int len) {
-		if (this.rcvBuf.get(sn) != null) {
-			this.duplicateSegments++;
+	/**
+	 * What an acknowledgement tells before it releases its segment: an exact echo of the time we last sent it proves
+	 * the peer (an off-path spoofer would have to guess our millisecond clock as well as the sequence number), and
+	 * an echo of an older copy's time shows that the last retransmission was not needed.
+	 */
+	private void inspectAck(int sn, int ts) {
+		if (sn - this.sndUna < 0 || sn - this.sndNxt >= 0) {
 			return;
 		}
+		Segment acked = this.sndBuf.get(sn);
+		if (acked == null || acked.sn != sn || acked.xmit == 0) {
+			return;
+		}
+		if (acked.ts == ts) {
+			this.peerAcknowledgedData = true;
+		}
+		else if (acked.xmit > 1 && ts - acked.ts < 0) {
+			this.spuriousRetransmissions++;
+		}
+	}
+
+	/** Whether a new data segment {@code sn} would wait in rcv_buf rather than go straight to the receive queue. */
+	private boolean parks(int sn) {
+		return sn != this.rcvNxt || this.rcvQueue.size() >= this.rcvWnd;
+	}
+
+	private void parseData(int sn, int frg, int wnd, int ts, int una, byte[] data, int offset, int len) {
+		boolean parked = parks(sn);
+		if (parked) {
+			// Reserved from the budget by input().
+			this.parkedBytes += len + OVERHEAD;
+		}
 		Segment segment = acquire(len);
+		segment.parked = parked;
 		segment.conv = this.conv;
 		segment.cmd = CMD_PUSH;
 		segment.frg = frg;
@@ -846,8 +1062,21 @@ public final class Kcp {
 			if (segment == null) {
 				break;
 			}
+			unpark(segment);
+			if (segment.frg == 0) {
+				this.messageCompletedInOrder = true;
+			}
 			this.rcvQueue.addLast(segment);
 			this.rcvNxt++;
+		}
+	}
+
+	/** Gives back the budget of a segment leaving rcv_buf, if it was parked there (not merely passing through). */
+	private void unpark(Segment segment) {
+		if (segment.parked) {
+			segment.parked = false;
+			this.parkedBytes -= segment.len + OVERHEAD;
+			this.receiveBudget.release(segment.len + OVERHEAD);
 		}
 	}
 
@@ -876,7 +1105,16 @@ public final class Kcp {
 	}
 
 	private int windowUnused() {
-		return Math.max(0, this.rcvWnd - this.rcvQueue.size());
+		int unused = Math.max(0, this.rcvWnd - this.rcvQueue.size());
+		if (this.receiveBudget != ReceiveBudget.UNLIMITED && unused > 0) {
+			// Announce no more than the budget can park, so that a standard sender does not send what would be
+			// refused (each refusal costs it a timeout): the next in-order segment, those parked, and the room left.
+			long room = 1 + this.rcvBuf.count() + Math.max(0, this.receiveBudget.available()) / (this.mss + OVERHEAD);
+			if (room < unused) {
+				unused = (int) room;
+			}
+		}
+		return unused;
 	}
 
 	private Segment acquire(int capacity) {
@@ -891,6 +1129,7 @@ public final class Kcp {
 		}
 		segment.len = 0;
 		segment.frg = 0;
+		segment.parked = false;
 		return segment;
 	}
 
@@ -998,6 +1237,65 @@ public final class Kcp {
 			throw new IllegalArgumentException("dead link must be positive but was " + deadLink);
 		}
 		this.deadLinkLimit = deadLink;
+	}
+
+	/**
+	 * Sets how the engine recovers from loss and schedules itself: {@link EngineMode#TUNED} (the default) or
+	 * {@link EngineMode#IKCP}, byte for byte ikcp.c. Set it before traffic; switching later is safe but mixes the
+	 * two behaviours for segments already in flight.
+	 * @param mode the mode
+	 */
+	public void setMode(EngineMode mode) {
+		this.mode = Objects.requireNonNull(mode, "mode");
+		if (mode == EngineMode.IKCP) {
+			this.rtoRestarted = false;
+			this.retransmitPending = false;
+		}
+	}
+
+	/**
+	 * Sets the budget consulted before out-of-order data is parked in the receive buffer (see
+	 * {@link ReceiveBudget}); {@link ReceiveBudget#UNLIMITED} by default, as ikcp. Bytes already parked move to the
+	 * new budget: released from the old one and {@link ReceiveBudget#reserve reserved} in the new one whatever its
+	 * room, since that data was acknowledged and must be kept. So a session can move from a small budget to a larger
+	 * one when its peer is {@link #isPeerProven() proven}.
+	 * @param budget the budget
+	 */
+	public void setReceiveBudget(ReceiveBudget budget) {
+		Objects.requireNonNull(budget, "budget");
+		if (budget == this.receiveBudget) {
+			return;
+		}
+		if (this.parkedBytes > 0) {
+			this.receiveBudget.release((int) this.parkedBytes);
+			budget.reserve((int) this.parkedBytes);
+		}
+		this.receiveBudget = budget;
+	}
+
+	/**
+	 * Whether incoming data is taken. With {@code false}, data segments are neither acknowledged nor queued (the
+	 * peer keeps them and retransmits), and counted ({@link #refusedDataSegments()}); acknowledgements, window probes
+	 * and window updates are still processed, so what this end sent keeps completing. For a graceful stop: refuse
+	 * new data while the send queue drains, so that nothing is acknowledged that the application will not read.
+	 * @param acceptingData {@code true} (the default) to take data, {@code false} to refuse it
+	 */
+	public void setAcceptingData(boolean acceptingData) {
+		this.acceptingData = acceptingData;
+	}
+
+	/**
+	 * Drops every segment parked in the receive buffer and gives its bytes back to the {@link ReceiveBudget}. Only
+	 * for an engine being discarded: those segments were acknowledged, so the peer will not send them again.
+	 */
+	public void discardReceiveBuffer() {
+		for (int i = 0; i < this.rcvWnd && this.rcvBuf.count() > 0; i++) {
+			Segment segment = this.rcvBuf.remove(this.rcvNxt + i);
+			if (segment != null) {
+				unpark(segment);
+				release(segment);
+			}
+		}
 	}
 
 	/**
@@ -1149,6 +1447,62 @@ public final class Kcp {
 		return this.ackCount != 0 || this.probe != 0;
 	}
 
+	/** The engine's mode (see {@link #setMode}). */
+	public EngineMode mode() {
+		return this.mode;
+	}
+
+	/**
+	 * Whether the pending acknowledgements should leave at once rather than wait to be coalesced with others: data
+	 * arrived out of order (a gap the sender must learn about to resend early), arrived again (the sender missed
+	 * our acknowledgement), or the peer probed our window. In-order data may be acknowledged a little later, in one
+	 * datagram with others. A driver that coalesces calls {@link #flushAcks} at once when this is true.
+	 */
+	public boolean hasUrgentAcks() {
+		return this.urgentAcks && (this.ackCount != 0 || this.probe != 0);
+	}
+
+	/** Whether incoming data is taken (see {@link #setAcceptingData}). */
+	public boolean isAcceptingData() {
+		return this.acceptingData;
+	}
+
+	/** The budget consulted before parking out-of-order data. */
+	public ReceiveBudget receiveBudget() {
+		return this.receiveBudget;
+	}
+
+	/** Bytes (payload plus {@link KcpCodec#OVERHEAD} per segment) parked in the receive buffer, held from the budget. */
+	public long parkedBytes() {
+		return this.parkedBytes;
+	}
+
+	/**
+	 * Whether the peer has shown that it exchanges data with us: {@link #peerAcknowledgedData()} or
+	 * {@link #messageCompletedInOrder()}. Once true, stays true.
+	 */
+	public boolean isPeerProven() {
+		return this.peerAcknowledgedData || this.messageCompletedInOrder;
+	}
+
+	/**
+	 * Whether the peer has acknowledged a segment we sent, echoing the exact send time we stamped on it: proof that
+	 * it receives our datagrams at its address (an off-path spoofer would have to guess both the sequence number and
+	 * our millisecond clock). Once true, stays true.
+	 */
+	public boolean peerAcknowledgedData() {
+		return this.peerAcknowledgedData;
+	}
+
+	/**
+	 * Whether a whole message (in stream mode, a segment) has been received in order and is, or was, ready for
+	 * {@link #receive}. The weaker sign: it shows that the peer speaks KCP from its address, not that it receives
+	 * what we send. Once true, stays true.
+	 */
+	public boolean messageCompletedInOrder() {
+		return this.messageCompletedInOrder;
+	}
+
 	/** Segments sent but not yet acknowledged. */
 	public int inFlight() {
 		return this.sndBuf.count();
@@ -1251,6 +1605,39 @@ public final class Kcp {
 	/** Data segments dropped because they lay beyond the receive window. */
 	public long outOfWindowSegments() {
 		return this.outOfWindowSegments;
+	}
+
+	/**
+	 * Data segments retransmitted early ({@link EngineMode#TUNED}): after one duplicate acknowledgement, in a flush
+	 * that had no new data to send.
+	 */
+	public long earlyRetransmissions() {
+		return this.earlyRetransmissions;
+	}
+
+	/**
+	 * Retransmissions found needless: the peer acknowledged an earlier copy of a segment than the one we sent last
+	 * (its acknowledgement echoes the older send time). A lower bound: a needless copy whose segment was released by
+	 * una without an acknowledgement of its own, or whose later copy's acknowledgement came first, is not seen; the
+	 * receiver's {@link #duplicateSegments()} counts the copies that arrived twice.
+	 */
+	public long spuriousRetransmissions() {
+		return this.spuriousRetransmissions;
+	}
+
+	/** Acknowledgements left out of a flush because una already covered them ({@link EngineMode#TUNED}). */
+	public long trimmedAcks() {
+		return this.trimmedAcks;
+	}
+
+	/** Data segments dropped unacknowledged because the {@link ReceiveBudget} refused to park them. */
+	public long budgetRefusedSegments() {
+		return this.budgetRefusedSegments;
+	}
+
+	/** Data segments refused, unacknowledged, while {@link #setAcceptingData not accepting data}. */
+	public long refusedDataSegments() {
+		return this.refusedDataSegments;
 	}
 
 	/** How many datagrams stopped parsing for {@code reason}. */

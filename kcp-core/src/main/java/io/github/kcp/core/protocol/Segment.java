@@ -35,6 +35,9 @@ final class Segment {
 	/** Number of times this segment has been transmitted. */
 	int xmit;
 
+	/** Whether this received segment waits in rcv_buf on bytes reserved from the receive budget. */
+	boolean parked;
+
 	byte[] data;
 
 	Segment(int capacity) {

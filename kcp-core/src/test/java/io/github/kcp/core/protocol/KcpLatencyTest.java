@@ -131,6 +131,8 @@ class KcpLatencyTest {
 		LatencySimulator network = new LatencySimulator(roundTripLossPercent, 60, 125, 1000);
 		Kcp client = new Kcp(0x11223344, (data, length) -> network.send(0, data, length));
 		Kcp server = new Kcp(0x11223344, (data, length) -> network.send(1, data, length));
+		client.setMode(EngineMode.IKCP);
+		server.setMode(EngineMode.IKCP);
 		mode.apply(client);
 		mode.apply(server);
 		byte[] buffer = new byte[2000];

@@ -89,6 +89,7 @@ class KcpLinkFailureTest {
 		Kcp sending = link.left().kcp();
 		Kcp receiving = link.right().kcp();
 		for (Kcp kcp : new Kcp[] { sending, receiving }) {
+			kcp.setMode(EngineMode.IKCP);
 			kcp.setNoDelay(nodelay, INTERVAL, 0, true);
 			kcp.setDeadLink(1000);
 		}

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
+import io.github.kcp.core.crypto.EndpointRole;
 import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.crypto.PacketCiphers;
 import io.github.kcp.core.testkit.LinkImpairment;
@@ -90,14 +91,19 @@ class KcpLossyTransferTest {
 			case "aes-gcm" -> aesGcm;
 			default -> null;
 		};
-		KcpConfig config = FAST.toBuilder().cipher(cipher).build();
+		KcpConfig config = FAST.toBuilder().cipher((cipher != null) ? cipher.forRole(EndpointRole.CLIENT) : null).build();
 		byte[] payload = new byte[TOTAL];
 		new Random(7).nextBytes(payload);
 
 		// The server echoes every message; its send buffer holds the whole transfer, so no echo is ever refused.
 		Collector serverSide = new Collector(TOTAL, true);
 		KcpServer server = KcpServer.builder()
-			.config(config.toBuilder().sendBufferBytes(2 * TOTAL).build())
+			// One cipher for both ends, as an application talking to itself: each end uses its own role's view
+			// (same key and replay memory, distinct sender ids), as a transport binding roles does.
+			.config(config.toBuilder()
+				.cipher((cipher != null) ? cipher.forRole(EndpointRole.SERVER) : null)
+				.sendBufferBytes(2 * TOTAL)
+				.build())
 			.handler(serverSide)
 			.bind("127.0.0.1", 0);
 		this.resources.add(() -> server.shutdown(Duration.ofMillis(200)).get(5, TimeUnit.SECONDS));
@@ -147,7 +153,11 @@ class KcpLossyTransferTest {
 			assertThat(stats.segmentsIn()).isGreaterThanOrEqualTo(12L * MESSAGES);
 			assertThat(stats.datagramsOut()).isGreaterThanOrEqualTo(12L * MESSAGES);
 			assertThat(stats.duplicateSegments()).as("the link duplicates and KCP retransmits").isPositive();
-			assertThat(stats.droppedDatagrams()).isZero();
+			// A ciphered session refuses the link's duplicates as replays, and the rare datagram the link (or a stalled
+			// relay thread) held back more than 65 ms behind a later one; the plain one drops nothing.
+			long duplicatedTowardsIt = ((stats == clientStats) ? link.toClient() : link.toTarget()).duplicated();
+			assertThat(stats.droppedDatagrams())
+				.isLessThanOrEqualTo((cipher != null) ? duplicatedTowardsIt + stats.datagramsIn() / 100 : 0);
 		}
 		// What one side sent and the other received differ by what the link lost (and duplicated).
 		assertThat(serverStats.datagramsIn()).isLessThan(clientStats.datagramsOut());

@@ -106,7 +106,9 @@ class KcpRuntimeSettersTest extends LoopbackTestSupport {
 		sendAll(client, 50);
 		KcpSessionStats slow = client.stats();
 		assertThat(slow.fastRetransmissions()).isEqualTo(fast.fastRetransmissions());
-		assertThat(slow.timeoutRetransmissions()).isGreaterThan(fast.timeoutRetransmissions());
+		// The losses since are recovered by timeouts or, in the engine's tuned mode, by early retransmission (one
+		// duplicate acknowledgement, kcp-go's rule, independent of resend), which these stats do not show.
+		assertThat(slow.timeoutRetransmissions()).isGreaterThanOrEqualTo(fast.timeoutRetransmissions());
 		assertThat(slow.rto()).isGreaterThanOrEqualTo(100);
 		assertThat(serverSide.messages).hasSize(150);
 	}
