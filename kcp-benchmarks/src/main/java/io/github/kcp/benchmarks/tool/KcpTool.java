@@ -18,14 +18,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
-import io.github.kcp.core.testkit.LinkImpairment;
-import io.github.kcp.core.testkit.LossyUdpRelay;
 import io.github.kcp.core.transport.KcpClient;
 import io.github.kcp.core.transport.KcpConfig;
 import io.github.kcp.core.transport.KcpException;
 import io.github.kcp.core.transport.KcpServer;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionHandler;
+import io.github.kcp.testsupport.relay.LinkImpairment;
+import io.github.kcp.testsupport.relay.LossyUdpRelay;
 
 /**
  * {@code kcp-tool}: a command-line KCP peer for interop checks and benchmarks, interchangeable with the kcp-go test

@@ -11,6 +11,8 @@ import io.github.kcp.core.transport.KcpConfig;
 import io.github.kcp.core.transport.KcpServer;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionHandler;
+import io.github.kcp.testsupport.interop.DeterministicContent;
+import io.github.kcp.testsupport.interop.GoPeer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -20,6 +20,7 @@ import io.github.kcp.core.transport.KcpClient;
 import io.github.kcp.core.transport.KcpConfig;
 import io.github.kcp.core.transport.KcpServer;
 import io.github.kcp.core.transport.KcpSession;
+import io.github.kcp.testsupport.interop.DeterministicContent;
 import io.jpower.kcp.netty.UkcpChannel;
 import io.jpower.kcp.netty.UkcpChannelOption;
 import io.jpower.kcp.netty.UkcpClientChannel;

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import io.github.kcp.core.transport.CloseReason;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionHandler;
+import io.github.kcp.testsupport.interop.DeterministicContent;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -8,8 +8,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.github.kcp.core.testkit.LinkImpairment;
-import io.github.kcp.core.testkit.LossyUdpRelay;
+import io.github.kcp.testsupport.relay.LinkImpairment;
+import io.github.kcp.testsupport.relay.LossyUdpRelay;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

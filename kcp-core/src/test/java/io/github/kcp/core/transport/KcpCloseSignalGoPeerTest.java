@@ -6,8 +6,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.github.kcp.core.interop.DeterministicContent;
-import io.github.kcp.core.interop.GoPeer;
+import io.github.kcp.testsupport.interop.DeterministicContent;
+import io.github.kcp.testsupport.interop.GoPeer;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -14,8 +14,8 @@ import java.util.stream.Stream;
 
 import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.crypto.PacketCiphers;
-import io.github.kcp.core.testkit.LinkImpairment;
-import io.github.kcp.core.testkit.LossyUdpRelay;
+import io.github.kcp.testsupport.relay.LinkImpairment;
+import io.github.kcp.testsupport.relay.LossyUdpRelay;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

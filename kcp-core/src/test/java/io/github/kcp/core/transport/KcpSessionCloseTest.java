@@ -10,8 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-import io.github.kcp.core.testkit.LinkImpairment;
-import io.github.kcp.core.testkit.LossyUdpRelay;
+import io.github.kcp.testsupport.relay.LinkImpairment;
+import io.github.kcp.testsupport.relay.LossyUdpRelay;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import io.github.kcp.core.testkit.LinkImpairment;
-import io.github.kcp.core.testkit.LossyUdpRelay;
+import io.github.kcp.testsupport.relay.LinkImpairment;
+import io.github.kcp.testsupport.relay.LossyUdpRelay;
 import org.junit.jupiter.api.AfterEach;
 
 /**

@@ -1,4 +1,4 @@
-package io.github.kcp.core.testkit;
+package io.github.kcp.testsupport.relay;
 
 import java.time.Duration;
 import java.util.Objects;

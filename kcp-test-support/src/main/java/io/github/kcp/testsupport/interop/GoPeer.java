@@ -1,4 +1,4 @@
-package io.github.kcp.core.interop;
+package io.github.kcp.testsupport.interop;
 
 import java.io.BufferedReader;
 import java.io.File;
@@ -23,11 +23,12 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Test support: builds and runs the kcp-go peer ({@code src/test/go/kcppeer/main.go}, built against the
- * Debian package {@code golang-github-xtaci-kcp-dev}, kcp-go 5.6.1) for interop tests and benchmarks.
+ * Builds and runs the kcp-go peer ({@code kcp-test-support/src/main/go/kcppeer/main.go}, built against the Debian
+ * package {@code golang-github-xtaci-kcp-dev}, kcp-go 5.6.1) for interop tests and benchmarks.
  *
  * <p>Typical use:
  * <pre>{@code
@@ -53,6 +54,8 @@ public final class GoPeer implements AutoCloseable {
 	static final String INSTALL_HINT = "Go / kcp-go not installed: run `apt-get install golang-go "
 			+ "golang-github-xtaci-kcp-dev` to enable kcp-go interop tests";
 
+	private static final String MODULE = "kcp-test-support";
+
 	private static final Duration BUILD_TIMEOUT = Duration.ofSeconds(180);
 
 	private static final Duration LISTEN_TIMEOUT = Duration.ofSeconds(20);
@@ -63,9 +66,9 @@ public final class GoPeer implements AutoCloseable {
 
 	private static final int MAX_STDERR_CHARS = 64 * 1024;
 
-	private static Path binary;
+	private static @Nullable Path binary;
 
-	private static RuntimeException buildFailure;
+	private static @Nullable RuntimeException buildFailure;
 
 	private final String description;
 
@@ -107,7 +110,8 @@ public final class GoPeer implements AutoCloseable {
 	}
 
 	/**
-	 * Builds the peer once per JVM into {@code target/go-peer/kcppeer} of the kcp-core module and returns its path.
+	 * Builds the peer once per JVM into {@code target/go-peer/kcppeer} of the kcp-test-support module and returns its
+	 * path.
 	 * A binary newer than {@code main.go} is reused. Throws if the build fails or takes longer than 180 s.
 	 */
 	public static synchronized Path build() {
@@ -128,27 +132,28 @@ public final class GoPeer implements AutoCloseable {
 	}
 
 	/**
-	 * The kcp-core module directory: the working directory under surefire, its child when run from the root, or
-	 * its sibling when run from another module (kcp-benchmarks tests kcp-tool against the peer).
+	 * The kcp-test-support module directory, which holds the peer's source: the working directory when its own tests
+	 * run, its child when run from the root, or its sibling when run from another module (kcp-core and
+	 * kcp-benchmarks test against the peer).
 	 */
 	static Path moduleDir() {
 		Path cwd = Path.of("").toAbsolutePath();
-		if (Files.isRegularFile(cwd.resolve(sourceRelative()))) {
-			return cwd;
+		List<Path> candidates = new ArrayList<>();
+		candidates.add(cwd);
+		candidates.add(cwd.resolve(MODULE));
+		if (cwd.getParent() != null) {
+			candidates.add(cwd.getParent().resolve(MODULE));
 		}
-		Path child = cwd.resolve("kcp-core");
-		if (Files.isRegularFile(child.resolve(sourceRelative()))) {
-			return child;
+		for (Path candidate : candidates) {
+			if (Files.isRegularFile(candidate.resolve(sourceRelative()))) {
+				return candidate;
+			}
 		}
-		Path sibling = (cwd.getParent() != null) ? cwd.getParent().resolve("kcp-core") : child;
-		if (Files.isRegularFile(sibling.resolve(sourceRelative()))) {
-			return sibling;
-		}
-		throw new IllegalStateException("Cannot find " + sourceRelative() + " under " + cwd);
+		throw new IllegalStateException("Cannot find " + MODULE + "/" + sourceRelative() + " from " + cwd);
 	}
 
 	private static Path sourceRelative() {
-		return Path.of("src", "test", "go", "kcppeer", "main.go");
+		return Path.of("src", "main", "go", "kcppeer", "main.go");
 	}
 
 	private static Path doBuild() {

@@ -1,4 +1,4 @@
-package io.github.kcp.core.testkit;
+package io.github.kcp.testsupport.relay;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import io.github.kcp.core.testkit.LossyUdpRelay.Stats;
+import io.github.kcp.testsupport.relay.LossyUdpRelay.Stats;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

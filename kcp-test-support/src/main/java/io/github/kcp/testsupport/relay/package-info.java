@@ -7,6 +7,6 @@
  * tests, benchmarks and diagnostic tools can reproduce bad networks on a single host.
  */
 @NullMarked
-package io.github.kcp.core.testkit;
+package io.github.kcp.testsupport.relay;
 
 import org.jspecify.annotations.NullMarked;

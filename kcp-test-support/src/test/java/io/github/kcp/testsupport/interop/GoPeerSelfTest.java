@@ -1,4 +1,4 @@
-package io.github.kcp.core.interop;
+package io.github.kcp.testsupport.interop;
 
 import java.time.Duration;
 
