@@ -18,9 +18,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
+import io.github.kcp.core.KcpException;
 import io.github.kcp.core.transport.KcpClient;
 import io.github.kcp.core.transport.KcpConfig;
-import io.github.kcp.core.transport.KcpException;
 import io.github.kcp.core.transport.KcpServer;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionHandler;

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 
+import io.github.kcp.core.KcpException;
 import io.github.kcp.core.protocol.InputResult;
 import io.github.kcp.core.protocol.Kcp;
 import io.github.kcp.core.protocol.KcpCodec;

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.Objects;
 
+import io.github.kcp.core.KcpException;
 import io.github.kcp.core.crypto.PacketCipher;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;

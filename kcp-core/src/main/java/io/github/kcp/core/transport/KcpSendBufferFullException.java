@@ -1,5 +1,7 @@
 package io.github.kcp.core.transport;
 
+import io.github.kcp.core.KcpException;
+
 /**
  * The session's send buffer (data sent but not yet acknowledged, bounded in bytes by
  * {@link KcpConfig#sendBufferBytes()}) has no room for the data. Wait for earlier sends to complete, use

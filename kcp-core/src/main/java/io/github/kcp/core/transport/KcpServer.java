@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
+import io.github.kcp.core.KcpException;
 import io.github.kcp.core.protocol.InputResult;
 import io.github.kcp.core.protocol.KcpCodec;
 import io.netty.channel.Channel;

@@ -4,6 +4,8 @@ import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.function.Consumer;
 
+import io.github.kcp.core.KcpException;
+
 /**
  * Opens {@link KcpStream}s: the counterparts of aiokcp's (asyncio's) {@code open_connection} and
  * {@code start_server}.
