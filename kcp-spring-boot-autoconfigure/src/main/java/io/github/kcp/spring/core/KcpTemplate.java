@@ -20,10 +20,10 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.github.kcp.core.KcpException;
 import io.github.kcp.core.transport.CloseReason;
 import io.github.kcp.core.transport.KcpClient;
 import io.github.kcp.core.transport.KcpConfig;
-import io.github.kcp.core.transport.KcpException;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionClosedException;
 import io.github.kcp.core.transport.KcpSessionHandler;
