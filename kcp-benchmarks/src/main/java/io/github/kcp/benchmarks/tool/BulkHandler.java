@@ -1,6 +1,6 @@
 package io.github.kcp.benchmarks.tool;
 
-import io.github.kcp.core.transport.CloseReason;
+import io.github.kcp.core.connection.CloseReason;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionHandler;
 import io.github.kcp.testsupport.interop.DeterministicContent;

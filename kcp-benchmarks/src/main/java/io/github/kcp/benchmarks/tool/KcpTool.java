@@ -19,8 +19,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 import io.github.kcp.core.KcpException;
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.transport.KcpClient;
-import io.github.kcp.core.transport.KcpConfig;
 import io.github.kcp.core.transport.KcpServer;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionHandler;
@@ -191,14 +191,18 @@ public final class KcpTool {
 		}
 		KcpServer server;
 		try {
-			server = KcpServer.builder().config(config).handlerFactory(handlers).bind(options.host, options.port);
+			server = KcpServer.builder()
+				.config(config)
+				.cipher(options.packetCipher())
+				.handlerFactory(handlers)
+				.bind(options.host, options.port);
 		}
 		catch (KcpException ex) {
 			this.console.err("listen on %s: %s", ToolOptions.joinHostPort(options.host, options.port),
 					ex.getMessage());
 			return EXIT_FAILED;
 		}
-		printListening(options, server.port());
+		printListening(options, server.localPort());
 		try {
 			awaitStop(options);
 		}
@@ -219,7 +223,11 @@ public final class KcpTool {
 		KcpConn conn = new KcpConn(config, deadline);
 		KcpSession session;
 		try {
-			session = KcpClient.builder().config(config).handler(conn).connect(options.host, options.port);
+			session = KcpClient.builder()
+				.config(config)
+				.cipher(options.packetCipher())
+				.handler(conn)
+				.connect(options.host, options.port);
 		}
 		catch (KcpException ex) {
 			return this.console.fail("dial %s: %s", ToolOptions.joinHostPort(options.host, options.port),

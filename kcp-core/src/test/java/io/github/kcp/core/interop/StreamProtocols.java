@@ -5,7 +5,7 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 
-import io.github.kcp.core.transport.CloseReason;
+import io.github.kcp.core.connection.CloseReason;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionHandler;
 import io.github.kcp.testsupport.interop.DeterministicContent;

@@ -6,6 +6,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.KcpConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -19,7 +21,7 @@ class KcpEchoSmokeTest {
 
 	@Test
 	void echoAndCloseNotification() throws Exception {
-		KcpConfig config = KcpConfig.builder().nodelay(true, 10, 2, true).build();
+		KcpConfig config = KcpConfig.builder().nodelay(1, 10, 2, true).build();
 		CompletableFuture<CloseReason> serverSideClose = new CompletableFuture<>();
 		try (KcpServer server = KcpServer.builder().config(config).handler(new KcpSessionHandler() {
 			@Override
@@ -36,7 +38,7 @@ class KcpEchoSmokeTest {
 			KcpSession client = KcpClient.builder()
 				.config(config)
 				.handler((s, m) -> replies.add(new String(m, StandardCharsets.UTF_8)))
-				.connect("127.0.0.1", server.port());
+				.connect("127.0.0.1", server.localPort());
 			client.send("hello".getBytes(StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS);
 			assertThat(replies.poll(5, TimeUnit.SECONDS)).isEqualTo("hello");
 			assertThat(server.sessionCount()).isEqualTo(1);

@@ -10,6 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.testsupport.relay.LinkImpairment;
 import io.github.kcp.testsupport.relay.LossyUdpRelay;
 import org.junit.jupiter.api.Test;
@@ -26,7 +28,7 @@ import static org.awaitility.Awaitility.await;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class KcpSessionCloseTest extends LoopbackTestSupport {
 
-	private static final KcpConfig FAST = KcpConfig.builder().nodelay(true, 10, 2, true).windowSize(256, 256).build();
+	private static final KcpConfig FAST = KcpConfig.builder().nodelay(1, 10, 2, true).windowSize(256, 256).build();
 
 	private static final Duration WAIT = Duration.ofSeconds(5);
 
@@ -296,7 +298,7 @@ class KcpSessionCloseTest extends LoopbackTestSupport {
 		client.send(new byte[] { 1 }).get(5, TimeUnit.SECONDS);
 		serverSide.opened.get(5, TimeUnit.SECONDS);
 		// Package-private: the socket closes underneath the server, as on an I/O failure.
-		server.closeChannel();
+		server.closeSocketUnexpectedly();
 		assertThat(serverSide.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.ERROR);
 		assertThat(serverSide.closeCause).as("ERROR comes with its cause").isNotNull();
 		server.closeFuture().get(5, TimeUnit.SECONDS);
@@ -349,7 +351,7 @@ class KcpSessionCloseTest extends LoopbackTestSupport {
 
 	/**
 	 * A handler that throws is the application's bug, not the session's: it is logged and counted
-	 * ({@link KcpEndpoint#handlerFailures()}), the message is not redelivered, and the session goes on. Closing with
+	 * ({@link KcpServer#handlerFailures()}), the message is not redelivered, and the session goes on. Closing with
 	 * {@link CloseReason#ERROR} would let one bad message kill a connection and lose what follows it.
 	 */
 	@Test

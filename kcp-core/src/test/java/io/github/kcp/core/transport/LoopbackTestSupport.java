@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.testsupport.relay.LinkImpairment;
 import io.github.kcp.testsupport.relay.LossyUdpRelay;
 import org.junit.jupiter.api.AfterEach;

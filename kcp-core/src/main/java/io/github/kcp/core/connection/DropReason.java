@@ -1,8 +1,8 @@
-package io.github.kcp.core.transport;
+package io.github.kcp.core.connection;
 
 /**
- * Why an endpoint dropped a datagram. Every drop is counted under one of these; see
- * {@link KcpEndpoint#droppedDatagrams(DropReason)}.
+ * Why a datagram was dropped. Every drop is counted under one of these: by the server as a whole (its drop
+ * counters) and, for datagrams that reached a session, by that session ({@link KcpSessionStats}).
  */
 public enum DropReason {
 
@@ -24,7 +24,7 @@ public enum DropReason {
 	/** It belongs to a conversation that already closed (a late retransmission); it does not reopen it. */
 	CLOSED_SESSION,
 
-	/** It arrived while the server was shutting down and did not belong to a live session. */
+	/** It arrived while the server was shutting down (or had stopped receiving) and did not belong to a live session. */
 	SHUTTING_DOWN,
 
 	/** A client received it from an address other than its server, or for another conversation id. */
@@ -38,7 +38,7 @@ public enum DropReason {
 
 	/**
 	 * Handling it threw an unexpected exception (a bug, logged): the datagram was dropped and the endpoint went on.
-	 * Exceptions thrown by session handlers are not counted here but in {@link KcpEndpoint#handlerFailures()}.
+	 * Exceptions thrown by session handlers are not counted here but as handler failures.
 	 */
 	INPUT_FAILED
 

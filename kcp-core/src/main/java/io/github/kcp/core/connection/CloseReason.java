@@ -1,11 +1,12 @@
-package io.github.kcp.core.transport;
+package io.github.kcp.core.connection;
 
 /**
- * Why a {@link KcpSession} closed, as reported to {@link KcpSessionHandler#onClose}.
+ * Why a KCP connection (a session) closed, as {@link KcpConnection#closeReason()} and the transport's session
+ * handler report it.
  */
 public enum CloseReason {
 
-	/** This side called {@link KcpSession#close()} or {@link KcpSession#abort()}. */
+	/** This side closed or aborted the session. */
 	CLOSED_LOCALLY,
 
 	/** The peer closed the session and told us so with the close signal (see the README's protocol notes). */
@@ -22,9 +23,8 @@ public enum CloseReason {
 
 	/**
 	 * An unexpected error: the UDP socket failed, or the packet cipher could not encrypt (nothing is sent in clear;
-	 * the peer is not told, as the close signal would need encrypting too). The cause comes with
-	 * {@link KcpSessionHandler#onClose}. A handler that threw is not one: that is logged and counted
-	 * ({@link KcpEndpoint#handlerFailures()}) and the session goes on.
+	 * the peer is not told, as the close signal would need encrypting too). The cause comes with the close. A
+	 * session handler that threw is not one: that is logged and counted, and the session goes on.
 	 */
 	ERROR
 
