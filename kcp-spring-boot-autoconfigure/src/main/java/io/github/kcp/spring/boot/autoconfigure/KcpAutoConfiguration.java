@@ -5,8 +5,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.PacketCipher;
-import io.github.kcp.core.transport.KcpConfig;
 import io.github.kcp.spring.annotation.EnableKcp;
 import io.github.kcp.spring.annotation.KcpBootstrapConfiguration;
 import io.github.kcp.spring.config.KcpHandlerRegistry;
@@ -167,6 +167,7 @@ public final class KcpAutoConfiguration {
 			KcpConfig config = new KcpConfigMapper(properties).serverConfig(cipher);
 			KcpServerContainer container = new KcpServerContainer(registry, methodFactory, messageConverter);
 			container.setConfig(config);
+			container.setPacketCipher(cipher);
 			container.setBindAddress(bindAddress(server));
 			container.setMaxSessions(atLeast("kcp.server.max-sessions", server.getMaxSessions(), 1));
 			container.setNewSessionsPerSecond(

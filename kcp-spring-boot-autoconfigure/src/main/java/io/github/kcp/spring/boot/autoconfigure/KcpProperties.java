@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.CipherMode;
 import org.jspecify.annotations.Nullable;
 

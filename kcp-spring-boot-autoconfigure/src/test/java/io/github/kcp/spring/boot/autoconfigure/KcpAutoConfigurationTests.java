@@ -18,12 +18,12 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import com.jayway.jsonpath.JsonPath;
+import io.github.kcp.core.connection.DropReason;
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.AesGcmCipher;
 import io.github.kcp.core.crypto.CipherMode;
 import io.github.kcp.core.crypto.PacketCipher;
-import io.github.kcp.core.transport.DropReason;
 import io.github.kcp.core.transport.KcpClient;
-import io.github.kcp.core.transport.KcpConfig;
 import io.github.kcp.core.transport.KcpServer;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.spring.annotation.EnableKcp;

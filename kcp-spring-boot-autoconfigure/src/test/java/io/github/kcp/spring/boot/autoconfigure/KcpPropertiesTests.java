@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 import com.jayway.jsonpath.JsonPath;
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.CipherMode;
 import io.github.kcp.core.crypto.PacketCipher;
-import io.github.kcp.core.transport.KcpConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -64,8 +64,8 @@ class KcpPropertiesTests {
 		assertThat(this.properties.getMinRto().toMillis()).isEqualTo(core.minRto());
 		assertThat(this.properties.getDeadLink()).isEqualTo(core.deadLink());
 		assertThat(this.properties.getFastLimit()).isEqualTo(core.fastLimit());
-		assertThat(this.properties.getSendBufferSize().toBytes()).isEqualTo(core.sendBufferBytes());
-		assertThat(this.properties.getReadBufferSize().toBytes()).isEqualTo(core.readBufferBytes());
+		assertThat(this.properties.getSendBufferSize().toBytes()).isEqualTo(core.sendBufferSize());
+		assertThat(this.properties.getReadBufferSize().toBytes()).isEqualTo(core.readBufferSize());
 		assertThat(this.properties.getCloseTimeout()).isEqualTo(core.closeTimeout());
 		assertThat(this.properties.isEagerFlush()).isEqualTo(core.eagerFlush());
 	}
@@ -83,11 +83,11 @@ class KcpPropertiesTests {
 		assertThat(server.interval()).isEqualTo(10);
 		assertThat(server.sendWindow()).isEqualTo(512);
 		assertThat(server.nodelay()).isEqualTo(1);
-		assertThat(server.sendBufferBytes()).isEqualTo(4 << 20);
+		assertThat(server.sendBufferSize()).isEqualTo(4 << 20);
 		assertThat(client.interval()).isEqualTo(40);
 		assertThat(client.sendWindow()).isEqualTo(32);
 		assertThat(client.nodelay()).isZero();
-		assertThat(client.sendBufferBytes()).isEqualTo(64 * 1024);
+		assertThat(client.sendBufferSize()).isEqualTo(64 * 1024);
 	}
 
 	@Test
