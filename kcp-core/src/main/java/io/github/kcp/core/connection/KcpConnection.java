@@ -98,6 +98,9 @@ public final class KcpConnection {
 
 	private long engineDeadline = NO_DEADLINE;
 
+	/** When the engine's update ran last. */
+	private long lastEngineUpdate = Long.MIN_VALUE;
+
 	private long closeDeadline = NO_DEADLINE;
 
 	private long closeSignalDeadline = NO_DEADLINE;
@@ -212,7 +215,7 @@ public final class KcpConnection {
 		this.lastReceived = now;
 		int signal = KcpCodec.closeSignal(data, offset, length);
 		if (signal == KcpCodec.CMD_CLOSE) {
-			onCloseSignal(now);
+			onCloseSignal(now, data, offset);
 			return InputResult.OK;
 		}
 		if (signal == KcpCodec.CMD_CLOSE_ACK) {
@@ -225,7 +228,7 @@ public final class KcpConnection {
 		int inputOffset = offset;
 		int inputLength = length;
 		if (this.refusingData) {
-			input = DataRefusal.withoutData(data, offset, length);
+			input = DataRefusal.withoutNewData(data, offset, length, this.kcp.receiveNext());
 			inputOffset = 0;
 			inputLength = input.length;
 		}
@@ -453,6 +456,7 @@ public final class KcpConnection {
 		}
 		if (now >= this.engineDeadline) {
 			this.kcp.update(engineNow);
+			this.lastEngineUpdate = now;
 			engineWorked = true;
 		}
 		if (engineWorked) {
@@ -488,7 +492,13 @@ public final class KcpConnection {
 			return;
 		}
 		int engineNow = (int) now;
-		this.engineDeadline = now + (this.kcp.check(engineNow) - engineNow);
+		long deadline = now + (this.kcp.check(engineNow) - engineNow);
+		if (deadline <= now && this.lastEngineUpdate == now) {
+			// ikcp's check() names a retransmission deadline that has passed while its flush tick is still ahead:
+			// update() does nothing until the tick, so ask again a millisecond later rather than at once.
+			deadline = now + 1;
+		}
+		this.engineDeadline = deadline;
 	}
 
 	// ---------------------------------------------------------------- closing
@@ -509,7 +519,14 @@ public final class KcpConnection {
 		this.closeSignalDeadline = now + Math.max(this.kcp.rto(), MIN_CLOSE_SIGNAL_INTERVAL);
 	}
 
-	private void onCloseSignal(long now) {
+	private void onCloseSignal(long now, byte[] data, int offset) {
+		// The signal carries the peer's cumulative acknowledgement: sends it covers complete, even if the
+		// acknowledgements of their last segments were lost.
+		byte[] asWindow = new byte[KcpCodec.OVERHEAD];
+		System.arraycopy(data, offset, asWindow, 0, KcpCodec.OVERHEAD);
+		asWindow[4] = (byte) KcpCodec.CMD_WINS;
+		this.kcp.input(asWindow, 0, asWindow.length, (int) now);
+		this.acknowledgedSends += this.ledger.acknowledge(this.kcp.sendUnacknowledged());
 		writeSignal(KcpCodec.CMD_CLOSE_ACK, now);
 		boolean closingOurselves = this.state == State.DRAINING || this.state == State.CLOSE_SENT;
 		if (this.transmitFailure != null) {
