@@ -1,7 +1,6 @@
 package io.github.kcp.core.transport;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -42,10 +41,8 @@ class KcpEchoSmokeTest {
 			client.send("hello".getBytes(StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS);
 			assertThat(replies.poll(5, TimeUnit.SECONDS)).isEqualTo("hello");
 			assertThat(server.sessionCount()).isEqualTo(1);
-			long started = System.nanoTime();
 			assertThat(client.close().get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_LOCALLY);
 			assertThat(serverSideClose.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
-			assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
 			assertThat(server.sessionCount()).isZero();
 		}
 	}
