@@ -31,7 +31,7 @@ import io.github.kcp.core.transport.KcpStreams;
  * <p>
  * The backlog is bounded: a new session arriving while {@link #getBacklog()} sessions wait to be accepted is
  * aborted at once (the peer is told with the close signal). Sessions wait in the backlog with their received data
- * buffered, up to {@link KcpConfig#readBufferBytes()} each, then with their receive window closed.
+ * buffered, up to {@link KcpConfig#readBufferSize()} each, then with their receive window closed.
  * <p>
  * All accepted sockets share this server's UDP socket. {@link #close()} stops accepting and refuses new sessions;
  * sockets already accepted stay open until they are closed, and the UDP socket is released after the last of them.
