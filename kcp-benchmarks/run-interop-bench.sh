@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Interop figures over loopback, all in one run: kcp-tool (our transport) against itself and against the kcp-go
-# peer (kcp-core/src/test/go/kcppeer, kcp-go 5.6.1), kcp-go against itself, and kcp-tool's TCP roles for reference.
+# peer (kcp-test-support/src/main/go/kcppeer, kcp-go 5.6.1), kcp-go against itself, and kcp-tool's TCP roles for reference.
 # Fast mode everywhere (the defaults of both tools): nodelay 1, interval 10, resend 2, nc 1, windows 1024, mtu 1400.
 #
 #   kcp-benchmarks/run-interop-bench.sh            # builds what it needs, prints the table
@@ -52,7 +52,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 	(cd "$ROOT" && mvn -B -ntp -q -pl kcp-benchmarks -am package -Dmaven.test.skip=true -Dkcp.target="$TARGET")
 	if [ "$HAVE_GO" = 1 ]; then
 		log "building the kcp-go peer ..."
-		(cd "$ROOT/kcp-core/src/test/go/kcppeer" && env GO111MODULE=off GOPATH=/usr/share/gocode GOENV=off \
+		(cd "$ROOT/kcp-test-support/src/main/go/kcppeer" && env GO111MODULE=off GOPATH=/usr/share/gocode GOENV=off \
 			GOCACHE="$ROOT/kcp-benchmarks/$TARGET/go-cache" CGO_ENABLED=0 GOTOOLCHAIN=local GOPROXY=off \
 			go build -o "$GOPEER" main.go)
 	fi

@@ -54,7 +54,7 @@ public class DeskClient {
 	@EventListener
 	public void onServerListening(KcpServerListeningEvent event) {
 		this.localDesk = new InetSocketAddress(InetAddress.getLoopbackAddress(), event.getPort());
-		PacketCipher cipher = this.template.getConfig().cipher();
+		PacketCipher cipher = this.template.getPacketCipher();
 		boolean encrypted = cipher != null && cipher.overhead() > 0;
 		logger.info("Desk serving on UDP port {}, packets {}; try: java -jar kcp-benchmarks/target/kcp-tool.jar "
 				+ "echo-client --host 127.0.0.1 --port {} --count 100 --size 512{}", event.getPort(),

@@ -28,7 +28,7 @@ class DemoApplicationEncryptedTests {
 
 	@Test
 	void encryptedDeskAnswers() {
-		PacketCipher cipher = this.template.getConfig().cipher();
+		PacketCipher cipher = this.template.getPacketCipher();
 		assertThat(cipher).isNotNull();
 		assertThat(cipher.overhead()).isPositive();
 

@@ -1,8 +1,9 @@
 package io.github.kcp.benchmarks.tool;
 
-import io.github.kcp.core.transport.CloseReason;
+import io.github.kcp.core.connection.CloseReason;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionHandler;
+import io.github.kcp.testsupport.interop.DeterministicContent;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,7 +20,7 @@ final class BulkHandler implements KcpSessionHandler {
 	private final boolean printStats;
 
 	// all on the session's event loop
-	private final byte[] header = new byte[Content.HEADER_BYTES];
+	private final byte[] header = new byte[DeterministicContent.HEADER_BYTES];
 
 	private int headerFilled;
 
@@ -53,7 +54,7 @@ final class BulkHandler implements KcpSessionHandler {
 				this.headerFilled += k;
 				pos += k;
 				if (this.headerFilled == this.header.length) {
-					this.length = Content.readLength(this.header);
+					this.length = DeterministicContent.readLength(this.header);
 					if (this.length < 0) {
 						this.console.err("bulk: conv %s: length header %s is too large, closing",
 								Integer.toUnsignedString(session.conv()), Long.toUnsignedString(this.length));

@@ -10,10 +10,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import io.github.kcp.core.transport.CloseReason;
-import io.github.kcp.core.transport.KcpConfig;
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionHandler;
+import io.github.kcp.testsupport.interop.DeterministicContent;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -171,14 +172,14 @@ final class KcpConn implements Conn, KcpSessionHandler {
 	public void write(byte[] b, int off, int len) throws IOException {
 		KcpSession current = session();
 		// In message mode every write must fit in one message; the reader sees a stream either way.
-		int maxWrite = this.config.stream() ? Content.CHUNK_BYTES
-				: Math.min(Content.CHUNK_BYTES, this.config.maxMessageSize());
+		int maxWrite = this.config.stream() ? DeterministicContent.CHUNK_BYTES
+				: Math.min(DeterministicContent.CHUNK_BYTES, current.maxMessageSize());
 		int done = 0;
 		while (done < len) {
 			int n = Math.min(maxWrite, len - done);
 			CompletableFuture<Void> sent;
 			try {
-				sent = current.sendBlocking(b, off + done, n, remaining());
+				sent = current.sendWhenRoom(b, off + done, n, remaining());
 			}
 			catch (TimeoutException ex) {
 				throw new SocketTimeoutException("Deadline passed while waiting for room in the send buffer of "

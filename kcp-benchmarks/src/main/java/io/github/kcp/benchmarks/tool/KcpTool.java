@@ -18,14 +18,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
-import io.github.kcp.core.testkit.LinkImpairment;
-import io.github.kcp.core.testkit.LossyUdpRelay;
+import io.github.kcp.core.KcpException;
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.transport.KcpClient;
-import io.github.kcp.core.transport.KcpConfig;
-import io.github.kcp.core.transport.KcpException;
 import io.github.kcp.core.transport.KcpServer;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionHandler;
+import io.github.kcp.testsupport.relay.LinkImpairment;
+import io.github.kcp.testsupport.relay.LossyUdpRelay;
 
 /**
  * {@code kcp-tool}: a command-line KCP peer for interop checks and benchmarks, interchangeable with the kcp-go test
@@ -191,14 +191,18 @@ public final class KcpTool {
 		}
 		KcpServer server;
 		try {
-			server = KcpServer.builder().config(config).handlerFactory(handlers).bind(options.host, options.port);
+			server = KcpServer.builder()
+				.config(config)
+				.cipher(options.packetCipher())
+				.handlerFactory(handlers)
+				.bind(options.host, options.port);
 		}
 		catch (KcpException ex) {
 			this.console.err("listen on %s: %s", ToolOptions.joinHostPort(options.host, options.port),
 					ex.getMessage());
 			return EXIT_FAILED;
 		}
-		printListening(options, server.port());
+		printListening(options, server.localPort());
 		try {
 			awaitStop(options);
 		}
@@ -219,7 +223,11 @@ public final class KcpTool {
 		KcpConn conn = new KcpConn(config, deadline);
 		KcpSession session;
 		try {
-			session = KcpClient.builder().config(config).handler(conn).connect(options.host, options.port);
+			session = KcpClient.builder()
+				.config(config)
+				.cipher(options.packetCipher())
+				.handler(conn)
+				.connect(options.host, options.port);
 		}
 		catch (KcpException ex) {
 			return this.console.fail("dial %s: %s", ToolOptions.joinHostPort(options.host, options.port),

@@ -4,11 +4,12 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import io.github.kcp.testsupport.interop.DeterministicContent;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,7 +42,7 @@ final class Roles {
 
 	/** Writes back every byte it reads, in the pieces it reads them. */
 	void echoSession(Conn conn) {
-		byte[] buffer = new byte[Content.CHUNK_BYTES];
+		byte[] buffer = new byte[DeterministicContent.CHUNK_BYTES];
 		long total = 0;
 		try {
 			int n;
@@ -68,7 +69,7 @@ final class Roles {
 				conn.write(check.digest);
 				String content = (check.mismatch < 0) ? "content ok"
 						: "content differs at offset " + check.mismatch;
-				this.console.out("received %d bytes, sha256 %s, %s", n, Content.hex(check.digest), content);
+				this.console.out("received %d bytes, sha256 %s, %s", n, DeterministicContent.hex(check.digest), content);
 			}
 		}
 		catch (IOException ex) {
@@ -85,7 +86,7 @@ final class Roles {
 					return;
 				}
 				byte[] sum = writeStream(conn, n);
-				byte[] got = new byte[Content.DIGEST_BYTES];
+				byte[] got = new byte[DeterministicContent.DIGEST_BYTES];
 				try {
 					conn.readFully(got, 0, got.length);
 				}
@@ -98,7 +99,7 @@ final class Roles {
 					this.console.out("verified %d bytes", n);
 				}
 				else {
-					this.console.out("mismatch %d bytes: expected %s got %s", n, Content.hex(sum), Content.hex(got));
+					this.console.out("mismatch %d bytes: expected %s got %s", n, DeterministicContent.hex(sum), DeterministicContent.hex(got));
 				}
 			}
 		}
@@ -108,7 +109,7 @@ final class Roles {
 	}
 
 	private void bulkSession(Conn conn) {
-		byte[] buffer = new byte[Content.CHUNK_BYTES];
+		byte[] buffer = new byte[DeterministicContent.CHUNK_BYTES];
 		try {
 			while (true) {
 				long n = readHeader(conn);
@@ -155,7 +156,7 @@ final class Roles {
 		Thread writer = new Thread(() -> {
 			for (int k = 0; k < count; k++) {
 				try {
-					conn.write(Content.message(k, size));
+					conn.write(DeterministicContent.message(k, size));
 				}
 				catch (IOException ex) {
 					writeError.set(new IOException("writing message " + k + ": " + ex.getMessage(), ex));
@@ -175,7 +176,7 @@ final class Roles {
 				this.console.err("echo-client: reading message %d: %s", k, ex.getMessage());
 				break;
 			}
-			if (Arrays.equals(buffer, Content.message(k, size))) {
+			if (Arrays.equals(buffer, DeterministicContent.message(k, size))) {
 				ok++;
 			}
 			else {
@@ -195,9 +196,9 @@ final class Roles {
 		long n = this.options.bytes;
 		long start = System.nanoTime();
 		byte[] sum;
-		byte[] got = new byte[Content.DIGEST_BYTES];
+		byte[] got = new byte[DeterministicContent.DIGEST_BYTES];
 		try {
-			conn.write(Content.lengthHeader(n));
+			conn.write(DeterministicContent.lengthHeader(n));
 			sum = writeStream(conn, n);
 		}
 		catch (IOException ex) {
@@ -211,7 +212,7 @@ final class Roles {
 		}
 		long elapsed = System.nanoTime() - start;
 		if (!Arrays.equals(got, sum)) {
-			this.console.out("mismatch: expected %s got %s", Content.hex(sum), Content.hex(got));
+			this.console.out("mismatch: expected %s got %s", DeterministicContent.hex(sum), DeterministicContent.hex(got));
 			return KcpTool.EXIT_FAILED;
 		}
 		this.console.out("verified %d bytes", n);
@@ -224,7 +225,7 @@ final class Roles {
 		long start = System.nanoTime();
 		StreamCheck check;
 		try {
-			conn.write(Content.lengthHeader(n));
+			conn.write(DeterministicContent.lengthHeader(n));
 			check = readStream(conn, n);
 		}
 		catch (IOException ex) {
@@ -272,7 +273,7 @@ final class Roles {
 
 	/** One bulk transfer: the length header, n bytes of the stream, then the server's one-byte reply. */
 	private static void bulkTransfer(Conn conn, long n) throws IOException {
-		conn.write(Content.lengthHeader(n));
+		conn.write(DeterministicContent.lengthHeader(n));
 		writeStream(conn, n);
 		try {
 			conn.readFully(new byte[1], 0, 1);
@@ -325,7 +326,7 @@ final class Roles {
 				while ((wait = due - System.nanoTime()) > 0) {
 					LockSupport.parkNanos(wait);
 				}
-				byte[] message = Content.indexedMessage(k, size);
+				byte[] message = DeterministicContent.indexedMessage(k, size);
 				sent.set(k, System.nanoTime());
 				try {
 					conn.write(message);
@@ -350,7 +351,7 @@ final class Roles {
 				break;
 			}
 			long now = System.nanoTime();
-			if (!Arrays.equals(buffer, Content.indexedMessage(k, size))) {
+			if (!Arrays.equals(buffer, DeterministicContent.indexedMessage(k, size))) {
 				this.console.err("rtt-client: message %d came back altered", k);
 				continue;
 			}
@@ -386,13 +387,13 @@ final class Roles {
 
 	/** Reads the 8-byte length header; -1 if the peer closed before sending one. */
 	private static long readHeader(Conn conn) throws IOException {
-		byte[] header = new byte[Content.HEADER_BYTES];
+		byte[] header = new byte[DeterministicContent.HEADER_BYTES];
 		int first = conn.read(header, 0, header.length);
 		if (first < 0) {
 			return -1;
 		}
 		conn.readFully(header, first, header.length - first);
-		long n = Content.readLength(header);
+		long n = DeterministicContent.readLength(header);
 		if (n < 0) {
 			throw new IOException("Length header " + Long.toUnsignedString(n) + " is too large");
 		}
@@ -401,11 +402,11 @@ final class Roles {
 
 	/** Writes bytes 0..n-1 of the bulk stream and returns their SHA-256. */
 	private static byte[] writeStream(Conn conn, long n) throws IOException {
-		MessageDigest sha = Content.sha256();
-		byte[] pattern = Content.pattern();
+		MessageDigest sha = DeterministicContent.sha256();
+		byte[] pattern = DeterministicContent.pattern();
 		for (long off = 0; off < n;) {
-			int k = (int) Math.min(Content.CHUNK_BYTES, n - off);
-			int from = Content.patternIndex(off);
+			int k = (int) Math.min(DeterministicContent.CHUNK_BYTES, n - off);
+			int from = DeterministicContent.patternIndex(off);
 			try {
 				conn.write(pattern, from, k);
 			}
@@ -420,8 +421,8 @@ final class Roles {
 
 	/** Reads exactly n bytes, returning their SHA-256 and the offset of the first byte that is not the stream's. */
 	private static StreamCheck readStream(Conn conn, long n) throws IOException {
-		MessageDigest sha = Content.sha256();
-		byte[] buffer = new byte[Content.CHUNK_BYTES];
+		MessageDigest sha = DeterministicContent.sha256();
+		byte[] buffer = new byte[DeterministicContent.CHUNK_BYTES];
 		long mismatch = -1;
 		for (long off = 0; off < n;) {
 			int want = (int) Math.min(buffer.length, n - off);
@@ -436,10 +437,7 @@ final class Roles {
 				throw new EOFException("reading at offset " + off + " of " + n + ": closed by the peer");
 			}
 			if (mismatch < 0) {
-				int i = Content.firstMismatch(buffer, 0, k, off);
-				if (i >= 0) {
-					mismatch = off + i;
-				}
+				mismatch = DeterministicContent.firstStreamMismatch(buffer, 0, k, off);
 			}
 			sha.update(buffer, 0, k);
 			off += k;

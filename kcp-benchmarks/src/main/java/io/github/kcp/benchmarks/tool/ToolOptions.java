@@ -7,10 +7,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import io.github.kcp.core.connection.InvalidKcpSettingException;
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.CipherMode;
 import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.crypto.PacketCiphers;
-import io.github.kcp.core.transport.KcpConfig;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -42,6 +43,10 @@ final class ToolOptions {
 	}
 
 	private static final Map<String, Kind> FLAGS = new LinkedHashMap<>();
+
+	/** The flag of each KCP setting whose flag is not spelled like the setting (kcp-go's names). */
+	private static final Map<String, String> FLAG_OF = Map.of("sendWindow", "sndwnd", "receiveWindow", "rcvwnd",
+			"congestionControl", "nc", "idleTimeout", "idle-seconds");
 
 	static {
 		FLAGS.put("host", Kind.TEXT);
@@ -139,6 +144,8 @@ final class ToolOptions {
 	int jitterMs;
 
 	private @Nullable KcpConfig kcpConfig;
+
+	private @Nullable PacketCipher packetCipher;
 
 	private ToolOptions(String role) {
 		this.role = role;
@@ -362,7 +369,7 @@ final class ToolOptions {
 
 	private KcpConfig buildKcpConfig() throws ToolUsageException {
 		try {
-			return KcpConfig.builder()
+			KcpConfig built = KcpConfig.builder()
 				.mtu(this.mtu)
 				.nodelay(this.nodelay)
 				.interval(this.interval)
@@ -372,15 +379,28 @@ final class ToolOptions {
 				.stream(this.stream == 1)
 				.idleTimeout(Duration.ofSeconds(isServer() ? this.idleSeconds : this.timeoutSeconds + 5L))
 				.closeTimeout(Duration.ofSeconds(5))
-				.cipher(cipher())
 				.build();
+			// The cipher's overhead comes off the mtu: check that enough is left.
+			built.engineMtu(packetCipher().overhead());
+			return built;
 		}
-		catch (IllegalArgumentException ex) {
-			throw new ToolUsageException(ex.getMessage());
+		catch (InvalidKcpSettingException ex) {
+			throw new ToolUsageException("--" + FLAG_OF.getOrDefault(ex.setting().name(), ex.setting().name())
+					+ " must be " + ex.rule() + " but was " + ex.value());
 		}
 	}
 
-	private PacketCipher cipher() throws ToolUsageException {
+	/** The packet cipher of --crypto/--key/--salt; derived once (the key derivation is slow on purpose). */
+	PacketCipher packetCipher() throws ToolUsageException {
+		PacketCipher cipher = this.packetCipher;
+		if (cipher == null) {
+			cipher = buildCipher();
+			this.packetCipher = cipher;
+		}
+		return cipher;
+	}
+
+	private PacketCipher buildCipher() throws ToolUsageException {
 		CipherMode mode;
 		try {
 			mode = CipherMode.fromName(this.crypto);

@@ -2,8 +2,8 @@ package io.github.kcp.benchmarks.tool;
 
 import java.time.Duration;
 
-import io.github.kcp.core.interop.DeterministicContent;
-import io.github.kcp.core.interop.GoPeer;
+import io.github.kcp.testsupport.interop.DeterministicContent;
+import io.github.kcp.testsupport.interop.GoPeer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

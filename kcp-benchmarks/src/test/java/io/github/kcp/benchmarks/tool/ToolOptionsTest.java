@@ -1,6 +1,7 @@
 package io.github.kcp.benchmarks.tool;
 
-import io.github.kcp.core.transport.KcpConfig;
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.crypto.PacketCipher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -26,7 +27,7 @@ class ToolOptionsTest {
 		assertThat(config.receiveWindow()).isEqualTo(1024);
 		assertThat(config.mtu()).isEqualTo(1400);
 		assertThat(config.stream()).isFalse();
-		assertThat(config.cipher()).isNull();
+		assertThat(options.packetCipher()).isSameAs(PacketCipher.NONE);
 	}
 
 	@Test
@@ -60,15 +61,14 @@ class ToolOptionsTest {
 
 	@Test
 	void cryptoKeyAndSaltTakeTextOrHex() throws Exception {
-		KcpConfig gcm = ToolOptions
+		PacketCipher gcm = ToolOptions
 			.parse("echo-server", "--port", "0", "--crypto", "aes-gcm", "--key", "hex:00ff10", "--salt", "salt")
-			.kcpConfig();
-		assertThat(gcm.cipher()).isNotNull();
-		assertThat(gcm.cipher().name()).isEqualTo("aes-gcm");
-		KcpConfig cbc = ToolOptions
+			.packetCipher();
+		assertThat(gcm.name()).isEqualTo("aes-gcm");
+		PacketCipher cbc = ToolOptions
 			.parse("echo-server", "--port", "0", "--crypto", "aes-cbc-hmac", "--key", "secret", "--salt", "hex:0102")
-			.kcpConfig();
-		assertThat(cbc.cipher().name()).isEqualTo("aes-cbc-hmac");
+			.packetCipher();
+		assertThat(cbc.name()).isEqualTo("aes-cbc-hmac");
 	}
 
 	@Test
@@ -96,9 +96,10 @@ class ToolOptionsTest {
 			rtt-client --port 9000 --size 4                 | rtt-client needs --size >= 8
 			bulk-client --port 9000 --bytes -1              | must not be negative
 			echo-client --port 9000 --nc 2                  | --nc and --stream take 0 or 1
-			echo-client --port 9000 --mtu 10                | Invalid KCP setting 'mtu'
-			echo-client --port 9000 --interval 1            | Invalid KCP setting 'interval'
-			echo-client --port 9000 --sndwnd 0              | Invalid KCP setting 'sendWindow'
+			echo-client --port 9000 --mtu 10                | --mtu must be 50..65507 bytes but was 10
+			echo-client --port 9000 --interval 1            | --interval must be 10..5000 ms but was 1
+			echo-client --port 9000 --sndwnd 0              | --sndwnd must be 1..65535 segments but was 0
+			echo-client --port 9000 --mtu 60 --crypto aes-gcm --key k --salt s | --mtu must be 78..65507 bytes
 			echo-client --port 9000 --crypto rot13          | --crypto must be none, aes-cbc-hmac or aes-gcm but was 'rot13'
 			echo-client --port 9000 --crypto aes-gcm        | --crypto aes-gcm needs --key and --salt
 			echo-client --port 9000 --crypto aes-gcm --key hex:zz --salt s | 'hex:'

@@ -1,5 +1,7 @@
 package io.github.kcp.core.crypto;
 
+import io.github.kcp.core.KcpException;
+
 /**
  * Base class of the exceptions a {@link PacketCipher} throws for one datagram.
  * <p>
@@ -10,7 +12,7 @@ package io.github.kcp.core.crypto;
  * @see PacketAuthenticationException
  * @see PacketEncryptionException
  */
-public class PacketCipherException extends RuntimeException {
+public class PacketCipherException extends KcpException {
 
 	private static final long serialVersionUID = 1L;
 

@@ -1,10 +1,12 @@
 package io.github.kcp.core.protocol;
 
+import io.github.kcp.core.KcpException;
+
 /**
  * Thrown by {@link Kcp#send} in message mode when a message needs more fragments than the peer could
  * reassemble. Queuing such a message would stall the connection forever, so it is refused up front.
  */
-public class KcpMessageTooLargeException extends IllegalArgumentException {
+public class KcpMessageTooLargeException extends KcpException {
 
 	private static final long serialVersionUID = 1L;
 

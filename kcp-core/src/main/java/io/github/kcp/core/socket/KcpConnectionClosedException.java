@@ -2,7 +2,7 @@ package io.github.kcp.core.socket;
 
 import java.net.SocketException;
 
-import io.github.kcp.core.transport.CloseReason;
+import io.github.kcp.core.connection.CloseReason;
 import org.jspecify.annotations.Nullable;
 
 /**

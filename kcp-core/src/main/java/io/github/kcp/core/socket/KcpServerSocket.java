@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
-import io.github.kcp.core.transport.KcpConfig;
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.transport.KcpServer;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpStream;
@@ -31,7 +31,7 @@ import io.github.kcp.core.transport.KcpStreams;
  * <p>
  * The backlog is bounded: a new session arriving while {@link #getBacklog()} sessions wait to be accepted is
  * aborted at once (the peer is told with the close signal). Sessions wait in the backlog with their received data
- * buffered, up to {@link KcpConfig#readBufferBytes()} each, then with their receive window closed.
+ * buffered, up to {@link KcpConfig#readBufferSize()} each, then with their receive window closed.
  * <p>
  * All accepted sockets share this server's UDP socket. {@link #close()} stops accepting and refuses new sessions;
  * sockets already accepted stay open until they are closed, and the UDP socket is released after the last of them.
@@ -77,9 +77,9 @@ public final class KcpServerSocket implements Closeable {
 
 	private volatile int soTimeout;
 
-	private KcpServerSocket(InetSocketAddress address, KcpConfig config, int backlog) {
+	private KcpServerSocket(KcpServer.Builder server, InetSocketAddress address, int backlog) {
 		this.backlog = backlog;
-		this.server = KcpStreams.startServer(address, config, this::onConnection);
+		this.server = KcpStreams.startServer(server, address, this::onConnection);
 	}
 
 	/** Binds with the default backlog; see {@link #bind(InetSocketAddress, KcpConfig, int)}. */
@@ -100,11 +100,24 @@ public final class KcpServerSocket implements Closeable {
 	 * @throws IOException if the address cannot be bound
 	 */
 	public static KcpServerSocket bind(InetSocketAddress address, KcpConfig config, int backlog) throws IOException {
+		return bind(KcpServer.builder().config(config), address, backlog);
+	}
+
+	/**
+	 * Binds a UDP socket with a server builder prepared for it (configuration, packet cipher, limits, event loops)
+	 * and starts admitting sessions; the builder's handler is set here.
+	 * @param server the prepared builder
+	 * @param address where to bind (port 0 for any free port)
+	 * @param backlog the most sessions waiting to be accepted (at least 1)
+	 * @throws IOException if the address cannot be bound
+	 */
+	public static KcpServerSocket bind(KcpServer.Builder server, InetSocketAddress address, int backlog)
+			throws IOException {
 		if (backlog < 1) {
 			throw new IllegalArgumentException("backlog must be positive but was " + backlog);
 		}
 		try {
-			return new KcpServerSocket(address, config, backlog);
+			return new KcpServerSocket(server, address, backlog);
 		}
 		catch (Exception ex) {
 			// Netty rethrows the JDK's checked BindException undeclared: catch everything, keep "address in use".
@@ -212,12 +225,12 @@ public final class KcpServerSocket implements Closeable {
 	}
 
 	/** The bound UDP port. */
-	public int getLocalPort() {
-		return this.server.port();
+	public int localPort() {
+		return this.server.localPort();
 	}
 
 	/** The bound address. */
-	public InetSocketAddress getLocalSocketAddress() {
+	public InetSocketAddress localAddress() {
 		return this.server.localAddress();
 	}
 

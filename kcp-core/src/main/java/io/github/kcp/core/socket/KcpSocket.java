@@ -18,11 +18,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
-import io.github.kcp.core.transport.CloseReason;
-import io.github.kcp.core.transport.KcpConfig;
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.transport.KcpClient;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionClosedException;
 import io.github.kcp.core.transport.KcpStream;
@@ -45,7 +46,7 @@ import org.jspecify.annotations.Nullable;
  * {@link KcpConnectionClosedException} naming the reason: a broken connection never reads as a complete one.
  * <p>
  * <b>Sending.</b> {@link #send} returns as soon as the data is queued; it blocks only while the send buffer
- * ({@link KcpConfig#sendBufferBytes()}) is full, up to {@link #setSendTimeout(Duration) the send timeout}.
+ * ({@link KcpConfig#sendBufferSize()}, and as many bytes waiting in the stream) is full, up to {@link #setSendTimeout(Duration) the send timeout}.
  * {@link #flush()} / {@link #drain(Duration)} wait until everything sent was acknowledged by the peer.
  * <p>
  * Receives are serialized (one thread at a time reads); sends may come from several threads, each send staying
@@ -78,17 +79,6 @@ public final class KcpSocket implements Closeable {
 	private final KcpSession session;
 
 	private final ReentrantLock readLock = new ReentrantLock();
-
-	/** A lock, not a monitor, so a virtual thread waiting in {@link #drain} does not pin its carrier. */
-	private final ReentrantLock ackLock = new ReentrantLock();
-
-	private final Condition allAcknowledged = this.ackLock.newCondition();
-
-	/** Sends not yet acknowledged; guarded by ackLock. */
-	private int unacknowledged;
-
-	/** The first send that failed; guarded by ackLock. */
-	private @Nullable Throwable sendFailure;
 
 	private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -124,17 +114,27 @@ public final class KcpSocket implements Closeable {
 	 * @throws IOException if the address is unresolved or no local socket can be bound
 	 */
 	public static KcpSocket connect(InetSocketAddress remoteAddress, KcpConfig config) throws IOException {
+		return connect(KcpClient.builder().config(config), remoteAddress);
+	}
+
+	/**
+	 * Opens a client session with a builder prepared for it (configuration, packet cipher, event loops, conversation
+	 * id, local address); see {@link #connect(InetSocketAddress, KcpConfig)}. The builder's handler is set to the
+	 * socket's.
+	 * @throws IOException if the address is unresolved or no local socket can be bound
+	 */
+	public static KcpSocket connect(KcpClient.Builder client, InetSocketAddress remoteAddress) throws IOException {
 		KcpSocket socket;
 		try {
-			socket = new KcpSocket(KcpStreams.connect(remoteAddress, config));
+			socket = new KcpSocket(KcpStreams.connect(client, remoteAddress));
 		}
 		catch (Exception ex) {
 			// Netty rethrows the JDK's checked socket exceptions undeclared: catch everything.
 			throw socketException("Cannot open a KCP session to " + remoteAddress, ex);
 		}
-		if (!config.stream()) {
+		if (!socket.session.config().stream()) {
 			// Its acknowledgement is not waited for: if the server is not there, later receives and flushes say so.
-			socket.session.send(EMPTY);
+			socket.stream.write(EMPTY);
 		}
 		return socket;
 	}
@@ -145,12 +145,21 @@ public final class KcpSocket implements Closeable {
 	}
 
 	/**
-	 * Two sockets connected to each other over loopback UDP, as aiokcp's {@code KCPSocket.socket_pair()}.
+	 * Two plaintext sockets connected to each other over loopback UDP, as aiokcp's {@code KCPSocket.socket_pair()}.
 	 * @throws IOException if the loopback sockets cannot be bound
 	 */
 	public static SocketPair pair(KcpConfig config) throws IOException {
+		return pair(config, null);
+	}
+
+	/**
+	 * Two sockets connected to each other over loopback UDP, their datagrams protected by {@code cipher}
+	 * ({@code null} for none).
+	 * @throws IOException if the loopback sockets cannot be bound
+	 */
+	public static SocketPair pair(KcpConfig config, @Nullable PacketCipher cipher) throws IOException {
 		try {
-			KcpStreams.StreamPair streams = KcpStreams.pair(config);
+			KcpStreams.StreamPair streams = KcpStreams.pair(config, cipher);
 			return new SocketPair(new KcpSocket(streams.first()), new KcpSocket(streams.second()));
 		}
 		catch (Exception ex) {
@@ -196,13 +205,13 @@ public final class KcpSocket implements Closeable {
 	private void sendPiece(byte[] data, int offset, int length, long deadline) throws IOException {
 		CompletableFuture<Void> acknowledged;
 		try {
-			acknowledged = this.session.sendBlocking(data, offset, length,
+			acknowledged = this.stream.writeWhenRoom(data, offset, length,
 					Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
 		}
 		catch (TimeoutException ex) {
 			throw new SocketTimeoutException("Send timed out after " + this.sendTimeout + ": the send buffer ("
-					+ this.session.config().sendBufferBytes() + " bytes) stayed full because the peer does not "
-					+ "acknowledge fast enough; retry, or raise the send timeout or sendBufferBytes");
+					+ this.session.config().sendBufferSize() + " bytes, and as many waiting) stayed full because the "
+					+ "peer does not acknowledge fast enough; retry, or raise the send timeout or sendBufferSize");
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -210,36 +219,8 @@ public final class KcpSocket implements Closeable {
 		}
 		Throwable refused = immediateFailure(acknowledged);
 		if (refused != null) {
-			if (refused instanceof KcpSessionClosedException closedEx) {
-				throw connectionClosed(closedEx);
-			}
-			if (refused instanceof RuntimeException runtime) {
-				throw runtime;
-			}
-			throw new SocketException("Send failed: " + refused.getMessage());
+			throw sendFailed(refused);
 		}
-		this.ackLock.lock();
-		try {
-			this.unacknowledged++;
-		}
-		finally {
-			this.ackLock.unlock();
-		}
-		acknowledged.whenComplete((result, ex) -> {
-			this.ackLock.lock();
-			try {
-				this.unacknowledged--;
-				if (ex != null && this.sendFailure == null) {
-					this.sendFailure = unwrap(ex);
-				}
-				if (this.unacknowledged == 0) {
-					this.allAcknowledged.signalAll();
-				}
-			}
-			finally {
-				this.ackLock.unlock();
-			}
-		});
 	}
 
 	/**
@@ -251,36 +232,36 @@ public final class KcpSocket implements Closeable {
 	}
 
 	/**
-	 * Waits until everything sent so far was acknowledged by the peer.
+	 * Waits until everything sent so far was acknowledged by the peer (the stream's {@link KcpStream#drain()}).
 	 * @throws SocketTimeoutException if data is still unacknowledged after {@code timeout}
 	 * @throws KcpConnectionClosedException if the session closed before all of it was acknowledged
 	 */
 	public void drain(Duration timeout) throws IOException {
-		long deadline = System.nanoTime() + timeout.toNanos();
-		this.ackLock.lock();
+		CompletableFuture<Void> drained = this.stream.drain();
 		try {
-			while (this.unacknowledged > 0) {
-				long remaining = deadline - System.nanoTime();
-				if (remaining <= 0) {
-					throw new SocketTimeoutException("Sent data still not acknowledged after " + timeout + " ("
-							+ this.unacknowledged + " sends outstanding)");
-				}
-				try {
-					this.allAcknowledged.awaitNanos(remaining);
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-					throw new InterruptedIOException("Interrupted while waiting for acknowledgements");
-				}
-			}
-			if (this.sendFailure != null) {
-				throw (this.sendFailure instanceof KcpSessionClosedException closedEx) ? connectionClosed(closedEx)
-						: new SocketException("Send failed: " + this.sendFailure.getMessage());
-			}
+			drained.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
 		}
-		finally {
-			this.ackLock.unlock();
+		catch (TimeoutException ex) {
+			throw new SocketTimeoutException("Sent data still not acknowledged after " + timeout + " ("
+					+ this.session.stats().sendBufferedBytes() + " bytes outstanding)");
 		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new InterruptedIOException("Interrupted while waiting for acknowledgements");
+		}
+		catch (ExecutionException ex) {
+			throw sendFailed(unwrap(ex.getCause()));
+		}
+	}
+
+	private IOException sendFailed(Throwable cause) {
+		if (cause instanceof KcpSessionClosedException closedEx) {
+			return connectionClosed(closedEx);
+		}
+		if (cause instanceof RuntimeException runtime) {
+			throw runtime;
+		}
+		return new SocketException("Send failed: " + cause.getMessage());
 	}
 
 	// ---------------------------------------------------------------- receiving
@@ -416,7 +397,7 @@ public final class KcpSocket implements Closeable {
 
 	/**
 	 * An output stream over {@link #send(byte[], int, int)}: {@code write} queues the bytes (in message mode each
-	 * write becomes one message, split into several if longer than {@link KcpConfig#maxMessageSize()});
+	 * write becomes one message, split into several if longer than {@link KcpSession#maxMessageSize()});
 	 * {@code flush} waits until everything was acknowledged. Closing it closes the socket.
 	 */
 	public synchronized OutputStream getOutputStream() {
@@ -458,7 +439,7 @@ public final class KcpSocket implements Closeable {
 	}
 
 	/** Changes the latency knobs at run time, as aiokcp's {@code set_nodelay}; see {@link KcpSession#setNoDelay}. */
-	public void setNoDelay(boolean nodelay, int interval, int resend, boolean noCongestionControl) {
+	public void setNoDelay(int nodelay, int interval, int resend, boolean noCongestionControl) {
 		this.session.setNoDelay(nodelay, interval, resend, noCongestionControl);
 	}
 
@@ -647,7 +628,7 @@ public final class KcpSocket implements Closeable {
 				send(buffer, offset, length);
 				return;
 			}
-			int max = config.maxMessageSize();
+			int max = KcpSocket.this.session.maxMessageSize();
 			int end = offset + length;
 			for (int position = offset; position < end; position += max) {
 				send(buffer, position, Math.min(max, end - position));

@@ -21,7 +21,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.github.kcp.core.transport.KcpConfig;
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.transport.KcpServer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,9 +92,22 @@ public final class KcpThreadingServer implements AutoCloseable {
 	 */
 	public KcpThreadingServer(InetSocketAddress address, KcpConfig config, KcpRequestHandler handler)
 			throws IOException {
+		this(KcpServer.builder().config(config), address, handler);
+	}
+
+	/**
+	 * Binds the server socket with a server builder prepared for it (configuration, packet cipher, limits, event
+	 * loops); see {@link #KcpThreadingServer(InetSocketAddress, KcpConfig, KcpRequestHandler)}.
+	 * @param server the prepared builder (its handler is set by the server socket)
+	 * @param address where to bind (port 0 for any free port)
+	 * @param handler serves each session on its own thread
+	 * @throws IOException if the address cannot be bound
+	 */
+	public KcpThreadingServer(KcpServer.Builder server, InetSocketAddress address, KcpRequestHandler handler)
+			throws IOException {
 		this.handler = Objects.requireNonNull(handler, "handler");
-		this.serverSocket = KcpServerSocket.bind(address, config);
-		String threadNamePrefix = "kcp-handler-" + this.serverSocket.getLocalPort() + "-";
+		this.serverSocket = KcpServerSocket.bind(server, address, KcpServerSocket.DEFAULT_BACKLOG);
+		String threadNamePrefix = "kcp-handler-" + this.serverSocket.localPort() + "-";
 		ExecutorService onVirtualThreads = virtualThreadExecutor(threadNamePrefix);
 		this.virtualThreads = onVirtualThreads != null;
 		this.executor = (onVirtualThreads != null) ? onVirtualThreads : platformThreadExecutor(threadNamePrefix);
@@ -174,9 +188,9 @@ public final class KcpThreadingServer implements AutoCloseable {
 				acceptUntilClosed();
 			}
 			catch (IOException | RuntimeException ex) {
-				logger.error("KCP threading server on port {} stopped accepting", getLocalPort(), ex);
+				logger.error("KCP threading server on port {} stopped accepting", localPort(), ex);
 			}
-		}, "kcp-accept-" + getLocalPort());
+		}, "kcp-accept-" + localPort());
 		thread.setDaemon(true);
 		this.acceptThread = thread;
 		thread.start();
@@ -253,13 +267,13 @@ public final class KcpThreadingServer implements AutoCloseable {
 	}
 
 	/** The bound UDP port. */
-	public int getLocalPort() {
-		return this.serverSocket.getLocalPort();
+	public int localPort() {
+		return this.serverSocket.localPort();
 	}
 
 	/** The bound address. */
-	public InetSocketAddress getLocalSocketAddress() {
-		return this.serverSocket.getLocalSocketAddress();
+	public InetSocketAddress localAddress() {
+		return this.serverSocket.localAddress();
 	}
 
 	/** The server socket underneath (backlog, refused sessions, the {@link io.github.kcp.core.transport.KcpServer}). */
@@ -302,7 +316,7 @@ public final class KcpThreadingServer implements AutoCloseable {
 		try {
 			if (!this.executor.awaitTermination(remainingNanos(deadline), TimeUnit.NANOSECONDS)) {
 				logger.warn("KCP threading server on port {}: {} handlers still running after {}; interrupting them",
-						getLocalPort(), this.active.size(), this.shutdownTimeout);
+						localPort(), this.active.size(), this.shutdownTimeout);
 				this.executor.shutdownNow();
 			}
 			try {
@@ -312,7 +326,7 @@ public final class KcpThreadingServer implements AutoCloseable {
 			catch (TimeoutException | ExecutionException ex) {
 				// Peers that do not confirm the close in time: drop their sessions so the UDP socket is released.
 				logger.debug("KCP threading server on port {}: not every session closed gracefully in time; "
-						+ "aborting the rest", getLocalPort());
+						+ "aborting the rest", localPort());
 				for (KcpSocket socket : this.active) {
 					socket.session().abort();
 				}
@@ -331,7 +345,7 @@ public final class KcpThreadingServer implements AutoCloseable {
 		}
 		catch (TimeoutException | ExecutionException ex) {
 			logger.warn("KCP threading server on port {}: the UDP socket was not released within the shutdown timeout",
-					getLocalPort());
+					localPort());
 		}
 	}
 
@@ -341,7 +355,7 @@ public final class KcpThreadingServer implements AutoCloseable {
 
 	@Override
 	public String toString() {
-		return "KcpThreadingServer{port=" + getLocalPort() + ", active=" + this.active.size() + "}";
+		return "KcpThreadingServer{port=" + localPort() + ", active=" + this.active.size() + "}";
 	}
 
 }

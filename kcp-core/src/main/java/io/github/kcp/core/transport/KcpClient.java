@@ -1,12 +1,18 @@
 package io.github.kcp.core.transport;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
 
+import io.github.kcp.core.KcpException;
+import io.github.kcp.core.connection.DropReason;
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.crypto.EndpointRole;
 import io.github.kcp.core.crypto.PacketCipher;
-import io.netty.channel.Channel;
-import io.netty.channel.EventLoopGroup;
+import io.github.kcp.core.protocol.InputResult;
+import io.github.kcp.core.protocol.KcpCodec;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -34,28 +40,35 @@ public final class KcpClient {
 		return new Builder();
 	}
 
+	/** Two plaintext sessions connected to each other; see {@link #pair(KcpConfig, PacketCipher, KcpSessionHandler, KcpSessionHandler)}. */
+	public static KcpSessionPair pair(KcpConfig config, KcpSessionHandler first, KcpSessionHandler second) {
+		return pair(config, null, first, second);
+	}
+
 	/**
 	 * Two sessions connected to each other over loopback UDP, like aiokcp's {@code socket_pair}.
 	 * @param config configuration of both ends
+	 * @param cipher the packet cipher of both ends, or {@code null} for none
 	 * @param first handler of the first session
 	 * @param second handler of the second session
 	 */
-	public static KcpSessionPair pair(KcpConfig config, KcpSessionHandler first, KcpSessionHandler second) {
-		EventLoopGroup group = KcpEventLoops.shared();
+	public static KcpSessionPair pair(KcpConfig config, @Nullable PacketCipher cipher, KcpSessionHandler first,
+			KcpSessionHandler second) {
 		int conv = randomConv();
-		InetSocketAddress loopback = new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0);
-		ClientEndpoint a = new ClientEndpoint(group, config.cipher());
-		ClientEndpoint b = new ClientEndpoint(group, config.cipher());
-		a.bindChannel(loopback);
+		InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+		// One end plays the client and the other the server, so that a direction-bound cipher tells them apart.
+		ClientEndpoint a = new ClientEndpoint(KcpEventLoopGroup.shared(), cipher, EndpointRole.CLIENT, config,
+				loopback);
+		ClientEndpoint b;
 		try {
-			b.bindChannel(loopback);
+			b = new ClientEndpoint(KcpEventLoopGroup.shared(), cipher, EndpointRole.SERVER, config, loopback);
 		}
 		catch (RuntimeException ex) {
-			a.closeChannel();
+			a.endpoint.close();
 			throw ex;
 		}
-		KcpSession sessionA = a.connect(b.localAddress(), conv, config, first);
-		KcpSession sessionB = b.connect(a.localAddress(), conv, config, second);
+		KcpSession sessionA = a.connect(b.endpoint.localAddress(), conv, config, first);
+		KcpSession sessionB = b.connect(a.endpoint.localAddress(), conv, config, second);
 		return new KcpSessionPair(sessionA, sessionB);
 	}
 
@@ -83,9 +96,11 @@ public final class KcpClient {
 
 		private KcpConfig config = KcpConfig.defaults();
 
+		private @Nullable PacketCipher cipher;
+
 		private @Nullable KcpSessionHandler handler;
 
-		private @Nullable EventLoopGroup group;
+		private @Nullable KcpEventLoopGroup eventLoops;
 
 		private @Nullable Integer conv;
 
@@ -94,9 +109,18 @@ public final class KcpClient {
 		private Builder() {
 		}
 
-		/** Session configuration (also carries the cipher). Default {@link KcpConfig#defaults()}. */
+		/** Session configuration. Default {@link KcpConfig#defaults()}. */
 		public Builder config(KcpConfig config) {
 			this.config = Objects.requireNonNull(config, "config");
+			return this;
+		}
+
+		/**
+		 * The packet cipher of the session's socket (it must match the server's). Default none ({@code null} or
+		 * {@link PacketCipher#NONE}).
+		 */
+		public Builder cipher(@Nullable PacketCipher cipher) {
+			this.cipher = cipher;
 			return this;
 		}
 
@@ -106,9 +130,9 @@ public final class KcpClient {
 			return this;
 		}
 
-		/** The event-loop group to run on. Default {@link KcpEventLoops#shared()}. */
-		public Builder eventLoopGroup(EventLoopGroup group) {
-			this.group = Objects.requireNonNull(group, "group");
+		/** The event-loop threads to run on. Default {@link KcpEventLoopGroup#shared()}. */
+		public Builder eventLoops(KcpEventLoopGroup eventLoops) {
+			this.eventLoops = Objects.requireNonNull(eventLoops, "eventLoops");
 			return this;
 		}
 
@@ -132,6 +156,8 @@ public final class KcpClient {
 		/**
 		 * Binds a local socket and opens the session. Blocks until bound.
 		 * @throws KcpException if the remote address is unresolved or the socket cannot be bound
+		 * @throws io.github.kcp.core.connection.InvalidKcpSettingException if the mtu leaves no room for the cipher's
+		 * overhead
 		 */
 		public KcpSession connect(InetSocketAddress remoteAddress) {
 			if (this.handler == null) {
@@ -140,75 +166,87 @@ public final class KcpClient {
 			if (remoteAddress.isUnresolved()) {
 				throw new KcpException("Cannot resolve " + remoteAddress.getHostString());
 			}
-			EventLoopGroup useGroup = (this.group != null) ? this.group : KcpEventLoops.shared();
-			ClientEndpoint endpoint = new ClientEndpoint(useGroup, this.config.cipher());
-			endpoint.bindChannel((this.localAddress != null) ? this.localAddress : new InetSocketAddress(0));
+			KcpEventLoopGroup group = (this.eventLoops != null) ? this.eventLoops : KcpEventLoopGroup.shared();
+			ClientEndpoint endpoint = new ClientEndpoint(group, this.cipher, EndpointRole.CLIENT, this.config,
+					(this.localAddress != null) ? this.localAddress : new InetSocketAddress(0));
 			int useConv = (this.conv != null) ? this.conv : randomConv();
 			return endpoint.connect(remoteAddress, useConv, this.config, this.handler);
 		}
 
 	}
 
-	/** The endpoint of one client session: a UDP socket connected to the server. */
-	static final class ClientEndpoint extends KcpEndpoint {
+	/** The socket of one client session, connected to the server, and what it hands its datagrams to. */
+	private static final class ClientEndpoint implements UdpEndpoint.Receiver {
 
-		private volatile @Nullable EngineSession session;
+		private final UdpEndpoint endpoint;
 
-		ClientEndpoint(EventLoopGroup group, @Nullable PacketCipher cipher) {
-			super(group, false, cipher);
+		private final LongAdder handlerFailures = new LongAdder();
+
+		private volatile @Nullable EventLoopSession session;
+
+		private boolean touched;
+
+		ClientEndpoint(KcpEventLoopGroup group, @Nullable PacketCipher cipher, EndpointRole role, KcpConfig config,
+				InetSocketAddress localAddress) {
+			config.engineMtu(UdpEndpoint.overheadOf(cipher));
+			this.endpoint = new UdpEndpoint(group, cipher, role, this);
+			this.endpoint.bind(localAddress);
 		}
 
 		KcpSession connect(InetSocketAddress remoteAddress, int conv, KcpConfig config, KcpSessionHandler handler) {
-			Channel bound = this.channel;
-			try {
-				// A connected socket makes the kernel drop datagrams from anyone but the server.
-				bound.connect(remoteAddress).syncUninterruptibly();
-			}
-			catch (RuntimeException ex) {
-				closeChannel();
-				throw new KcpException("Could not connect a UDP socket to " + remoteAddress + ": " + ex.getMessage(),
-						ex);
-			}
-			EngineSession created = new EngineSession(this, this.loop, remoteAddress, conv, config, handler);
+			this.endpoint.connect(remoteAddress);
+			EventLoopSession created = new EventLoopSession(this.endpoint, remoteAddress, conv, config, handler,
+					this::sessionClosed, this.handlerFailures);
 			this.session = created;
-			this.loop.execute(created::open);
+			this.endpoint.loop().execute(created::open);
 			return created;
 		}
 
+		private void sessionClosed(EventLoopSession closed) {
+			// The close signal was flushed already; let the loop finish pending writes, then release the port.
+			this.endpoint.loop().execute(this.endpoint::close);
+		}
+
 		@Override
-		void dispatch(InetSocketAddress sender, byte[] data, int offset, int length, int wireLength) {
-			EngineSession current = this.session;
-			if (current == null || io.github.kcp.core.protocol.KcpCodec.readConv(data, offset) != current.conv()) {
-				drop(DropReason.UNEXPECTED_SOURCE);
-				if (current != null) {
-					current.countDropped();
-				}
+		public void datagram(InetSocketAddress sender, byte[] data, int offset, int length, int wireLength) {
+			EventLoopSession current = this.session;
+			if (current == null) {
+				this.endpoint.count(DropReason.UNEXPECTED_SOURCE);
 				return;
 			}
-			current.input(data, offset, length, wireLength);
+			if (KcpCodec.readConv(data, offset) != current.conv()) {
+				this.endpoint.count(DropReason.UNEXPECTED_SOURCE);
+				current.countDropped(DropReason.UNEXPECTED_SOURCE);
+				return;
+			}
+			if (current.input(data, offset, length, wireLength) != InputResult.OK) {
+				this.endpoint.count(DropReason.ENGINE_REJECTED);
+			}
+			this.touched = true;
 		}
 
 		@Override
-		void dropUndispatched(DropReason reason) {
-			super.dropUndispatched(reason);
-			EngineSession current = this.session;
-			if (current != null) {
-				current.countDropped();
+		public void readComplete() {
+			EventLoopSession current = this.session;
+			if (this.touched && current != null) {
+				this.touched = false;
+				current.service();
 			}
 		}
 
 		@Override
-		void sessionClosed(EngineSession closed) {
-			// The close signal was flushed already; let the loop finish pending writes, then release the port.
-			this.loop.execute(this::closeChannel);
+		public void dropped(DropReason reason) {
+			EventLoopSession current = this.session;
+			if (current != null) {
+				current.countDropped(reason);
+			}
 		}
 
 		@Override
-		void channelLost(@Nullable Throwable cause) {
-			EngineSession current = this.session;
+		public void channelLost(@Nullable Throwable cause) {
+			EventLoopSession current = this.session;
 			if (current != null) {
-				current.finish(CloseReason.ERROR,
-						(cause != null) ? cause : new KcpException("UDP socket closed unexpectedly"), false);
+				current.fail((cause != null) ? cause : new KcpException("UDP socket closed unexpectedly"));
 			}
 		}
 

@@ -5,20 +5,32 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
+import io.github.kcp.core.KcpException;
+import io.github.kcp.core.connection.AdmissionPolicy;
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.ConversationTable;
+import io.github.kcp.core.connection.DropReason;
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.connection.KcpConnection;
+import io.github.kcp.core.connection.KcpSettings;
+import io.github.kcp.core.connection.SessionLimits;
+import io.github.kcp.core.connection.Verdict;
+import io.github.kcp.core.crypto.EndpointRole;
+import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.protocol.InputResult;
 import io.github.kcp.core.protocol.KcpCodec;
-import io.netty.channel.Channel;
-import io.netty.channel.EventLoopGroup;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * {@link KcpSessionHandler}. The counterpart of aiokcp's {@code create_server}.
  * <p>
  * Admission is strict: a datagram opens a session only if it decrypts, is well-formed KCP, carries a data
- * segment, and the session limit and admission rate allow it. Late datagrams of a closed conversation are
- * answered with a close signal and do not bring it back. Every drop is counted by {@link DropReason}.
+ * segment, and the session limit and admission rate allow it. Late datagrams of a closed conversation are answered
+ * with a close signal and do not bring it back. Every drop is counted by {@link DropReason}. The rules live in the
+ * I/O-free {@link ConversationTable} and {@link KcpConnection}; this class moves the bytes and arms the timers.
  * <p>
  * All sessions of a server run on the event loop of its socket.
  *
@@ -38,47 +51,56 @@ import org.slf4j.LoggerFactory;
  *     .config(KcpConfig.defaults())
  *     .handler((session, message) -&gt; session.send(message))
  *     .bind(new InetSocketAddress("127.0.0.1", 0));
- * int port = server.localAddress().getPort();
+ * int port = server.localPort();
  * </pre>
  */
-public final class KcpServer extends KcpEndpoint implements AutoCloseable {
+public final class KcpServer implements AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(KcpServer.class);
 
-	private final Map<SessionKey, EngineSession> sessions = new ConcurrentHashMap<>();
+	private final UdpEndpoint endpoint;
+
+	private final EventLoop loop;
 
 	private final Supplier<? extends KcpSessionHandler> handlerFactory;
 
-	private final int maxSessions;
-
-	private final int newSessionsPerSecond;
-
-	private final long closedSessionMemoryNanos;
+	private final LongAdder handlerFailures = new LongAdder();
 
 	private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+
+	/** The open sessions, readable from any thread. */
+	private final Set<KcpSession> openSessions = ConcurrentHashMap.newKeySet();
 
 	private volatile KcpConfig sessionConfig;
 
 	private volatile boolean closing;
 
-	/** Recently closed conversations and when to forget them; confined to the loop. */
-	private final LinkedHashMap<SessionKey, Long> recentlyClosed = new LinkedHashMap<>();
+	// ---- confined to the loop
 
-	private final int recentlyClosedLimit;
+	private final ConversationTable<InetSocketAddress, EventLoopSession> table;
 
-	private double admissionTokens;
+	/** Sessions that received input during the current read burst, serviced once at its end. */
+	private final List<EventLoopSession> touched = new ArrayList<>();
 
-	private long admissionRefillNanos = System.nanoTime();
+	private final byte[] answer = new byte[KcpCodec.OVERHEAD];
 
-	private KcpServer(Builder builder, EventLoopGroup group, boolean ownsGroup) {
-		super(group, ownsGroup, builder.config.cipher());
+	private @Nullable ScheduledFuture<?> shutdownTimer;
+
+	private boolean released;
+
+	private KcpServer(Builder builder, InetSocketAddress address) {
 		this.sessionConfig = builder.config;
-		this.handlerFactory = builder.handlerFactory;
-		this.maxSessions = builder.maxSessions;
-		this.newSessionsPerSecond = builder.newSessionsPerSecond;
-		this.closedSessionMemoryNanos = builder.closedSessionMemory.toNanos();
-		this.recentlyClosedLimit = Math.max(1024, builder.maxSessions * 2);
-		this.admissionTokens = builder.newSessionsPerSecond;
+		this.handlerFactory = Objects.requireNonNull(builder.handlerFactory);
+		AdmissionPolicy<InetSocketAddress> policy = (builder.admissionPolicy != null) ? builder.admissionPolicy
+				: new SessionLimits<>(builder.maxSessions, builder.newSessionsPerSecond);
+		this.table = new ConversationTable<>(policy, builder.closedSessionMemory.toMillis(),
+				Math.max(1024, builder.maxSessions * 2));
+		// Checked first: an mtu that leaves no room after the cipher's overhead fails here, not per session.
+		builder.config.engineMtu(UdpEndpoint.overheadOf(builder.cipher));
+		KcpEventLoopGroup group = (builder.eventLoops != null) ? builder.eventLoops : KcpEventLoopGroup.shared();
+		this.endpoint = new UdpEndpoint(group, builder.cipher, EndpointRole.SERVER, new Receiver());
+		this.loop = this.endpoint.loop();
+		this.endpoint.bind(address);
 	}
 
 	/** A builder for a server. */
@@ -86,19 +108,24 @@ public final class KcpServer extends KcpEndpoint implements AutoCloseable {
 		return new Builder();
 	}
 
+	/** The local address the server is bound to. */
+	public InetSocketAddress localAddress() {
+		return this.endpoint.localAddress();
+	}
+
 	/** The UDP port the server is bound to (useful after binding port 0). */
-	public int port() {
+	public int localPort() {
 		return localAddress().getPort();
 	}
 
 	/** The open sessions (a live, unmodifiable view). */
 	public Collection<KcpSession> sessions() {
-		return Collections.unmodifiableCollection(this.sessions.values());
+		return Collections.unmodifiableCollection(this.openSessions);
 	}
 
 	/** Number of open sessions. */
 	public int sessionCount() {
-		return this.sessions.size();
+		return this.openSessions.size();
 	}
 
 	/** The configuration new sessions get. */
@@ -106,8 +133,11 @@ public final class KcpServer extends KcpEndpoint implements AutoCloseable {
 		return this.sessionConfig;
 	}
 
-	/** Changes the latency knobs of future sessions, as aiokcp's {@code KCPServer.set_nodelay}. */
-	public void setNoDelay(boolean nodelay, int interval, int resend, boolean noCongestionControl) {
+	/**
+	 * Changes the latency knobs of future sessions, as aiokcp's {@code KCPServer.set_nodelay}.
+	 * @param nodelay 0 off, 1 on, 2 on with the gentlest backoff
+	 */
+	public void setNoDelay(int nodelay, int interval, int resend, boolean noCongestionControl) {
 		reconfigure((builder) -> builder.nodelay(nodelay, interval, resend, noCongestionControl));
 	}
 
@@ -128,10 +158,27 @@ public final class KcpServer extends KcpEndpoint implements AutoCloseable {
 
 	/** Synchronized so that setters called at the same time from several threads all take effect. */
 	private synchronized void reconfigure(UnaryOperator<KcpConfig.Builder> change) {
-		this.sessionConfig = change.apply(this.sessionConfig.toBuilder()).build();
+		KcpConfig changed = change.apply(this.sessionConfig.toBuilder()).build();
+		changed.engineMtu(this.endpoint.packetOverhead());
+		this.sessionConfig = changed;
 	}
 
-	/** Whether {@link #close} has been called. */
+	/** How many datagrams were dropped for {@code reason}. */
+	public long droppedDatagrams(DropReason reason) {
+		return this.endpoint.dropped(reason);
+	}
+
+	/** How many datagrams were dropped for any reason. */
+	public long droppedDatagrams() {
+		return this.endpoint.dropped();
+	}
+
+	/** How many times a session handler callback threw (logged; the sessions went on). */
+	public long handlerFailures() {
+		return this.handlerFailures.sum();
+	}
+
+	/** Whether {@link #shutdown} (or {@link #close}) has been called, or the socket failed. */
 	public boolean isClosing() {
 		return this.closing;
 	}
@@ -139,6 +186,23 @@ public final class KcpServer extends KcpEndpoint implements AutoCloseable {
 	/** A future completed when the server has closed and released its socket. */
 	public CompletableFuture<Void> closeFuture() {
 		return this.closeFuture;
+	}
+
+	/**
+	 * Stops receiving, the first step of a shutdown, for an application that wants to finish its own work (replies
+	 * being computed) before {@link #shutdown}: from now on no new session opens ({@link DropReason#SHUTTING_DOWN}),
+	 * and no session acknowledges or delivers new data — peers keep it and retry elsewhere — while acknowledgements
+	 * of the sessions' own data are still processed, so that replies are delivered. Everything the server had
+	 * acknowledged in order is still delivered to the handlers.
+	 * @return a future completed once this is in effect (on the server's event loop)
+	 */
+	public CompletableFuture<Void> stopReceiving() {
+		CompletableFuture<Void> done = new CompletableFuture<>();
+		runOnLoop(() -> {
+			this.table.stopReceiving();
+			done.complete(null);
+		});
+		return done;
 	}
 
 	/**
@@ -154,9 +218,12 @@ public final class KcpServer extends KcpEndpoint implements AutoCloseable {
 	}
 
 	/**
-	 * Shuts down gracefully: stops admitting sessions, lets every session deliver and get acknowledged what it
-	 * has sent and tell its peer, then closes the socket. Sessions still open after {@code gracePeriod} are
-	 * aborted. Sessions report {@link CloseReason#SERVER_SHUTDOWN}.
+	 * Shuts down gracefully. From its start the server {@link #stopReceiving() receives nothing new}: no session
+	 * opens, and data segments are neither acknowledged nor delivered (peers keep them for a retry elsewhere), while
+	 * acknowledgements of the server's own data are still processed. Everything the server had acknowledged in order
+	 * is still delivered to the handlers. Every session then delivers and gets acknowledged what it has sent, tells
+	 * its peer and closes with {@link CloseReason#SERVER_SHUTDOWN}; sessions still open after {@code gracePeriod} are
+	 * aborted (their peers are told). Then the socket is released.
 	 * @return the {@link #closeFuture()}
 	 */
 	public CompletableFuture<Void> shutdown(Duration gracePeriod) {
@@ -165,165 +232,160 @@ public final class KcpServer extends KcpEndpoint implements AutoCloseable {
 			return this.closeFuture;
 		}
 		this.closing = true;
-		this.loop.execute(() -> {
-			if (this.sessions.isEmpty()) {
+		runOnLoop(() -> {
+			long now = MonotonicClock.nowMillis();
+			this.table.shutdown(now, gracePeriod.toMillis());
+			serviceAll();
+			if (this.table.isEmpty()) {
 				release();
 				return;
 			}
-			for (EngineSession session : new ArrayList<>(this.sessions.values())) {
-				session.beginClose(CloseReason.SERVER_SHUTDOWN);
-			}
-			this.loop.schedule(() -> {
-				for (EngineSession session : new ArrayList<>(this.sessions.values())) {
-					session.finish(CloseReason.SERVER_SHUTDOWN, null, true);
-				}
-				release();
-			}, gracePeriod.toNanos(), TimeUnit.NANOSECONDS);
+			long deadline = this.table.pollTimeout();
+			this.shutdownTimer = this.loop.schedule(this::onShutdownTimer, Math.max(0, deadline - now),
+					TimeUnit.MILLISECONDS);
 		});
 		return this.closeFuture;
 	}
 
+	private void onShutdownTimer() {
+		this.shutdownTimer = null;
+		this.table.handleTimeout(MonotonicClock.nowMillis());
+		serviceAll();
+		release();
+	}
+
+	private void serviceAll() {
+		for (EventLoopSession session : this.table.sessions()) {
+			session.service();
+		}
+	}
+
 	private void release() {
-		if (this.closeFuture.isDone()) {
+		if (this.released) {
 			return;
 		}
-		Channel bound = this.channel;
-		if (bound == null) {
-			this.closeFuture.complete(null);
-			return;
+		this.released = true;
+		if (this.shutdownTimer != null) {
+			this.shutdownTimer.cancel(false);
+			this.shutdownTimer = null;
 		}
-		bound.close().addListener((f) -> {
-			shutdownOwnedGroup();
-			this.closeFuture.complete(null);
-		});
+		this.endpoint.close().whenComplete((ignored, ex) -> this.closeFuture.complete(null));
 	}
 
-	@Override
-	void dispatch(InetSocketAddress sender, byte[] data, int offset, int length, int wireLength) {
-		int conv = KcpCodec.readConv(data, offset);
-		SessionKey key = new SessionKey(sender, conv);
-		EngineSession session = this.sessions.get(key);
-		if (session != null) {
-			session.input(data, offset, length, wireLength);
-			return;
-		}
-		int signal = KcpCodec.closeSignal(data, offset, length);
-		if (this.closing) {
-			drop(DropReason.SHUTTING_DOWN);
-			return;
-		}
-		if (wasRecentlyClosed(key)) {
-			drop(DropReason.CLOSED_SESSION);
-			// Tell the peer again; never answer a signal with a signal of the same kind, so no ping-pong.
-			if (signal == 0) {
-				answerWithClose(sender, conv, KcpCodec.CMD_CLOSE);
-			}
-			else if (signal == KcpCodec.CMD_CLOSE) {
-				answerWithClose(sender, conv, KcpCodec.CMD_CLOSE_ACK);
-			}
-			return;
-		}
-		if (signal != 0) {
-			drop(DropReason.CLOSED_SESSION);
-			if (signal == KcpCodec.CMD_CLOSE) {
-				answerWithClose(sender, conv, KcpCodec.CMD_CLOSE_ACK);
-			}
-			return;
-		}
-		if (KcpCodec.validate(data, offset, length) != InputResult.OK) {
-			drop(DropReason.MALFORMED);
-			return;
-		}
-		if (!KcpCodec.containsPush(data, offset, length)) {
-			drop(DropReason.NOT_A_NEW_CONVERSATION);
-			return;
-		}
-		if (this.sessions.size() >= this.maxSessions) {
-			drop(DropReason.SESSION_LIMIT);
-			return;
-		}
-		if (!admit()) {
-			drop(DropReason.RATE_LIMITED);
-			return;
-		}
-		session = new EngineSession(this, this.loop, sender, conv, this.sessionConfig, this.handlerFactory.get());
-		this.sessions.put(key, session);
-		session.open();
-		session.input(data, offset, length, wireLength);
-	}
-
-	private boolean admit() {
-		if (this.newSessionsPerSecond <= 0) {
-			return true;
-		}
-		long now = System.nanoTime();
-		this.admissionTokens = Math.min(this.newSessionsPerSecond,
-				this.admissionTokens + (now - this.admissionRefillNanos) * this.newSessionsPerSecond / 1e9);
-		this.admissionRefillNanos = now;
-		if (this.admissionTokens >= 1) {
-			this.admissionTokens -= 1;
-			return true;
-		}
-		return false;
-	}
-
-	private boolean wasRecentlyClosed(SessionKey key) {
-		Long forgetAt = this.recentlyClosed.get(key);
-		if (forgetAt == null) {
-			return false;
-		}
-		if (System.nanoTime() - forgetAt >= 0) {
-			this.recentlyClosed.remove(key);
-			return false;
-		}
-		return true;
-	}
-
-	@Override
-	void sessionClosed(EngineSession session) {
-		SessionKey key = new SessionKey(session.remoteAddress(), session.conv());
-		this.sessions.remove(key, session);
-		if (this.closedSessionMemoryNanos > 0) {
-			this.recentlyClosed.put(key, System.nanoTime() + this.closedSessionMemoryNanos);
-			while (this.recentlyClosed.size() > this.recentlyClosedLimit) {
-				// Oldest first: insertion order is closing order.
-				var eldest = this.recentlyClosed.entrySet().iterator();
-				eldest.next();
-				eldest.remove();
-			}
-		}
-		if (this.closing && this.sessions.isEmpty()) {
+	/** A session finished closing; on the loop, before its handler hears of it. */
+	private void sessionClosed(EventLoopSession session) {
+		this.table.remove(session.remoteAddress(), session.conv(), session, MonotonicClock.nowMillis());
+		this.openSessions.remove(session);
+		if (this.table.isShuttingDown() && this.table.isEmpty()) {
 			release();
 		}
 	}
 
-	@Override
-	void channelLost(@Nullable Throwable cause) {
-		if (this.closeFuture.isDone()) {
-			return;
+	/** Closes the socket as an I/O failure would (tests). */
+	void closeSocketUnexpectedly() {
+		this.endpoint.closeUnexpectedly();
+	}
+
+	private void runOnLoop(Runnable task) {
+		if (this.loop.inEventLoop()) {
+			task.run();
 		}
-		if (!this.closing) {
-			logger.warn("KCP server socket {} closed unexpectedly", this.channel);
+		else {
+			this.loop.execute(task);
 		}
-		this.closing = true;
-		// onClose promises a cause with ERROR: say what happened when the channel gave none.
-		Throwable error = (cause != null) ? cause
-				: new KcpException("The server's UDP socket " + this.channel + " closed unexpectedly");
-		List<EngineSession> open = new ArrayList<>(this.sessions.values());
-		for (EngineSession session : open) {
-			session.finish(CloseReason.ERROR, error, false);
-		}
-		shutdownOwnedGroup();
-		this.closeFuture.complete(null);
 	}
 
 	@Override
 	public String toString() {
-		return "KcpServer{" + this.channel + ", sessions=" + this.sessions.size() + "}";
+		return "KcpServer{" + this.endpoint + ", sessions=" + this.openSessions.size() + "}";
 	}
 
-	/** Sessions are keyed by the peer's address and the conversation id. */
-	private record SessionKey(InetSocketAddress address, int conv) {
+	/** What the socket hands its datagrams to, on the loop. */
+	private final class Receiver implements UdpEndpoint.Receiver {
+
+		@Override
+		public void datagram(InetSocketAddress sender, byte[] data, int offset, int length, int wireLength) {
+			int conv = KcpCodec.readConv(data, offset);
+			EventLoopSession session = KcpServer.this.table.get(sender, conv);
+			if (session == null) {
+				session = admit(sender, conv, data, offset, length);
+				if (session == null) {
+					return;
+				}
+			}
+			if (session.input(data, offset, length, wireLength) != InputResult.OK) {
+				KcpServer.this.endpoint.count(DropReason.ENGINE_REJECTED);
+			}
+			List<EventLoopSession> burst = KcpServer.this.touched;
+			if (burst.isEmpty() || burst.get(burst.size() - 1) != session) {
+				burst.add(session);
+			}
+		}
+
+		private @Nullable EventLoopSession admit(InetSocketAddress sender, int conv, byte[] data, int offset,
+				int length) {
+			long now = MonotonicClock.nowMillis();
+			Verdict verdict = KcpServer.this.table.admit(sender, conv, data, offset, length, now);
+			if (!verdict.admitted()) {
+				KcpServer.this.endpoint.count(Objects.requireNonNull(verdict.dropReason()));
+				if (verdict.answer() != 0) {
+					answer(sender, conv, verdict.answer());
+				}
+				return null;
+			}
+			EventLoopSession session = new EventLoopSession(KcpServer.this.endpoint, sender, conv,
+					KcpServer.this.sessionConfig, KcpServer.this.handlerFactory.get(), KcpServer.this::sessionClosed,
+					KcpServer.this.handlerFailures);
+			KcpServer.this.table.add(sender, conv, session.connection(), session, now);
+			KcpServer.this.openSessions.add(session);
+			session.open();
+			return session;
+		}
+
+		/** Answers a datagram of a conversation we do not have with a close signal, so the peer stops at once. */
+		private void answer(InetSocketAddress recipient, int conv, int cmd) {
+			byte[] signal = KcpServer.this.answer;
+			KcpCodec.writeCloseSignal(signal, conv, cmd, 0, (int) MonotonicClock.nowMillis(), 0, 0);
+			try {
+				KcpServer.this.endpoint.write(recipient, signal, signal.length);
+				KcpServer.this.endpoint.flush();
+			}
+			catch (RuntimeException ex) {
+				// The cipher failed: counted and logged by the endpoint; nothing was sent.
+			}
+		}
+
+		@Override
+		public void readComplete() {
+			List<EventLoopSession> burst = KcpServer.this.touched;
+			for (int i = 0; i < burst.size(); i++) {
+				burst.get(i).service();
+			}
+			burst.clear();
+		}
+
+		@Override
+		public void dropped(DropReason reason) {
+			// Counted by the endpoint; a server has no session to charge it to.
+		}
+
+		@Override
+		public void channelLost(@Nullable Throwable cause) {
+			if (KcpServer.this.closeFuture.isDone()) {
+				return;
+			}
+			logger.warn("KCP server socket {} closed unexpectedly", KcpServer.this.endpoint);
+			KcpServer.this.closing = true;
+			KcpServer.this.released = true;
+			// onClose promises a cause with ERROR: say what happened when the channel gave none.
+			Throwable error = (cause != null) ? cause
+					: new KcpException("The server's UDP socket " + KcpServer.this.endpoint + " closed unexpectedly");
+			for (EventLoopSession session : KcpServer.this.table.sessions()) {
+				session.fail(error);
+			}
+			KcpServer.this.closeFuture.complete(null);
+		}
+
 	}
 
 	/**
@@ -333,22 +395,35 @@ public final class KcpServer extends KcpEndpoint implements AutoCloseable {
 
 		private KcpConfig config = KcpConfig.defaults();
 
+		private @Nullable PacketCipher cipher;
+
 		private @Nullable Supplier<? extends KcpSessionHandler> handlerFactory;
 
-		private int maxSessions = 10_000;
+		private int maxSessions = KcpSettings.MAX_SESSIONS.defaultValue();
 
-		private int newSessionsPerSecond;
+		private int newSessionsPerSecond = KcpSettings.NEW_SESSIONS_PER_SECOND.defaultValue();
 
-		private Duration closedSessionMemory = Duration.ofSeconds(60);
+		private Duration closedSessionMemory = KcpSettings.CLOSED_SESSION_MEMORY.defaultValue();
 
-		private @Nullable EventLoopGroup group;
+		private @Nullable AdmissionPolicy<InetSocketAddress> admissionPolicy;
+
+		private @Nullable KcpEventLoopGroup eventLoops;
 
 		private Builder() {
 		}
 
-		/** Session configuration (also carries the cipher). Default {@link KcpConfig#defaults()}. */
+		/** Session configuration. Default {@link KcpConfig#defaults()}. */
 		public Builder config(KcpConfig config) {
 			this.config = Objects.requireNonNull(config, "config");
+			return this;
+		}
+
+		/**
+		 * The packet cipher of the server's socket: every datagram is encrypted after the engine and decrypted before
+		 * it; its overhead is taken off the mtu. Default none ({@code null} or {@link PacketCipher#NONE}).
+		 */
+		public Builder cipher(@Nullable PacketCipher cipher) {
+			this.cipher = cipher;
 			return this;
 		}
 
@@ -365,37 +440,37 @@ public final class KcpServer extends KcpEndpoint implements AutoCloseable {
 			return this;
 		}
 
-		/** Most sessions open at once; datagrams that would open more are dropped. Default 10,000. */
+		/** See {@link KcpSettings#MAX_SESSIONS}. Default 10,000. */
 		public Builder maxSessions(int maxSessions) {
-			if (maxSessions < 1) {
-				throw new IllegalArgumentException("maxSessions must be positive but was " + maxSessions);
-			}
-			this.maxSessions = maxSessions;
+			this.maxSessions = KcpSettings.MAX_SESSIONS.validate(maxSessions);
 			return this;
 		}
 
-		/** Most new sessions admitted per second (a token bucket); 0 = no limit. Default 0. */
+		/** See {@link KcpSettings#NEW_SESSIONS_PER_SECOND}; 0 = no limit. Default 0. */
 		public Builder newSessionsPerSecond(int newSessionsPerSecond) {
-			if (newSessionsPerSecond < 0) {
-				throw new IllegalArgumentException(
-						"newSessionsPerSecond must be 0 (no limit) or positive but was " + newSessionsPerSecond);
-			}
-			this.newSessionsPerSecond = newSessionsPerSecond;
+			this.newSessionsPerSecond = KcpSettings.NEW_SESSIONS_PER_SECOND.validate(newSessionsPerSecond);
+			return this;
+		}
+
+		/** See {@link KcpSettings#CLOSED_SESSION_MEMORY}. Default 60 s. */
+		public Builder closedSessionMemory(Duration closedSessionMemory) {
+			this.closedSessionMemory = KcpSettings.CLOSED_SESSION_MEMORY.validate(closedSessionMemory);
 			return this;
 		}
 
 		/**
-		 * How long a closed conversation is remembered, so that its late datagrams are answered with a close
-		 * signal instead of opening it again. Default 60 s.
+		 * Replaces the admission policy (by default {@link SessionLimits} from {@link #maxSessions} and
+		 * {@link #newSessionsPerSecond}, which are then not used): the seam for admission rules of your own. Called
+		 * on the server's event loop.
 		 */
-		public Builder closedSessionMemory(Duration closedSessionMemory) {
-			this.closedSessionMemory = Objects.requireNonNull(closedSessionMemory, "closedSessionMemory");
+		public Builder admissionPolicy(AdmissionPolicy<InetSocketAddress> admissionPolicy) {
+			this.admissionPolicy = Objects.requireNonNull(admissionPolicy, "admissionPolicy");
 			return this;
 		}
 
-		/** The event-loop group to run on (not shut down by the server). Default {@link KcpEventLoops#shared()}. */
-		public Builder eventLoopGroup(EventLoopGroup group) {
-			this.group = Objects.requireNonNull(group, "group");
+		/** The event-loop threads to run on (not closed by the server). Default {@link KcpEventLoopGroup#shared()}. */
+		public Builder eventLoops(KcpEventLoopGroup eventLoops) {
+			this.eventLoops = Objects.requireNonNull(eventLoops, "eventLoops");
 			return this;
 		}
 
@@ -407,15 +482,15 @@ public final class KcpServer extends KcpEndpoint implements AutoCloseable {
 		/**
 		 * Binds and starts serving. Blocks until the socket is bound.
 		 * @throws KcpException if the address cannot be bound
+		 * @throws io.github.kcp.core.connection.InvalidKcpSettingException if the mtu leaves no room for the cipher's
+		 * overhead
 		 */
 		public KcpServer bind(InetSocketAddress address) {
 			if (this.handlerFactory == null) {
 				throw new IllegalStateException("A handler or handler factory is required");
 			}
-			EventLoopGroup useGroup = (this.group != null) ? this.group : KcpEventLoops.shared();
-			KcpServer server = new KcpServer(this, useGroup, false);
-			Channel channel = server.bindChannel(address);
-			logger.debug("KCP server listening on {}", channel.localAddress());
+			KcpServer server = new KcpServer(this, address);
+			logger.debug("KCP server listening on {}", server.localAddress());
 			return server;
 		}
 

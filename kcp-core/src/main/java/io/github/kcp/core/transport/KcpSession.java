@@ -8,6 +8,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.connection.KcpSessionStats;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,7 +38,7 @@ public interface KcpSession {
 	/**
 	 * Sends a message (in stream mode: bytes of the stream). The data is copied before this returns.
 	 * @return a future completed when the peer has acknowledged all of the data; failed with
-	 * {@link KcpSendBufferFullException} at once when the send buffer has no room,
+	 * {@link KcpSendBufferFullException} at once when the send buffer ({@link KcpConfig#sendBufferSize()}) has no room,
 	 * {@link io.github.kcp.core.protocol.KcpMessageTooLargeException} when a message is too large for message
 	 * mode, or {@link KcpSessionClosedException} when the session closes first
 	 */
@@ -50,14 +53,34 @@ public interface KcpSession {
 	CompletableFuture<Void> send(ByteBuffer data);
 
 	/**
-	 * Sends like {@link #send(byte[], int, int)}, but waits up to {@code timeout} for room in the send buffer
-	 * instead of failing at once. Must not be called on the session's event-loop thread.
-	 * @return the future of the acknowledgement
+	 * Sends like {@link #send(byte[], int, int)}, but waits up to {@code timeout} for room in the send buffer instead
+	 * of failing at once; returns as soon as the data is queued. Must not be called on the session's event-loop
+	 * thread.
+	 * @return the future of the acknowledgement, as {@link #send(byte[], int, int)}'s
 	 * @throws TimeoutException if no room appeared within the timeout (nothing was sent)
 	 * @throws InterruptedException if interrupted while waiting (nothing was sent)
 	 */
-	CompletableFuture<Void> sendBlocking(byte[] data, int offset, int length, Duration timeout)
+	CompletableFuture<Void> sendWhenRoom(byte[] data, int offset, int length, Duration timeout)
 			throws TimeoutException, InterruptedException;
+
+	/**
+	 * Sends and blocks until the peer has acknowledged the data: waits for room in the send buffer, then for the
+	 * acknowledgement, both within {@code timeout}. The blocking counterpart of {@link #send(byte[], int, int)}'s
+	 * future. Must not be called on the session's event-loop thread.
+	 * @throws TimeoutException if there was no room, or no acknowledgement, within the timeout (in the second case
+	 * the data was sent and may still be delivered)
+	 * @throws InterruptedException if interrupted while waiting
+	 * @throws KcpSessionClosedException if the session closed before the peer acknowledged the data
+	 * @throws io.github.kcp.core.protocol.KcpMessageTooLargeException if the message is too large for message mode
+	 */
+	void sendBlocking(byte[] data, int offset, int length, Duration timeout)
+			throws TimeoutException, InterruptedException;
+
+	/**
+	 * The largest message {@link #send} accepts in message mode: {@code min(255, receiveWindow - 1)} fragments of
+	 * the engine's segment size (the mtu less the segment header and the packet cipher's overhead).
+	 */
+	int maxMessageSize();
 
 	/**
 	 * Closes gracefully: no more sends are accepted, data already sent is delivered and acknowledged (up to
@@ -99,8 +122,14 @@ public interface KcpSession {
 	/** The session's current configuration (reflecting runtime changes). */
 	KcpConfig config();
 
-	/** Changes the latency knobs at run time, as aiokcp's {@code set_nodelay}. */
-	void setNoDelay(boolean nodelay, int interval, int resend, boolean noCongestionControl);
+	/**
+	 * Changes the latency knobs at run time, as aiokcp's {@code set_nodelay}.
+	 * @param nodelay 0 off, 1 on, 2 on with the gentlest backoff
+	 * @param interval update interval in milliseconds
+	 * @param resend duplicate acknowledgements before a fast retransmission, 0 = off
+	 * @param noCongestionControl whether to ignore the congestion window
+	 */
+	void setNoDelay(int nodelay, int interval, int resend, boolean noCongestionControl);
 
 	/** Changes the window sizes at run time, as aiokcp's {@code set_wndsize}. */
 	void setWindowSize(int sendWindow, int receiveWindow);

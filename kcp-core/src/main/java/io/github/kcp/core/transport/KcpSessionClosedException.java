@@ -1,5 +1,8 @@
 package io.github.kcp.core.transport;
 
+import io.github.kcp.core.KcpException;
+import io.github.kcp.core.connection.CloseReason;
+
 /**
  * The session is closed (or closing): data can no longer be sent, and data not yet acknowledged will not be.
  */

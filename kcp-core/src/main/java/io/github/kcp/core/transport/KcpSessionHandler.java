@@ -1,5 +1,6 @@
 package io.github.kcp.core.transport;
 
+import io.github.kcp.core.connection.CloseReason;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,13 +1,21 @@
 package io.github.kcp.core.transport;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
+import io.github.kcp.core.KcpException;
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.KcpConfig;
+import io.netty.util.concurrent.EventExecutor;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,15 +34,18 @@ import org.slf4j.LoggerFactory;
  * (for example with {@link CompletableFuture#orTimeout}) loses no data: what it would have returned stays for the
  * next read.
  * <p>
- * <b>Backpressure.</b> When more than {@link KcpConfig#readBufferBytes()} bytes wait unread, the stream stops taking
+ * <b>Backpressure.</b> When more than {@link KcpConfig#readBufferSize()} bytes wait unread, the stream stops taking
  * messages from the session ({@link KcpSession#pauseReading()}); the engine's receive window then closes and the peer
  * stops sending. Delivery resumes once reading brought the buffer under half that limit (or a pending
  * {@link #readExactly}/{@link #readLine} needs more bytes than the limit).
  * <p>
  * <b>Writing.</b> {@link #write} returns a future completed when the peer acknowledged the data, which is what
- * asyncio's {@code drain()} waits for; {@link #drain()} gives the same for all writes so far. When the session's send buffer is full, writes wait in the stream, in order,
- * for room (up to another {@link KcpConfig#sendBufferBytes()} bytes; beyond that they fail at once with
- * {@link KcpSendBufferFullException}), so a writer that awaits its writes from time to time never sees that error.
+ * asyncio's {@code drain()} waits for; {@link #drain()} gives the same for all writes so far. When the session's
+ * send buffer is full, writes wait in the stream, in order, for room (up to another
+ * {@link KcpConfig#sendBufferSize()} bytes; beyond that {@link #write} fails at once with
+ * {@link KcpSendBufferFullException} and {@link #writeWhenRoom} blocks), so a writer that awaits its writes from
+ * time to time never sees that error. This is the stream's one back-pressure;
+ * {@link io.github.kcp.core.socket.KcpSocket} writes through it too.
  * <p>
  * Thread-safe. Futures of reads that cannot complete at once, and of writes, complete on the session's event-loop
  * thread: do not block in code chained to them.
@@ -96,6 +107,11 @@ public final class KcpStream {
 	// ---- write side, any thread
 
 	private final AtomicLong waitingWriteBytes = new AtomicLong();
+
+	/** A lock, not a monitor, so that a virtual thread waiting in {@link #writeWhenRoom} does not pin its carrier. */
+	private final ReentrantLock roomLock = new ReentrantLock();
+
+	private final Condition roomFreed = this.roomLock.newCondition();
 
 	private volatile boolean closing;
 
@@ -171,11 +187,11 @@ public final class KcpStream {
 	 * Reads up to and including the next {@code '\n'}, across message boundaries, as asyncio's {@code readline}.
 	 * At the end of the stream the last bytes come without a line end, then {@code null}.
 	 * @return a future of the line's bytes (decode them yourself), or as {@link #read()}; failed with
-	 * {@link KcpException} if no line end appears within {@link KcpConfig#readBufferBytes()} bytes (the bytes stay
+	 * {@link KcpException} if no line end appears within {@link KcpConfig#readBufferSize()} bytes (the bytes stay
 	 * buffered; read them with {@link #read(int)})
 	 */
 	public CompletableFuture<byte @Nullable []> readLine() {
-		return submit(new PendingRead(ReadKind.LINE, session().config().readBufferBytes()));
+		return submit(new PendingRead(ReadKind.LINE, session().config().readBufferSize()));
 	}
 
 	/** Bytes received and not yet read. */
@@ -288,7 +304,7 @@ public final class KcpStream {
 				}
 				if (this.buffered >= read.size) {
 					return new Outcome(null, new KcpException("No line end within " + read.size
-							+ " bytes (readBufferBytes); read the bytes with read(int) or raise readBufferBytes"),
+							+ " bytes (readBufferSize); read the bytes with read(int) or raise readBufferSize"),
 							false);
 				}
 			}
@@ -412,7 +428,7 @@ public final class KcpStream {
 		if (current == null) {
 			return;
 		}
-		long limit = current.config().readBufferBytes();
+		long limit = current.config().readBufferSize();
 		boolean pause;
 		synchronized (this.lock) {
 			pause = !this.ended && !readerNeedsMore()
@@ -444,7 +460,7 @@ public final class KcpStream {
 			return;
 		}
 		synchronized (this.lock) {
-			if (!this.paused || this.buffered >= current.config().readBufferBytes() / 2) {
+			if (!this.paused || this.buffered >= current.config().readBufferSize() / 2) {
 				return;
 			}
 		}
@@ -476,26 +492,102 @@ public final class KcpStream {
 	 * Writes a message (message mode) or bytes of the stream (stream mode). The bytes are copied before this
 	 * returns; writes are sent in the order they were made.
 	 * @return a future completed when the peer acknowledged the data (asyncio's {@code drain}); failed with
-	 * {@link KcpSendBufferFullException} at once if more than {@link KcpConfig#sendBufferBytes()} bytes already wait
+	 * {@link KcpSendBufferFullException} at once if more than {@link KcpConfig#sendBufferSize()} bytes already wait
 	 * for room, with {@link io.github.kcp.core.protocol.KcpMessageTooLargeException} for a message too large for
 	 * message mode, or with {@link KcpSessionClosedException} if the stream is closed or closes first
 	 */
 	public CompletableFuture<Void> write(byte[] data, int offset, int length) {
 		Objects.checkFromIndexSize(offset, length, data.length);
 		KcpSession current = session();
-		if (this.closing || !current.isOpen()) {
-			return CompletableFuture.failedFuture(new KcpSessionClosedException(
-					"The stream with " + current.remoteAddress() + " is closed or closing; no more writes",
-					current.closeReason()));
+		RuntimeException closed = refuseIfClosing(current);
+		if (closed != null) {
+			return CompletableFuture.failedFuture(closed);
 		}
-		long limit = current.config().sendBufferBytes();
+		long limit = current.config().sendBufferSize();
+		if (!tryReserveWaiting(length, limit)) {
+			return CompletableFuture.failedFuture(new KcpSendBufferFullException("Write of " + length
+					+ " bytes refused: the send buffer is full and " + this.waitingWriteBytes.get() + " more bytes"
+					+ " already wait for room (at most sendBufferSize=" + limit + "); wait for earlier writes to"
+					+ " complete, or use writeWhenRoom"));
+		}
+		return queue(current, data, offset, length);
+	}
+
+	/**
+	 * Writes like {@link #write(byte[], int, int)}, but when the writes already waiting for room in the session's
+	 * send buffer reach {@link KcpConfig#sendBufferSize()} bytes, waits up to {@code timeout} for room among them
+	 * instead of failing; returns as soon as the bytes are queued. This is the same back-pressure as
+	 * {@link #write}'s, waited for instead of refused. Must not be called on the session's event-loop thread.
+	 * @return the future of the acknowledgement, as {@link #write}'s
+	 * @throws TimeoutException if no room appeared within the timeout (nothing was queued)
+	 * @throws InterruptedException if interrupted while waiting (nothing was queued)
+	 */
+	public CompletableFuture<Void> writeWhenRoom(byte[] data, int offset, int length, Duration timeout)
+			throws TimeoutException, InterruptedException {
+		Objects.checkFromIndexSize(offset, length, data.length);
+		KcpSession current = session();
+		if (current.executor() instanceof EventExecutor loop && loop.inEventLoop()) {
+			throw new IllegalStateException("writeWhenRoom must not be called on the session's event loop");
+		}
+		long limit = current.config().sendBufferSize();
+		long deadline = System.nanoTime() + timeout.toNanos();
+		this.roomLock.lock();
+		try {
+			while (true) {
+				RuntimeException closed = refuseIfClosing(current);
+				if (closed != null) {
+					return CompletableFuture.failedFuture(closed);
+				}
+				if (tryReserveWaiting(length, limit)) {
+					break;
+				}
+				long remaining = deadline - System.nanoTime();
+				if (remaining <= 0) {
+					throw new TimeoutException("No room for " + length + " bytes within " + timeout + ": "
+							+ this.waitingWriteBytes.get() + " bytes already wait for room in the send buffer (at most "
+							+ "sendBufferSize=" + limit + ")");
+				}
+				this.roomFreed.awaitNanos(remaining);
+			}
+		}
+		finally {
+			this.roomLock.unlock();
+		}
+		return queue(current, data, offset, length);
+	}
+
+	private @Nullable RuntimeException refuseIfClosing(KcpSession current) {
+		if (this.closing || !current.isOpen()) {
+			return new KcpSessionClosedException(
+					"The stream with " + current.remoteAddress() + " is closed or closing; no more writes",
+					current.closeReason());
+		}
+		return null;
+	}
+
+	/** Counts {@code length} bytes as waiting if they fit (a write alone is let through, however large). */
+	private boolean tryReserveWaiting(long length, long limit) {
 		long waiting = this.waitingWriteBytes.addAndGet(length);
 		if (waiting > length && waiting > limit) {
 			this.waitingWriteBytes.addAndGet(-length);
-			return CompletableFuture.failedFuture(new KcpSendBufferFullException("Write of " + length
-					+ " bytes refused: the send buffer is full and " + (waiting - length) + " more bytes already wait"
-					+ " for room (at most sendBufferBytes=" + limit + "); wait for earlier writes to complete"));
+			return false;
 		}
+		return true;
+	}
+
+	/** Bytes stopped waiting (handed to the session, or failed): wakes writers waiting for room. */
+	private void releaseWaiting(long length) {
+		this.waitingWriteBytes.addAndGet(-length);
+		this.roomLock.lock();
+		try {
+			this.roomFreed.signalAll();
+		}
+		finally {
+			this.roomLock.unlock();
+		}
+	}
+
+	private CompletableFuture<Void> queue(KcpSession current, byte[] data, int offset, int length) {
 		QueuedWrite write = new QueuedWrite(Arrays.copyOfRange(data, offset, offset + length),
 				new CompletableFuture<>());
 		current.executor().execute(() -> queueWrite(write));
@@ -540,7 +632,7 @@ public final class KcpStream {
 				return;
 			}
 			this.waitingWrites.pollFirst();
-			this.waitingWriteBytes.addAndGet(-next.data.length);
+			releaseWaiting(next.data.length);
 			if (refused != null) {
 				next.future.completeExceptionally(refused);
 				continue;
@@ -586,9 +678,11 @@ public final class KcpStream {
 	private void failWaitingWrites(KcpSessionClosedException closed) {
 		QueuedWrite write;
 		while ((write = this.waitingWrites.pollFirst()) != null) {
-			this.waitingWriteBytes.addAndGet(-write.data.length);
+			releaseWaiting(write.data.length);
 			write.future.completeExceptionally(closed);
 		}
+		// Writers waiting for room see the stream closing and give up.
+		releaseWaiting(0);
 	}
 
 	// ---------------------------------------------------------------- closing
@@ -602,6 +696,7 @@ public final class KcpStream {
 	public CompletableFuture<CloseReason> close() {
 		KcpSession current = session();
 		this.closing = true;
+		releaseWaiting(0);
 		current.executor().execute(() -> {
 			this.closeRequested = true;
 			pumpWrites();
@@ -612,6 +707,7 @@ public final class KcpStream {
 	/** Closes at once, dropping unacknowledged data; see {@link KcpSession#abort()}. */
 	public void abort() {
 		this.closing = true;
+		releaseWaiting(0);
 		session().abort();
 	}
 

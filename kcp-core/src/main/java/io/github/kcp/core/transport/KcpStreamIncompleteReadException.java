@@ -1,5 +1,7 @@
 package io.github.kcp.core.transport;
 
+import io.github.kcp.core.KcpException;
+
 /**
  * The stream ended before {@link KcpStream#readExactly(int)} had all the bytes it asked for; the counterpart of
  * asyncio's {@code IncompleteReadError}. The bytes that did arrive are in {@link #getPartial()}.

@@ -4,6 +4,11 @@ import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.function.Consumer;
 
+import io.github.kcp.core.KcpException;
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.crypto.PacketCipher;
+import org.jspecify.annotations.Nullable;
+
 /**
  * Opens {@link KcpStream}s: the counterparts of aiokcp's (asyncio's) {@code open_connection} and
  * {@code start_server}.
@@ -90,13 +95,21 @@ public final class KcpStreams {
 	}
 
 	/**
-	 * Two streams connected to each other over loopback UDP, like aiokcp's {@code socket_pair}; see
+	 * Two plaintext streams connected to each other over loopback UDP, like aiokcp's {@code socket_pair}; see
 	 * {@link KcpClient#pair}.
 	 */
 	public static StreamPair pair(KcpConfig config) {
+		return pair(config, null);
+	}
+
+	/**
+	 * Two streams connected to each other over loopback UDP, their datagrams protected by {@code cipher} ({@code null}
+	 * for none); see {@link KcpClient#pair}.
+	 */
+	public static StreamPair pair(KcpConfig config, @Nullable PacketCipher cipher) {
 		KcpStream first = new KcpStream(null);
 		KcpStream second = new KcpStream(null);
-		KcpClient.KcpSessionPair sessions = KcpClient.pair(config, first.handler(), second.handler());
+		KcpClient.KcpSessionPair sessions = KcpClient.pair(config, cipher, first.handler(), second.handler());
 		first.attach(sessions.first());
 		second.attach(sessions.second());
 		return new StreamPair(first, second);

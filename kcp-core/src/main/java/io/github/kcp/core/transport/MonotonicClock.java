@@ -1,16 +1,16 @@
 package io.github.kcp.core.transport;
 
 /**
- * The engine's clock: milliseconds from {@link System#nanoTime()}, truncated to 32 bits. The engine compares
- * times by the sign of their difference, so the wrap every 49 days is harmless.
+ * The shell's clock for the connections: milliseconds from {@link System#nanoTime()}. The one place in the library
+ * where KCP time is read; the connection and the engine below it only ever receive it.
  */
 final class MonotonicClock {
 
 	private MonotonicClock() {
 	}
 
-	static int nowMillis() {
-		return (int) (System.nanoTime() / 1_000_000L);
+	static long nowMillis() {
+		return System.nanoTime() / 1_000_000L;
 	}
 
 }

@@ -2,7 +2,6 @@ package io.github.kcp.core.crypto;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
-
 import javax.crypto.Mac;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;

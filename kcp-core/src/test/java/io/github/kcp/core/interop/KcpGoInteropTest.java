@@ -5,12 +5,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.interop.StreamProtocols.SinkResult;
 import io.github.kcp.core.transport.KcpClient;
-import io.github.kcp.core.transport.KcpConfig;
 import io.github.kcp.core.transport.KcpServer;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionHandler;
+import io.github.kcp.testsupport.interop.DeterministicContent;
+import io.github.kcp.testsupport.interop.GoPeer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,11 +42,11 @@ class KcpGoInteropTest {
 	/** The Go peer's fast mode (nodelay 1, interval 10, resend 2, nc 1, windows 1024, mtu 1400). */
 	static KcpConfig fastMode(boolean stream) {
 		return KcpConfig.builder()
-			.nodelay(true, 10, 2, true)
+			.nodelay(1, 10, 2, true)
 			.windowSize(1024, 1024)
 			.mtu(1400)
 			.stream(stream)
-			.sendBufferBytes(8 << 20)
+			.sendBufferSize(8 << 20)
 			.closeTimeout(Duration.ofSeconds(2))
 			.build();
 	}
@@ -103,7 +105,7 @@ class KcpGoInteropTest {
 			KcpSession session = connect(server, stream, received);
 			try {
 				for (int k = 0; k < count; k++) {
-					session.sendBlocking(DeterministicContent.message(k, size), 0, size, WAIT);
+					session.sendWhenRoom(DeterministicContent.message(k, size), 0, size, WAIT);
 				}
 				for (int k = 0; k < count; k++) {
 					assertThat(received.read(size, WAIT)).as("echo of message %d", k)
@@ -123,7 +125,7 @@ class KcpGoInteropTest {
 	void goClientUploadsToOurSinkServer(boolean stream) throws Exception {
 		CompletableFuture<StreamProtocols.Sink> sink = new CompletableFuture<>();
 		try (KcpServer server = bind(stream, () -> created(sink, new StreamProtocols.Sink()));
-				GoPeer client = GoPeer.start("source-client", "--port", String.valueOf(server.port()), "--bytes",
+				GoPeer client = GoPeer.start("source-client", "--port", String.valueOf(server.localPort()), "--bytes",
 						String.valueOf(BYTES), "--stream", flag(stream), "--timeout-seconds", "30")) {
 			assertThat(client.waitFor(WAIT)).as(client.transcript()).isZero();
 			assertThat(client.lines()).as(client.transcript()).contains("verified " + BYTES + " bytes");
@@ -139,7 +141,7 @@ class KcpGoInteropTest {
 	void goClientDownloadsFromOurSourceServer(boolean stream) throws Exception {
 		CompletableFuture<StreamProtocols.Source> source = new CompletableFuture<>();
 		try (KcpServer server = bind(stream, () -> created(source, new StreamProtocols.Source()));
-				GoPeer client = GoPeer.start("sink-client", "--port", String.valueOf(server.port()), "--bytes",
+				GoPeer client = GoPeer.start("sink-client", "--port", String.valueOf(server.localPort()), "--bytes",
 						String.valueOf(BYTES), "--stream", flag(stream), "--timeout-seconds", "30")) {
 			assertThat(client.waitFor(WAIT)).as(client.transcript()).isZero();
 			assertThat(client.lines()).as(client.transcript()).contains("verified " + BYTES + " bytes");
@@ -153,7 +155,7 @@ class KcpGoInteropTest {
 	@ValueSource(booleans = { false, true })
 	void goClientGetsEveryMessageEchoedByOurServer(boolean stream) {
 		try (KcpServer server = bind(stream, StreamProtocols.Echo::new);
-				GoPeer client = GoPeer.start("echo-client", "--port", String.valueOf(server.port()), "--count", "300",
+				GoPeer client = GoPeer.start("echo-client", "--port", String.valueOf(server.localPort()), "--count", "300",
 						"--size", "3500", "--stream", flag(stream), "--timeout-seconds", "30")) {
 			assertThat(client.waitFor(WAIT)).as(client.transcript()).isZero();
 			assertThat(client.lines()).as(client.transcript()).containsExactly("300 ok, 0 bad");
@@ -177,7 +179,7 @@ class KcpGoInteropTest {
 	}
 
 	private static void send(KcpSession session, byte[] data) throws Exception {
-		session.sendBlocking(data, 0, data.length, WAIT);
+		session.sendWhenRoom(data, 0, data.length, WAIT);
 	}
 
 	private static String flag(boolean on) {

@@ -15,11 +15,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.interop.nettypeer.KcpNettyEchoServer;
 import io.github.kcp.core.transport.KcpClient;
-import io.github.kcp.core.transport.KcpConfig;
 import io.github.kcp.core.transport.KcpServer;
 import io.github.kcp.core.transport.KcpSession;
+import io.github.kcp.testsupport.interop.DeterministicContent;
 import io.jpower.kcp.netty.UkcpChannel;
 import io.jpower.kcp.netty.UkcpChannelOption;
 import io.jpower.kcp.netty.UkcpClientChannel;
@@ -120,7 +121,7 @@ class KcpNettyInteropTest {
 			try {
 				List<byte[]> sent = messages();
 				for (byte[] message : sent) {
-					session.sendBlocking(message, 0, message.length, WAIT);
+					session.sendWhenRoom(message, 0, message.length, WAIT);
 				}
 				assertEchoed(received, sent, stream);
 			}
@@ -177,7 +178,7 @@ class KcpNettyInteropTest {
 						ch.pipeline().addLast(new NettyCollector(received));
 					}
 
-				}), stream, false).connect("127.0.0.1", server.port()).sync().channel();
+				}), stream, false).connect("127.0.0.1", server.localPort()).sync().channel();
 			try {
 				List<byte[]> sent = messages();
 				for (byte[] message : sent) {
@@ -222,11 +223,11 @@ class KcpNettyInteropTest {
 	/** Fast mode, as the kcp-go peer: nodelay 1, interval 10, resend 2, no congestion window, windows 1024. */
 	private static KcpConfig ourConfig(boolean stream) {
 		return KcpConfig.builder()
-			.nodelay(true, 10, 2, true)
+			.nodelay(1, 10, 2, true)
 			.windowSize(1024, 1024)
 			.mtu(1400)
 			.stream(stream)
-			.sendBufferBytes(8 << 20)
+			.sendBufferSize(8 << 20)
 			.closeTimeout(Duration.ofSeconds(2))
 			.build();
 	}

@@ -5,9 +5,10 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 
-import io.github.kcp.core.transport.CloseReason;
+import io.github.kcp.core.connection.CloseReason;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionHandler;
+import io.github.kcp.testsupport.interop.DeterministicContent;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -4,11 +4,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import io.github.kcp.core.protocol.SimulatedLink.WireSegment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import io.github.kcp.core.protocol.SimulatedLink.WireSegment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -6,17 +6,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import io.github.kcp.core.protocol.SimulatedLink.AfterInput;
 import io.github.kcp.core.protocol.SimulatedLink.Content;
 import io.github.kcp.core.protocol.SimulatedLink.Receiver;
 import io.github.kcp.core.protocol.SimulatedLink.Sender;
 import io.github.kcp.core.protocol.SimulatedLink.WireSegment;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -3,14 +3,13 @@ package io.github.kcp.core.protocol;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.github.kcp.core.protocol.SimulatedLink.AfterInput;
+import io.github.kcp.core.protocol.SimulatedLink.Receiver;
+import io.github.kcp.core.protocol.SimulatedLink.Sender;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import io.github.kcp.core.protocol.SimulatedLink.AfterInput;
-import io.github.kcp.core.protocol.SimulatedLink.Receiver;
-import io.github.kcp.core.protocol.SimulatedLink.Sender;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

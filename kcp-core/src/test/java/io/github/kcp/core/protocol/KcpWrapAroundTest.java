@@ -3,13 +3,12 @@ package io.github.kcp.core.protocol;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import io.github.kcp.core.protocol.SimulatedLink.Receiver;
 import io.github.kcp.core.protocol.SimulatedLink.Sender;
 import io.github.kcp.core.protocol.SimulatedLink.WireSegment;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

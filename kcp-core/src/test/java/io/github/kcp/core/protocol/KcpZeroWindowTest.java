@@ -3,11 +3,10 @@ package io.github.kcp.core.protocol;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.Test;
-
 import io.github.kcp.core.protocol.SimulatedLink.Receiver;
 import io.github.kcp.core.protocol.SimulatedLink.Sender;
 import io.github.kcp.core.protocol.SimulatedLink.WireSegment;
+import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

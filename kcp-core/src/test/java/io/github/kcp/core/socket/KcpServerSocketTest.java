@@ -16,10 +16,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.DropReason;
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.AesCbcHmacCipher;
-import io.github.kcp.core.transport.CloseReason;
-import io.github.kcp.core.transport.DropReason;
-import io.github.kcp.core.transport.KcpConfig;
+import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.transport.KcpClient;
+import io.github.kcp.core.transport.KcpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -45,7 +48,7 @@ class KcpServerSocketTest {
 		try (KcpServerSocket server = KcpServerSocket.bind("127.0.0.1", 0, FAST)) {
 			server.setSoTimeout(WAIT_MILLIS);
 			for (int i = 0; i < clients; i++) {
-				KcpSocket client = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST);
+				KcpSocket client = KcpSocket.connect("127.0.0.1", server.localPort(), FAST);
 				client.setSoTimeout(WAIT_MILLIS);
 				client.send(bytes("client-" + i));
 				connected.add(client);
@@ -83,7 +86,7 @@ class KcpServerSocketTest {
 			assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(90));
 			assertThat(server.isClosed()).isFalse();
 
-			try (KcpSocket client = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST)) {
+			try (KcpSocket client = KcpSocket.connect("127.0.0.1", server.localPort(), FAST)) {
 				client.send(bytes("late"));
 				server.setSoTimeout(WAIT_MILLIS);
 				try (KcpSocket accepted = server.accept()) {
@@ -123,8 +126,8 @@ class KcpServerSocketTest {
 		assertThat(server.server().closeFuture()).isDone();
 		await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).ignoreExceptions().untilAsserted(() -> {
 			try (DatagramSocket rebound = new DatagramSocket(
-					new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()))) {
-				assertThat(rebound.getLocalPort()).isEqualTo(server.getLocalPort());
+					new InetSocketAddress(InetAddress.getLoopbackAddress(), server.localPort()))) {
+				assertThat(rebound.getLocalPort()).isEqualTo(server.localPort());
 			}
 		});
 	}
@@ -133,7 +136,7 @@ class KcpServerSocketTest {
 	void acceptedSocketsOutliveTheServerSocketAndTheLastOneReleasesThePort() throws Exception {
 		KcpServerSocket server = KcpServerSocket.bind("127.0.0.1", 0, FAST);
 		server.setSoTimeout(WAIT_MILLIS);
-		try (KcpSocket client = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST)) {
+		try (KcpSocket client = KcpSocket.connect("127.0.0.1", server.localPort(), FAST)) {
 			client.setSoTimeout(WAIT_MILLIS);
 			client.send(bytes("before"));
 			KcpSocket accepted = server.accept();
@@ -155,11 +158,11 @@ class KcpServerSocketTest {
 	@Test
 	void sessionsBeyondTheBacklogAreRefused() throws Exception {
 		try (KcpServerSocket server = KcpServerSocket.bind(new InetSocketAddress("127.0.0.1", 0), FAST, 1);
-				KcpSocket first = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST)) {
+				KcpSocket first = KcpSocket.connect("127.0.0.1", server.localPort(), FAST)) {
 			first.send(bytes("first"));
 			first.flush();
 			// The first session fills the backlog of one (a connect in message mode announces itself).
-			try (KcpSocket second = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST)) {
+			try (KcpSocket second = KcpSocket.connect("127.0.0.1", server.localPort(), FAST)) {
 				// The refused session is closed at once and its peer told: to it, the end of the stream.
 				assertThat(second.session().closeFuture().get(WAIT_MILLIS, TimeUnit.MILLISECONDS))
 					.isEqualTo(CloseReason.CLOSED_BY_PEER);
@@ -179,19 +182,18 @@ class KcpServerSocketTest {
 	void encryptedSessionsTalkAndAWrongKeyNeverGetsIn() throws Exception {
 		// As aiokcp's KCPSocket.create_server(..., crypto=...) / create_connection(..., crypto=...).
 		byte[] salt = bytes("1234567890123456");
-		KcpConfig encrypted = FAST.toBuilder()
-			.stream(true)
-			.cipher(AesCbcHmacCipher.derive(bytes("12345678901234567890123456789012"), salt, 1000))
-			.build();
-		KcpConfig wrongKey = encrypted.toBuilder()
-			.cipher(AesCbcHmacCipher.derive(bytes("not the key"), salt, 1000))
-			.build();
+		KcpConfig streams = FAST.toBuilder().stream(true).build();
+		PacketCipher key = AesCbcHmacCipher.derive(bytes("12345678901234567890123456789012"), salt, 1000);
+		PacketCipher wrongKey = AesCbcHmacCipher.derive(bytes("not the key"), salt, 1000);
 		byte[] data = new byte[100_000];
 		new java.util.Random(12).nextBytes(data);
 		KcpSocket intruder = null;
-		try (KcpServerSocket server = KcpServerSocket.bind("127.0.0.1", 0, encrypted);
-				KcpSocket client = KcpSocket.connect("127.0.0.1", server.getLocalPort(), encrypted)) {
-			intruder = KcpSocket.connect("127.0.0.1", server.getLocalPort(), wrongKey);
+		try (KcpServerSocket server = KcpServerSocket.bind(KcpServer.builder().config(streams).cipher(key),
+				new InetSocketAddress("127.0.0.1", 0), KcpServerSocket.DEFAULT_BACKLOG);
+				KcpSocket client = KcpSocket.connect(KcpClient.builder().config(streams).cipher(key),
+						new InetSocketAddress("127.0.0.1", server.localPort()))) {
+			intruder = KcpSocket.connect(KcpClient.builder().config(streams).cipher(wrongKey),
+					new InetSocketAddress("127.0.0.1", server.localPort()));
 			intruder.send(bytes("let me in"));
 			await().atMost(Duration.ofSeconds(10))
 				.until(() -> server.server().droppedDatagrams(DropReason.DECRYPT_FAILED) > 0);
@@ -217,7 +219,7 @@ class KcpServerSocketTest {
 	void bindingATakenPortFailsWithABindException() throws IOException {
 		try (KcpServerSocket server = KcpServerSocket.bind("127.0.0.1", 0, FAST)) {
 			assertThatExceptionOfType(BindException.class)
-				.isThrownBy(() -> KcpServerSocket.bind("127.0.0.1", server.getLocalPort(), FAST))
+				.isThrownBy(() -> KcpServerSocket.bind("127.0.0.1", server.localPort(), FAST))
 				.withMessageContaining("Cannot bind a KCP server socket")
 				.withMessageContaining("in use");
 		}

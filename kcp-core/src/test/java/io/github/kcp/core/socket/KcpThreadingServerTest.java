@@ -21,7 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.github.kcp.core.transport.KcpConfig;
+import io.github.kcp.core.connection.KcpConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -72,7 +72,7 @@ class KcpThreadingServerTest {
 			// If handlers ran one at a time, the first would hold up the rest: fail fast then, and shut down fast.
 			server.setShutdownTimeout(Duration.ofSeconds(2));
 			for (int i = 0; i < clients; i++) {
-				KcpSocket client = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST);
+				KcpSocket client = KcpSocket.connect("127.0.0.1", server.localPort(), FAST);
 				client.setSoTimeout(WAIT_MILLIS);
 				client.send(bytes("client-" + i));
 				connected.add(client);
@@ -89,7 +89,7 @@ class KcpThreadingServerTest {
 			assertThat(server.usesVirtualThreads()).isEqualTo(virtualThreadsExpected);
 			for (Thread thread : handlerThreads) {
 				assertThat(isVirtual(thread)).as("virtual thread %s", thread).isEqualTo(virtualThreadsExpected);
-				assertThat(thread.getName()).startsWith("kcp-handler-" + server.getLocalPort() + "-");
+				assertThat(thread.getName()).startsWith("kcp-handler-" + server.localPort() + "-");
 			}
 			// Clients closing end their handlers (end of stream), each handler's socket is closed by the server.
 			connected.forEach(KcpSocket::close);
@@ -111,7 +111,7 @@ class KcpThreadingServerTest {
 			}
 		};
 		try (KcpThreadingServer server = new KcpThreadingServer("127.0.0.1", 0, FAST, echo).start();
-				KcpSocket client = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST)) {
+				KcpSocket client = KcpSocket.connect("127.0.0.1", server.localPort(), FAST)) {
 			client.setSoTimeout(WAIT_MILLIS);
 			byte[] random = new byte[7000];
 			new Random(11).nextBytes(random);
@@ -137,7 +137,7 @@ class KcpThreadingServerTest {
 			}
 		};
 		try (KcpThreadingServer server = new KcpThreadingServer("127.0.0.1", 0, FAST_STREAM, handler).start();
-				KcpSocket client = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST_STREAM)) {
+				KcpSocket client = KcpSocket.connect("127.0.0.1", server.localPort(), FAST_STREAM)) {
 			client.setSoTimeout(WAIT_MILLIS);
 			client.send(bytes("abc\ndef\nghi\njkl\nmno\npqr\nstu\nvwx\nyza\nend\n"));
 			assertThat(text(readFully(client, 27))).isEqualTo("abcdefghijklmnopqrstuvwxyza");
@@ -156,7 +156,7 @@ class KcpThreadingServerTest {
 			}
 		};
 		try (KcpThreadingServer server = new KcpThreadingServer("127.0.0.1", 0, FAST, upperCase).start();
-				KcpSocket client = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST)) {
+				KcpSocket client = KcpSocket.connect("127.0.0.1", server.localPort(), FAST)) {
 			client.setSoTimeout(WAIT_MILLIS);
 			PrintWriter out = new PrintWriter(client.getOutputStream(), true, StandardCharsets.UTF_8);
 			BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
@@ -182,14 +182,14 @@ class KcpThreadingServerTest {
 			socket.send(first);
 		};
 		try (KcpThreadingServer server = new KcpThreadingServer("127.0.0.1", 0, FAST, picky).start()) {
-			try (KcpSocket failing = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST)) {
+			try (KcpSocket failing = KcpSocket.connect("127.0.0.1", server.localPort(), FAST)) {
 				failing.setSoTimeout(WAIT_MILLIS);
 				failing.send(bytes("fail"));
 				// The server closed the failed handler's socket: the client sees the end of the stream.
 				assertThat(failing.recv(100)).isEmpty();
 			}
 			assertThat(server.failedHandlers()).isEqualTo(1);
-			try (KcpSocket fine = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST)) {
+			try (KcpSocket fine = KcpSocket.connect("127.0.0.1", server.localPort(), FAST)) {
 				fine.setSoTimeout(WAIT_MILLIS);
 				fine.send(bytes("fine"));
 				assertThat(fine.recv(100)).isEqualTo(bytes("fine"));
@@ -224,7 +224,7 @@ class KcpThreadingServerTest {
 				throw new IllegalStateException(ex);
 			}
 		});
-		int port = server.getLocalPort();
+		int port = server.localPort();
 		try (KcpSocket client = KcpSocket.connect("127.0.0.1", port, FAST)) {
 			client.setSoTimeout(WAIT_MILLIS);
 			client.send(bytes("hold on"));
@@ -265,7 +265,7 @@ class KcpThreadingServerTest {
 		};
 		KcpThreadingServer server = new KcpThreadingServer("127.0.0.1", 0, FAST, stubborn).start();
 		server.setShutdownTimeout(Duration.ofMillis(300));
-		try (KcpSocket client = KcpSocket.connect("127.0.0.1", server.getLocalPort(), FAST)) {
+		try (KcpSocket client = KcpSocket.connect("127.0.0.1", server.localPort(), FAST)) {
 			assertThat(started.await(WAIT_MILLIS, TimeUnit.MILLISECONDS)).isTrue();
 			long begun = System.nanoTime();
 			server.close();

@@ -8,8 +8,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.github.kcp.core.testkit.LinkImpairment;
-import io.github.kcp.core.testkit.LossyUdpRelay;
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.connection.KcpSessionStats;
+import io.github.kcp.testsupport.relay.LinkImpairment;
+import io.github.kcp.testsupport.relay.LossyUdpRelay;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -25,7 +28,7 @@ import static org.awaitility.Awaitility.await;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class KcpBackpressureTest extends LoopbackTestSupport {
 
-	private static final KcpConfig FAST = KcpConfig.builder().nodelay(true, 10, 2, true).build();
+	private static final KcpConfig FAST = KcpConfig.builder().nodelay(1, 10, 2, true).build();
 
 	private static final Duration WAIT = Duration.ofSeconds(5);
 
@@ -33,7 +36,7 @@ class KcpBackpressureTest extends LoopbackTestSupport {
 	void fullSendBufferFailsAsyncSendsAtOnceAndTimesOutBlockingOnes() throws Exception {
 		// A peer that never acknowledges anything: every byte sent stays in the send buffer.
 		RawUdpPeer blackHole = raw();
-		KcpSession client = client(FAST.toBuilder().sendBufferBytes(10_000).build(), RecordingHandler.recorder(),
+		KcpSession client = client(FAST.toBuilder().sendBufferSize(10_000).build(), RecordingHandler.recorder(),
 				blackHole);
 		List<CompletableFuture<Void>> accepted = new ArrayList<>();
 		for (int i = 0; i < 10; i++) {
@@ -49,7 +52,7 @@ class KcpBackpressureTest extends LoopbackTestSupport {
 			.hasMessageContaining("10000");
 
 		long started = System.nanoTime();
-		assertThatThrownBy(() -> client.sendBlocking(new byte[1], 0, 1, Duration.ofMillis(300)))
+		assertThatThrownBy(() -> client.sendWhenRoom(new byte[1], 0, 1, Duration.ofMillis(300)))
 			.isInstanceOf(TimeoutException.class);
 		assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(290),
 				Duration.ofSeconds(2));
@@ -59,7 +62,7 @@ class KcpBackpressureTest extends LoopbackTestSupport {
 
 		// A blocked sender is released, with a closed-session failure, when the session closes.
 		CompletableFuture<CompletableFuture<Void>> blocked = CompletableFuture
-			.supplyAsync(() -> sendBlockingUnchecked(client, new byte[500], Duration.ofSeconds(20)));
+			.supplyAsync(() -> sendWhenRoomUnchecked(client, new byte[500], Duration.ofSeconds(20)));
 		assertThat(blocked).isNotDone();
 		client.abort();
 		CompletableFuture<Void> outcome = blocked.get(5, TimeUnit.SECONDS);
@@ -76,7 +79,7 @@ class KcpBackpressureTest extends LoopbackTestSupport {
 		// Cut at first, so that nothing is acknowledged while we look at the buffer.
 		LossyUdpRelay relay = LossyUdpRelay.start(server.localAddress(), LinkImpairment.cut());
 		this.resources.add(relay);
-		KcpSession client = client(FAST.toBuilder().sendBufferBytes(1000).build(), RecordingHandler.recorder(),
+		KcpSession client = client(FAST.toBuilder().sendBufferSize(1000).build(), RecordingHandler.recorder(),
 				relay.localAddress());
 		byte[] large = KcpSessionCloseTest.message(1, 5000);
 		CompletableFuture<Void> sent = client.send(large);
@@ -107,7 +110,7 @@ class KcpBackpressureTest extends LoopbackTestSupport {
 		};
 		KcpServer server = server(FAST.toBuilder().windowSize(128, receiveWindow).build(), serverSide);
 		int sendBuffer = 1 << 20;
-		KcpSession client = client(FAST.toBuilder().windowSize(128, 128).sendBufferBytes(sendBuffer).build(),
+		KcpSession client = client(FAST.toBuilder().windowSize(128, 128).sendBufferSize(sendBuffer).build(),
 				RecordingHandler.recorder(), server);
 
 		// A writer that sends 4 MiB as fast as the send buffer lets it.
@@ -115,7 +118,7 @@ class KcpBackpressureTest extends LoopbackTestSupport {
 		List<CompletableFuture<Void>> sends = new ArrayList<>();
 		CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
 			for (int i = 0; i < messages; i++) {
-				CompletableFuture<Void> send = sendBlockingUnchecked(client,
+				CompletableFuture<Void> send = sendWhenRoomUnchecked(client,
 						KcpSessionCloseTest.message(i, messageSize), Duration.ofSeconds(20));
 				synchronized (sends) {
 					sends.add(send);
@@ -162,9 +165,9 @@ class KcpBackpressureTest extends LoopbackTestSupport {
 		assertThat(client.stats().sendBufferedBytes()).isZero();
 	}
 
-	private static CompletableFuture<Void> sendBlockingUnchecked(KcpSession session, byte[] data, Duration timeout) {
+	private static CompletableFuture<Void> sendWhenRoomUnchecked(KcpSession session, byte[] data, Duration timeout) {
 		try {
-			return session.sendBlocking(data, 0, data.length, timeout);
+			return session.sendWhenRoom(data, 0, data.length, timeout);
 		}
 		catch (TimeoutException | InterruptedException ex) {
 			throw new IllegalStateException(ex);

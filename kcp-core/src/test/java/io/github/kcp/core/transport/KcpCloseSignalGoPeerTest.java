@@ -6,8 +6,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.github.kcp.core.interop.DeterministicContent;
-import io.github.kcp.core.interop.GoPeer;
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.testsupport.interop.DeterministicContent;
+import io.github.kcp.testsupport.interop.GoPeer;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +33,7 @@ class KcpCloseSignalGoPeerTest {
 
 	/** The kcp-go peer's defaults (fast mode). */
 	private static final KcpConfig CONFIG = KcpConfig.builder()
-		.nodelay(true, 10, 2, true)
+		.nodelay(1, 10, 2, true)
 		.windowSize(1024, 1024)
 		.build();
 
@@ -128,7 +130,7 @@ class KcpCloseSignalGoPeerTest {
 				serverClosed.complete(reason);
 			}
 		}).bind("127.0.0.1", 0);
-		try (GoPeer client = GoPeer.start("echo-client", "--port", String.valueOf(server.port()), "--count",
+		try (GoPeer client = GoPeer.start("echo-client", "--port", String.valueOf(server.localPort()), "--count",
 				String.valueOf(count), "--size", String.valueOf(size))) {
 			assertThat(client.waitFor(WAIT)).as(client.transcript()).isZero();
 			assertThat(client.lines()).contains(count + " ok, 0 bad");

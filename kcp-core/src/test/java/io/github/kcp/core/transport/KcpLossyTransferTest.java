@@ -12,11 +12,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
-import io.github.kcp.core.crypto.EndpointRole;
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.connection.KcpSessionStats;
 import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.crypto.PacketCiphers;
-import io.github.kcp.core.testkit.LinkImpairment;
-import io.github.kcp.core.testkit.LossyUdpRelay;
+import io.github.kcp.testsupport.relay.LinkImpairment;
+import io.github.kcp.testsupport.relay.LossyUdpRelay;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,7 +45,7 @@ class KcpLossyTransferTest {
 	private static final int TOTAL = MESSAGE_SIZE * MESSAGES;
 
 	private static final KcpConfig FAST = KcpConfig.builder()
-		.nodelay(true, 10, 2, true)
+		.nodelay(1, 10, 2, true)
 		.windowSize(1024, 1024)
 		.idleTimeout(Duration.ofSeconds(30))
 		.build();
@@ -91,33 +93,34 @@ class KcpLossyTransferTest {
 			case "aes-gcm" -> aesGcm;
 			default -> null;
 		};
-		KcpConfig config = FAST.toBuilder().cipher((cipher != null) ? cipher.forRole(EndpointRole.CLIENT) : null).build();
+		KcpConfig config = FAST;
 		byte[] payload = new byte[TOTAL];
 		new Random(7).nextBytes(payload);
 
 		// The server echoes every message; its send buffer holds the whole transfer, so no echo is ever refused.
 		Collector serverSide = new Collector(TOTAL, true);
 		KcpServer server = KcpServer.builder()
-			// One cipher for both ends, as an application talking to itself: each end uses its own role's view
-			// (same key and replay memory, distinct sender ids), as a transport binding roles does.
-			.config(config.toBuilder()
-				.cipher((cipher != null) ? cipher.forRole(EndpointRole.SERVER) : null)
-				.sendBufferBytes(2 * TOTAL)
-				.build())
+			// One cipher object for both ends, as an application talking to itself: each endpoint takes its role's view.
+			.config(config.toBuilder().sendBufferSize(2 * TOTAL).build())
+			.cipher(cipher)
 			.handler(serverSide)
 			.bind("127.0.0.1", 0);
 		this.resources.add(() -> server.shutdown(Duration.ofMillis(200)).get(5, TimeUnit.SECONDS));
 		LossyUdpRelay relay = LossyUdpRelay.start(server.localAddress(), BAD_LINK);
 		this.resources.add(relay);
 		Collector clientSide = new Collector(TOTAL, false);
-		KcpSession client = KcpClient.builder().config(config).handler(clientSide).connect(relay.localAddress());
+		KcpSession client = KcpClient.builder()
+			.config(config)
+			.cipher(cipher)
+			.handler(clientSide)
+			.connect(relay.localAddress());
 		this.resources.add(client::abort);
 
 		long started = System.nanoTime();
 		List<CompletableFuture<Void>> sends = new ArrayList<>();
 		for (int i = 0; i < MESSAGES; i++) {
 			// Waits for room in the (4 MiB) send buffer as acknowledgements come in.
-			sends.add(client.sendBlocking(payload, i * MESSAGE_SIZE, MESSAGE_SIZE, Duration.ofSeconds(20)));
+			sends.add(client.sendWhenRoom(payload, i * MESSAGE_SIZE, MESSAGE_SIZE, Duration.ofSeconds(20)));
 		}
 		CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
 		clientSide.complete.get(30, TimeUnit.SECONDS);

@@ -9,7 +9,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.netty.channel.EventLoopGroup;
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.DropReason;
+import io.github.kcp.core.connection.KcpConfig;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,7 +38,7 @@ class KcpManySessionsTest {
 		// The default 100 ms interval: with eager flushing it does not delay messages or acknowledgements, and it
 		// keeps the cost of a session waiting for an acknowledgement at 10 timer ticks a second (at 10 ms, two
 		// thousand waiting sessions would make 200,000 a second).
-		KcpConfig config = KcpConfig.builder().nodelay(true, 100, 2, true).build();
+		KcpConfig config = KcpConfig.builder().nodelay(1, 100, 2, true).build();
 		AtomicInteger closedByPeer = new AtomicInteger();
 		AtomicInteger openedOnServer = new AtomicInteger();
 		KcpServer server = KcpServer.builder().config(config).handler(new KcpSessionHandler() {
@@ -57,7 +59,7 @@ class KcpManySessionsTest {
 				}
 			}
 		}).bind("127.0.0.1", 0);
-		EventLoopGroup clientGroup = KcpEventLoops.create(2, "many-clients", true);
+		KcpEventLoopGroup clientGroup = KcpEventLoopGroup.create(2, "many-clients", true);
 		List<KcpSession> clients = new ArrayList<>();
 		try {
 			long started = System.nanoTime();
@@ -67,7 +69,7 @@ class KcpManySessionsTest {
 				echoes.add(handler);
 				clients.add(KcpClient.builder()
 					.config(config)
-					.eventLoopGroup(clientGroup)
+					.eventLoops(clientGroup)
 					.handler(handler)
 					.connect(server.localAddress()));
 			}
@@ -110,7 +112,7 @@ class KcpManySessionsTest {
 		finally {
 			clients.forEach(KcpSession::abort);
 			server.shutdown(Duration.ofMillis(200)).get(10, TimeUnit.SECONDS);
-			clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
+			clientGroup.closeAsync().get(10, TimeUnit.SECONDS);
 		}
 	}
 

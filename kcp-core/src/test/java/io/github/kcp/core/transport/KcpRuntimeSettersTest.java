@@ -8,9 +8,11 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.connection.KcpSessionStats;
 import io.github.kcp.core.protocol.KcpMessageTooLargeException;
-import io.github.kcp.core.testkit.LinkImpairment;
-import io.github.kcp.core.testkit.LossyUdpRelay;
+import io.github.kcp.testsupport.relay.LinkImpairment;
+import io.github.kcp.testsupport.relay.LossyUdpRelay;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -26,7 +28,7 @@ import static org.awaitility.Awaitility.await;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class KcpRuntimeSettersTest extends LoopbackTestSupport {
 
-	private static final KcpConfig FAST = KcpConfig.builder().nodelay(true, 10, 2, true).build();
+	private static final KcpConfig FAST = KcpConfig.builder().nodelay(1, 10, 2, true).build();
 
 	private static final Duration WAIT = Duration.ofSeconds(5);
 
@@ -49,7 +51,7 @@ class KcpRuntimeSettersTest extends LoopbackTestSupport {
 		// Only this side changed: the server's echo still comes in datagrams of its own mtu.
 		assertThat(SniffingRelay.maxLength(relay.toClient())).isEqualTo(1400);
 		// The largest message shrinks with the mtu (127 fragments of mtu - 24 bytes).
-		assertThat(client.config().maxMessageSize()).isEqualTo(127 * (600 - 24));
+		assertThat(client.maxMessageSize()).isEqualTo(127 * (600 - 24));
 		assertThatThrownBy(() -> client.send(new byte[127 * 576 + 1]).join()).cause()
 			.isInstanceOf(KcpMessageTooLargeException.class);
 	}
@@ -99,7 +101,7 @@ class KcpRuntimeSettersTest extends LoopbackTestSupport {
 		assertThat(fast.fastRetransmissions()).as("resend 2 under 30 %% loss").isPositive();
 
 		// resend 0 turns fast retransmission off; nodelay off raises the minimum RTO to 100 ms.
-		client.setNoDelay(false, 20, 0, true);
+		client.setNoDelay(0, 20, 0, true);
 		assertThat(client.config().nodelay()).isZero();
 		assertThat(client.config().interval()).isEqualTo(20);
 		assertThat(client.config().resend()).isZero();
@@ -162,7 +164,7 @@ class KcpRuntimeSettersTest extends LoopbackTestSupport {
 
 		server.setMtu(700);
 		server.setWindowSize(64, 256);
-		server.setNoDelay(false, 40, 0, false);
+		server.setNoDelay(0, 40, 0, false);
 		server.setStream(true);
 		assertThat(server.config().mtu()).isEqualTo(700);
 		assertThat(server.config().sendWindow()).isEqualTo(64);

@@ -10,8 +10,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-import io.github.kcp.core.testkit.LinkImpairment;
-import io.github.kcp.core.testkit.LossyUdpRelay;
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.DropReason;
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.protocol.KcpCodec;
+import io.github.kcp.testsupport.relay.LinkImpairment;
+import io.github.kcp.testsupport.relay.LossyUdpRelay;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,18 +24,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Every way a session ends is reported with the right {@link CloseReason} on both sides, promptly, after the data
- * sent before it, and with unacknowledged sends failed rather than left hanging.
+ * Every way a session ends is reported over real sockets with the right {@link CloseReason} on both sides, after
+ * the data sent before it, and with unacknowledged sends failed rather than left hanging. The rules and their
+ * timing (signal retries, idle timeout, dead link, close timeout, grace period) are tested in virtual time in
+ * {@code io.github.kcp.core.connection}; here what needs a socket: the shell's futures and handler calls, the
+ * server's shutdown over UDP, ICMP errors, a lost socket.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class KcpSessionCloseTest extends LoopbackTestSupport {
 
-	private static final KcpConfig FAST = KcpConfig.builder().nodelay(true, 10, 2, true).windowSize(256, 256).build();
+	private static final KcpConfig FAST = KcpConfig.builder().nodelay(1, 10, 2, true).windowSize(256, 256).build();
 
 	private static final Duration WAIT = Duration.ofSeconds(5);
 
 	@Test
-	void clientCloseIsSeenByTheServerWithinARoundTripAfterAllDataSentBeforeIt() throws Exception {
+	void clientCloseIsSeenByTheServerAfterAllDataSentBeforeIt() throws Exception {
 		RecordingHandler serverSide = RecordingHandler.recorder();
 		KcpServer server = server(FAST, serverSide);
 		RecordingHandler clientSide = RecordingHandler.recorder();
@@ -40,7 +47,6 @@ class KcpSessionCloseTest extends LoopbackTestSupport {
 		for (int i = 0; i < 100; i++) {
 			sends.add(client.send(message(i, 200)));
 		}
-		long started = System.nanoTime();
 		CompletableFuture<CloseReason> closed = client.close();
 		assertThat(client.isOpen()).isFalse();
 		assertThatThrownBy(() -> client.send(new byte[1]).get(5, TimeUnit.SECONDS))
@@ -48,8 +54,6 @@ class KcpSessionCloseTest extends LoopbackTestSupport {
 
 		assertThat(closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_LOCALLY);
 		assertThat(serverSide.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
-		Duration took = Duration.ofNanos(System.nanoTime() - started);
-		assertThat(took).isLessThan(Duration.ofSeconds(1));
 		// Everything sent before close() was delivered, in order, before onClose.
 		assertThat(serverSide.messagesBeforeClose).isEqualTo(100);
 		for (int i = 0; i < 100; i++) {
@@ -119,86 +123,6 @@ class KcpSessionCloseTest extends LoopbackTestSupport {
 		other.send(new byte[] { 3 }).get(5, TimeUnit.SECONDS);
 		other.abort();
 		assertThat(secondServerSide.closed.get(2, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
-	}
-
-	@Test
-	void silentPeerTimesOutEvenWhileWeKeepSending() throws Exception {
-		// A "server" that receives everything and never answers.
-		RawUdpPeer blackHole = raw();
-		KcpConfig config = FAST.toBuilder().idleTimeout(Duration.ofMillis(300)).build();
-		RecordingHandler clientSide = RecordingHandler.recorder();
-		KcpSession client = client(config, clientSide, blackHole.localAddress());
-		long started = System.nanoTime();
-		List<CompletableFuture<Void>> sends = new ArrayList<>();
-		// Keep sending while waiting: our own traffic must not count as life.
-		while (!clientSide.closed.isDone() && System.nanoTime() - started < TimeUnit.SECONDS.toNanos(5)) {
-			sends.add(client.send(new byte[] { 42 }));
-			// Paces the loop: returns early if the session closes.
-			clientSide.closed.copy().completeOnTimeout(null, 20, TimeUnit.MILLISECONDS).join();
-		}
-		assertThat(clientSide.closed.get()).isEqualTo(CloseReason.IDLE_TIMEOUT);
-		Duration took = Duration.ofNanos(System.nanoTime() - started);
-		assertThat(took).isBetween(Duration.ofMillis(250), Duration.ofSeconds(2));
-		assertThat(sends).allSatisfy((send) -> assertThatThrownBy(send::join).cause()
-			.isInstanceOf(KcpSessionClosedException.class));
-	}
-
-	@Test
-	void serverClosesIdleSessionsAndTellsTheClient() throws Exception {
-		RecordingHandler serverSide = RecordingHandler.echo();
-		KcpServer server = server(FAST.toBuilder().idleTimeout(Duration.ofMillis(300)).build(), serverSide);
-		RecordingHandler clientSide = RecordingHandler.recorder();
-		KcpSession client = client(FAST, clientSide, server.localAddress());
-		client.send(new byte[] { 1 }).get(5, TimeUnit.SECONDS);
-		clientSide.nextMessage(WAIT);
-		long started = System.nanoTime();
-		// The client stays quiet (KCP has no keep-alive): the server gives up on it and says so.
-		assertThat(serverSide.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.IDLE_TIMEOUT);
-		assertThat(clientSide.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
-		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
-		assertThat(server.sessionCount()).isZero();
-	}
-
-	@Test
-	void cutLinkWithDataInFlightEndsInDeadLink() throws Exception {
-		RecordingHandler serverSide = RecordingHandler.echo();
-		KcpServer server = server(FAST.toBuilder().idleTimeout(Duration.ofSeconds(2)).build(), serverSide);
-		LossyUdpRelay relay = relay(server.localAddress());
-		RecordingHandler clientSide = RecordingHandler.recorder();
-		KcpSession client = client(FAST.toBuilder().deadLink(5).build(), clientSide, relay.localAddress());
-		client.send(new byte[] { 1 }).get(5, TimeUnit.SECONDS);
-		clientSide.nextMessage(WAIT);
-
-		relay.setImpairment(LinkImpairment.cut());
-		long started = System.nanoTime();
-		CompletableFuture<Void> lost = client.send(new byte[1000]);
-		assertThat(clientSide.closed.get(10, TimeUnit.SECONDS)).isEqualTo(CloseReason.DEAD_LINK);
-		System.out.printf("dead link detected after %d ms%n", (System.nanoTime() - started) / 1_000_000);
-		assertThatThrownBy(lost::join).cause()
-			.isInstanceOf(KcpSessionClosedException.class)
-			.satisfies((ex) -> assertThat(((KcpSessionClosedException) ex).getReason())
-				.isEqualTo(CloseReason.DEAD_LINK));
-		// The server heard nothing (the close signal was cut too) and times out on its own.
-		assertThat(serverSide.closed.get(10, TimeUnit.SECONDS)).isEqualTo(CloseReason.IDLE_TIMEOUT);
-	}
-
-	@Test
-	void closeOverALossyLinkStillDeliversEverythingFirstAndTellsThePeer() throws Exception {
-		RecordingHandler serverSide = RecordingHandler.recorder();
-		KcpServer server = server(FAST, serverSide);
-		LossyUdpRelay relay = relay(server.localAddress());
-		relay.setImpairment(LinkImpairment.builder().loss(0.2).delay(Duration.ofMillis(5)).seed(99).build());
-		KcpSession client = client(FAST, RecordingHandler.recorder(), relay.localAddress());
-		for (int i = 0; i < 200; i++) {
-			client.send(message(i, 1000));
-		}
-		assertThat(client.close().get(10, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_LOCALLY);
-		assertThat(serverSide.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
-		assertThat(serverSide.messagesBeforeClose).isEqualTo(200);
-		for (int i = 0; i < 200; i++) {
-			assertThat(serverSide.messages.poll()).isEqualTo(message(i, 1000));
-		}
-		assertThat(relay.stats().droppedByLoss()).isPositive();
 	}
 
 	@Test
@@ -277,10 +201,7 @@ class KcpSessionCloseTest extends LoopbackTestSupport {
 		peer.send(server.localAddress(), RawUdpPeer.push(77, 0, new byte[1]));
 		KcpSession session = serverSide.opened.get(5, TimeUnit.SECONDS);
 		CompletableFuture<Void> unacknowledged = session.send(new byte[10]);
-		long started = System.nanoTime();
 		server.shutdown(Duration.ofMillis(300)).get(5, TimeUnit.SECONDS);
-		Duration took = Duration.ofNanos(System.nanoTime() - started);
-		assertThat(took).isBetween(Duration.ofMillis(250), Duration.ofSeconds(2));
 		assertThat(serverSide.closed.get()).isEqualTo(CloseReason.SERVER_SHUTDOWN);
 		assertThatThrownBy(unacknowledged::join).cause().isInstanceOf(KcpSessionClosedException.class);
 		// The peer was told.
@@ -296,60 +217,16 @@ class KcpSessionCloseTest extends LoopbackTestSupport {
 		client.send(new byte[] { 1 }).get(5, TimeUnit.SECONDS);
 		serverSide.opened.get(5, TimeUnit.SECONDS);
 		// Package-private: the socket closes underneath the server, as on an I/O failure.
-		server.closeChannel();
+		server.closeSocketUnexpectedly();
 		assertThat(serverSide.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.ERROR);
 		assertThat(serverSide.closeCause).as("ERROR comes with its cause").isNotNull();
 		server.closeFuture().get(5, TimeUnit.SECONDS);
 		assertThat(server.sessionCount()).isZero();
 	}
 
-	@Test
-	void closeCrossesARealLinkInAboutOneWayDelay() throws Exception {
-		RecordingHandler serverSide = RecordingHandler.recorder();
-		KcpServer server = server(FAST, serverSide);
-		LossyUdpRelay relay = relay(server.localAddress());
-		relay.setImpairment(LinkImpairment.builder().delay(Duration.ofMillis(40)).build());
-		KcpSession client = client(FAST, RecordingHandler.recorder(), relay.localAddress());
-		// Everything acknowledged: the close signal goes out at once.
-		client.send(message(1, 100)).get(5, TimeUnit.SECONDS);
-		long started = System.nanoTime();
-		client.close();
-		assertThat(serverSide.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
-		Duration took = Duration.ofNanos(System.nanoTime() - started);
-		// One way is 40 ms; the promise is within one round trip (80 ms) plus one interval (10 ms), with room
-		// for a busy machine.
-		assertThat(took).isBetween(Duration.ofMillis(35), Duration.ofMillis(80 + 10 + 400));
-		assertThat(client.closeFuture().get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_LOCALLY);
-	}
-
-	@Test
-	void peerTrafficKeepsASessionAliveAndItsSilenceEndsIt() throws Exception {
-		RecordingHandler serverSide = RecordingHandler.recorder();
-		Duration idle = Duration.ofMillis(500);
-		KcpServer server = server(FAST.toBuilder().idleTimeout(idle).build(), serverSide);
-		KcpSession client = client(FAST, RecordingHandler.recorder(), server.localAddress());
-		// The client talks every 50 ms for more than three idle timeouts.
-		long started = System.nanoTime();
-		long lastSent = started;
-		int sent = 0;
-		while (lastSent - started < TimeUnit.MILLISECONDS.toNanos(1600)) {
-			client.send(new byte[] { (byte) sent++ });
-			lastSent = System.nanoTime();
-			// Paces the loop; returns early (and fails below) if the server gave up on the session.
-			serverSide.closed.copy().completeOnTimeout(null, 50, TimeUnit.MILLISECONDS).join();
-		}
-		assertThat(serverSide.closed).as("alive while the peer talks").isNotDone();
-		// Then it falls silent: the server times out on it (and tells it), an idle timeout after it last heard.
-		assertThat(serverSide.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.IDLE_TIMEOUT);
-		Duration silence = Duration.ofNanos(System.nanoTime() - lastSent);
-		assertThat(silence).isBetween(idle, Duration.ofSeconds(2));
-		assertThat(serverSide.messages).hasSize(sent);
-		assertThat(client.closeFuture().get(5, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
-	}
-
 	/**
 	 * A handler that throws is the application's bug, not the session's: it is logged and counted
-	 * ({@link KcpEndpoint#handlerFailures()}), the message is not redelivered, and the session goes on. Closing with
+	 * ({@link KcpServer#handlerFailures()}), the message is not redelivered, and the session goes on. Closing with
 	 * {@link CloseReason#ERROR} would let one bad message kill a connection and lose what follows it.
 	 */
 	@Test
@@ -393,6 +270,37 @@ class KcpSessionCloseTest extends LoopbackTestSupport {
 		assertThat(serverSession.closeFuture().get(1, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
 		await().atMost(WAIT).until(() -> server.handlerFailures() == 3);
 		await().atMost(WAIT).until(() -> server.sessionCount() == 0);
+	}
+
+	/**
+	 * {@link KcpServer#stopReceiving()} (the start of {@link KcpServer#shutdown}) over UDP: a data segment that arrives
+	 * afterwards is neither acknowledged nor delivered, while the server's own send still goes out and carries its
+	 * cumulative acknowledgement, which stops before the refused segment.
+	 */
+	@Test
+	void afterStopReceivingTheServerAcknowledgesNoNewDataButStillSends() throws Exception {
+		RecordingHandler serverSide = RecordingHandler.recorder();
+		KcpServer server = server(FAST, serverSide);
+		RawUdpPeer peer = raw();
+		int conv = 0x77;
+		peer.send(server.localAddress(), RawUdpPeer.push(conv, 0, new byte[] { 1 }));
+		assertThat(serverSide.nextMessage(WAIT)).containsExactly(1);
+		peer.awaitDatagram((d) -> RawUdpPeer.cmd(d) == KcpCodec.CMD_ACK, WAIT);
+		KcpSession session = serverSide.opened.get();
+
+		server.stopReceiving().get(5, TimeUnit.SECONDS);
+		peer.send(server.localAddress(), RawUdpPeer.push(conv, 1, new byte[] { 2 }));
+		await().atMost(WAIT).until(() -> session.stats().datagramsIn() == 2);
+		session.send(new byte[] { 3 });
+
+		byte[] reply = peer.awaitDatagram((d) -> RawUdpPeer.cmd(d) == KcpCodec.CMD_PUSH, WAIT);
+		assertThat(KcpCodec.readInt(reply, 16)).as("una: segment 1 not acknowledged").isEqualTo(1);
+		assertThat(serverSide.messages).as("nor delivered").isEmpty();
+		assertThat(session.isOpen()).isTrue();
+		// A new conversation is refused meanwhile.
+		peer.send(server.localAddress(), RawUdpPeer.push(conv + 1, 0, new byte[] { 4 }));
+		await().atMost(WAIT).until(() -> server.droppedDatagrams(DropReason.SHUTTING_DOWN) == 1);
+		assertThat(server.sessionCount()).isEqualTo(1);
 	}
 
 	// ---------------------------------------------------------------- helpers

@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.protocol.KcpCodec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -27,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 class KcpStreamTest {
 
 	private static final KcpConfig FAST = KcpConfig.builder()
-		.nodelay(true, 10, 2, true)
+		.nodelay(1, 10, 2, true)
 		.windowSize(256, 256)
 		.build();
 
@@ -38,7 +40,7 @@ class KcpStreamTest {
 	@Test
 	void echoServerAnswersAMessageLikeTheAiokcpExample() throws Exception {
 		try (KcpServer server = KcpStreams.startServer("127.0.0.1", 0, FAST, KcpStreamTest::echo)) {
-			KcpStream client = KcpStreams.connect("127.0.0.1", server.port(), FAST);
+			KcpStream client = KcpStreams.connect("127.0.0.1", server.localPort(), FAST);
 			byte[] hello = "Hello World!".getBytes(StandardCharsets.UTF_8);
 			client.write(hello).get(WAIT, TimeUnit.SECONDS);
 			assertThat(client.read().get(WAIT, TimeUnit.SECONDS)).isEqualTo(hello);
@@ -49,7 +51,7 @@ class KcpStreamTest {
 	@Test
 	void echoesOneMegabyteByteForByteInStreamMode() throws Exception {
 		try (KcpServer server = KcpStreams.startServer("127.0.0.1", 0, FAST_STREAM, KcpStreamTest::echo)) {
-			KcpStream client = KcpStreams.connect("127.0.0.1", server.port(), FAST_STREAM);
+			KcpStream client = KcpStreams.connect("127.0.0.1", server.localPort(), FAST_STREAM);
 			byte[] data = randomBytes(1 << 20, 1);
 			List<CompletableFuture<Void>> writes = new ArrayList<>();
 			for (int offset = 0; offset < data.length; offset += 50_000) {
@@ -65,7 +67,7 @@ class KcpStreamTest {
 	@Test
 	void echoesOneMegabyteOfMessagesInOrderInMessageMode() throws Exception {
 		try (KcpServer server = KcpStreams.startServer("127.0.0.1", 0, FAST, KcpStreamTest::echo)) {
-			KcpStream client = KcpStreams.connect("127.0.0.1", server.port(), FAST);
+			KcpStream client = KcpStreams.connect("127.0.0.1", server.localPort(), FAST);
 			byte[] data = randomBytes(1 << 20, 2);
 			int messageSize = 10_000;
 			List<CompletableFuture<Void>> writes = new ArrayList<>();
@@ -90,7 +92,7 @@ class KcpStreamTest {
 	void writeCompletesOnlyOnceThePeerHasTheData() throws Exception {
 		CompletableFuture<KcpStream> accepted = new CompletableFuture<>();
 		try (KcpServer server = KcpStreams.startServer("127.0.0.1", 0, FAST, accepted::complete)) {
-			KcpStream client = KcpStreams.connect("127.0.0.1", server.port(), FAST);
+			KcpStream client = KcpStreams.connect("127.0.0.1", server.localPort(), FAST);
 			byte[] data = randomBytes(100_000, 3);
 			client.write(data).get(WAIT, TimeUnit.SECONDS);
 			// The server stream buffered every byte before its engine acknowledged them, so nothing to wait for.
@@ -136,7 +138,7 @@ class KcpStreamTest {
 	void peerCloseDeliversEverythingThenEndOfStream() throws Exception {
 		CompletableFuture<KcpStream> accepted = new CompletableFuture<>();
 		try (KcpServer server = KcpStreams.startServer("127.0.0.1", 0, FAST, accepted::complete)) {
-			KcpStream client = KcpStreams.connect("127.0.0.1", server.port(), FAST);
+			KcpStream client = KcpStreams.connect("127.0.0.1", server.localPort(), FAST);
 			client.write(bytes("first"));
 			client.write(bytes("last"));
 			CompletableFuture<CloseReason> clientClosed = client.close();
@@ -171,7 +173,7 @@ class KcpStreamTest {
 					stream.write(bytes("goodbye"));
 					stream.close();
 				}))) {
-			KcpStream client = KcpStreams.connect("127.0.0.1", server.port(), FAST);
+			KcpStream client = KcpStreams.connect("127.0.0.1", server.localPort(), FAST);
 			client.write(bytes("hi"));
 			assertThat(client.read().get(WAIT, TimeUnit.SECONDS)).isEqualTo(bytes("goodbye"));
 			assertThat(client.read().get(WAIT, TimeUnit.SECONDS)).isNull();
@@ -184,7 +186,7 @@ class KcpStreamTest {
 		CompletableFuture<CompletableFuture<byte[]>> serverRead = new CompletableFuture<>();
 		KcpServer server = KcpStreams.startServer("127.0.0.1", 0, FAST, (stream) -> stream.read()
 			.thenAccept((first) -> serverRead.complete(stream.read())));
-		KcpStream client = KcpStreams.connect("127.0.0.1", server.port(), FAST);
+		KcpStream client = KcpStreams.connect("127.0.0.1", server.localPort(), FAST);
 		client.write(bytes("hello")).get(WAIT, TimeUnit.SECONDS);
 		CompletableFuture<byte[]> pending = serverRead.get(WAIT, TimeUnit.SECONDS);
 		server.close();
@@ -206,11 +208,11 @@ class KcpStreamTest {
 			}
 			echo(stream);
 		})) {
-			KcpStream refused = KcpStreams.connect("127.0.0.1", server.port(), FAST);
+			KcpStream refused = KcpStreams.connect("127.0.0.1", server.localPort(), FAST);
 			refused.write(bytes("hello"));
 			assertThat(refused.read().get(WAIT, TimeUnit.SECONDS)).isNull();
 			assertThat(refused.closeFuture().get(WAIT, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
-			KcpStream served = KcpStreams.connect("127.0.0.1", server.port(), FAST);
+			KcpStream served = KcpStreams.connect("127.0.0.1", server.localPort(), FAST);
 			served.write(bytes("hello again"));
 			assertThat(served.read().get(WAIT, TimeUnit.SECONDS)).isEqualTo(bytes("hello again"));
 			served.close().get(WAIT, TimeUnit.SECONDS);
@@ -283,7 +285,7 @@ class KcpStreamTest {
 	@Test
 	void aSlowReaderClosesTheWindowAndLosesNothing() throws Exception {
 		// Small read buffer: the reader pauses the session, the engine's window closes, writes stop completing.
-		KcpConfig small = FAST.toBuilder().windowSize(32, 32).readBufferBytes(20_000).build();
+		KcpConfig small = FAST.toBuilder().windowSize(32, 32).readBufferSize(20_000).build();
 		KcpStreams.StreamPair pair = KcpStreams.pair(small);
 		byte[] data = randomBytes(400_000, 4);
 		int messageSize = 1000;

@@ -6,8 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import io.github.kcp.core.testkit.LinkImpairment;
-import io.github.kcp.core.testkit.LossyUdpRelay;
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.testsupport.relay.LinkImpairment;
+import io.github.kcp.testsupport.relay.LossyUdpRelay;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 
 /**
@@ -28,14 +31,25 @@ abstract class LoopbackTestSupport {
 
 	/** A server on an ephemeral loopback port, shut down after the test. */
 	protected KcpServer server(KcpConfig config, KcpSessionHandler handler) {
-		KcpServer server = KcpServer.builder().config(config).handler(handler).bind("127.0.0.1", 0);
+		return server(config, null, handler);
+	}
+
+	/** A server on a free loopback port with a packet cipher, shut down after the test. */
+	protected KcpServer server(KcpConfig config, @Nullable PacketCipher cipher, KcpSessionHandler handler) {
+		KcpServer server = KcpServer.builder().config(config).cipher(cipher).handler(handler).bind("127.0.0.1", 0);
 		this.resources.add(() -> server.shutdown(Duration.ofMillis(200)).get(5, TimeUnit.SECONDS));
 		return server;
 	}
 
 	/** A client session to {@code target}, aborted after the test. */
 	protected KcpSession client(KcpConfig config, KcpSessionHandler handler, InetSocketAddress target) {
-		KcpSession session = KcpClient.builder().config(config).handler(handler).connect(target);
+		return client(config, null, handler, target);
+	}
+
+	/** A client session to {@code target} with a packet cipher, aborted after the test. */
+	protected KcpSession client(KcpConfig config, @Nullable PacketCipher cipher, KcpSessionHandler handler,
+			InetSocketAddress target) {
+		KcpSession session = KcpClient.builder().config(config).cipher(cipher).handler(handler).connect(target);
 		this.resources.add(session::abort);
 		return session;
 	}

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import io.github.kcp.core.connection.CloseReason;
 import org.jspecify.annotations.Nullable;
 
 /**

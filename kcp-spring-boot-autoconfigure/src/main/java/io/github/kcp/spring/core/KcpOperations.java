@@ -112,7 +112,7 @@ public interface KcpOperations {
 	 * Sends a message to the default target and waits, up to the template's default timeout, until the server has
 	 * acknowledged it. When the send buffer is full, waits for room instead of failing.
 	 * @param payload the message
-	 * @throws io.github.kcp.core.transport.KcpException (or a subclass) if the message could not be delivered in
+	 * @throws io.github.kcp.core.KcpException (or a subclass) if the message could not be delivered in
 	 * time
 	 */
 	void sendBlocking(Object payload);
@@ -122,7 +122,7 @@ public interface KcpOperations {
 	 * acknowledged it. When the send buffer is full, waits for room instead of failing.
 	 * @param target the server's address
 	 * @param payload the message
-	 * @throws io.github.kcp.core.transport.KcpException (or a subclass) if the message could not be delivered in
+	 * @throws io.github.kcp.core.KcpException (or a subclass) if the message could not be delivered in
 	 * time
 	 */
 	void sendBlocking(InetSocketAddress target, Object payload);

@@ -3,7 +3,7 @@ package io.github.kcp.spring.core;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 
-import io.github.kcp.core.transport.KcpException;
+import io.github.kcp.core.KcpException;
 
 /**
  * No reply to a {@link KcpOperations#sendAndReceive sendAndReceive} request arrived within its timeout.

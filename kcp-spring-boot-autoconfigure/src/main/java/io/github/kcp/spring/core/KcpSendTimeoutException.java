@@ -3,7 +3,7 @@ package io.github.kcp.spring.core;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 
-import io.github.kcp.core.transport.KcpException;
+import io.github.kcp.core.KcpException;
 
 /**
  * A blocking send of {@link KcpOperations} did not complete in time: the send buffer had no room, or the server

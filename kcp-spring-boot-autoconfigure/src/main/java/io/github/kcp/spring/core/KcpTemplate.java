@@ -20,10 +20,12 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import io.github.kcp.core.transport.CloseReason;
+import io.github.kcp.core.KcpException;
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.transport.KcpClient;
-import io.github.kcp.core.transport.KcpConfig;
-import io.github.kcp.core.transport.KcpException;
+import io.github.kcp.core.transport.KcpEventLoopGroup;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionClosedException;
 import io.github.kcp.core.transport.KcpSessionHandler;
@@ -32,7 +34,6 @@ import io.github.kcp.spring.event.KcpSessionOpenedEvent;
 import io.github.kcp.spring.support.KcpHeaders;
 import io.github.kcp.spring.support.KcpMessageConverters;
 import io.github.kcp.spring.support.SerialExecutor;
-import io.netty.channel.EventLoopGroup;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -116,7 +117,9 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 
 	private volatile @Nullable ExecutorService ownedCallbackExecutor;
 
-	private volatile @Nullable EventLoopGroup eventLoopGroup;
+	private volatile @Nullable KcpEventLoopGroup eventLoops;
+
+	private volatile @Nullable PacketCipher packetCipher;
 
 	private volatile @Nullable ApplicationEventPublisher eventPublisher;
 
@@ -130,8 +133,8 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 
 	/**
 	 * Create a template.
-	 * @param config the configuration of the sessions the template opens (protocol settings and cipher); it must
-	 * match the server's
+	 * @param config the configuration of the sessions the template opens; it must match the server's (the packet
+	 * cipher is set with {@link #setPacketCipher})
 	 * @param messageConverter converts payloads to and from message bytes; see
 	 * {@link KcpMessageConverters#create()}
 	 */
@@ -218,11 +221,19 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 	}
 
 	/**
-	 * Set the Netty event-loop group new sessions run on. Default: the core's shared group.
-	 * @param eventLoopGroup the group, not shut down by the template
+	 * Set the event-loop threads new sessions run on. Default: the core's shared group.
+	 * @param eventLoops the group, not closed by the template
 	 */
-	public void setEventLoopGroup(@Nullable EventLoopGroup eventLoopGroup) {
-		this.eventLoopGroup = eventLoopGroup;
+	public void setEventLoops(@Nullable KcpEventLoopGroup eventLoops) {
+		this.eventLoops = eventLoops;
+	}
+
+	/**
+	 * Set the packet cipher of the sessions the template opens; it must match the server's. Default: none.
+	 * @param packetCipher the cipher, {@code null} or {@link PacketCipher#NONE} for plaintext
+	 */
+	public void setPacketCipher(@Nullable PacketCipher packetCipher) {
+		this.packetCipher = packetCipher;
 	}
 
 	/**
@@ -261,6 +272,14 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 	/** The configuration of the sessions the template opens. */
 	public KcpConfig getConfig() {
 		return this.config;
+	}
+
+	/**
+	 * The packet cipher of the sessions the template opens.
+	 * @return the cipher, {@code null} for plaintext
+	 */
+	public @Nullable PacketCipher getPacketCipher() {
+		return this.packetCipher;
 	}
 
 	/** The converter of payloads and replies. */
@@ -544,10 +563,13 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 
 	private ClientSession open(InetSocketAddress target) {
 		ClientSession clientSession = new ClientSession(target);
-		KcpClient.Builder builder = KcpClient.builder().config(this.config).handler(clientSession);
-		EventLoopGroup group = this.eventLoopGroup;
+		KcpClient.Builder builder = KcpClient.builder()
+			.config(this.config)
+			.cipher(this.packetCipher)
+			.handler(clientSession);
+		KcpEventLoopGroup group = this.eventLoops;
 		if (group != null) {
-			builder.eventLoopGroup(group);
+			builder.eventLoops(group);
 		}
 		clientSession.session = builder.connect(target);
 		logger.debug("KCP template opened session conv={} to {}",
@@ -732,7 +754,7 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 				CompletableFuture<Void> sent;
 				try {
 					sent = (waitForRoom != null)
-							? this.session.sendBlocking(bytes, 0, bytes.length, waitForRoom)
+							? this.session.sendWhenRoom(bytes, 0, bytes.length, waitForRoom)
 							: this.session.send(bytes);
 				}
 				catch (TimeoutException ex) {

@@ -1,6 +1,6 @@
 package io.github.kcp.spring.event;
 
-import io.github.kcp.core.transport.CloseReason;
+import io.github.kcp.core.connection.CloseReason;
 import io.github.kcp.core.transport.KcpSession;
 import org.jspecify.annotations.Nullable;
 

@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
-import io.github.kcp.core.transport.CloseReason;
-import io.github.kcp.core.transport.KcpConfig;
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.transport.KcpServer;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionHandler;
@@ -91,6 +92,8 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	private final LongAdder refusedSessions = new LongAdder();
 
 	private KcpConfig config = KcpConfig.defaults();
+
+	private @Nullable PacketCipher packetCipher;
 
 	private InetSocketAddress bindAddress = new InetSocketAddress(DEFAULT_PORT);
 
@@ -167,7 +170,7 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	}
 
 	/**
-	 * Sets the configuration of the sessions (protocol settings and packet cipher).
+	 * Sets the configuration of the sessions (protocol settings).
 	 * @param config the session configuration; default {@link KcpConfig#defaults()}
 	 */
 	public void setConfig(KcpConfig config) {
@@ -177,6 +180,14 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	/** The configuration of the sessions. */
 	public KcpConfig getConfig() {
 		return this.config;
+	}
+
+	/**
+	 * Sets the packet cipher of the server's socket.
+	 * @param packetCipher the cipher, {@code null} or {@link PacketCipher#NONE} for plaintext (the default)
+	 */
+	public void setPacketCipher(@Nullable PacketCipher packetCipher) {
+		this.packetCipher = packetCipher;
 	}
 
 	/**
@@ -376,6 +387,7 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 			created.setMaxQueuedPerSession(this.maxQueuedPerSession);
 			KcpServer.Builder builder = KcpServer.builder()
 				.config(this.config)
+				.cipher(this.packetCipher)
 				.handler(new SessionEvents(created))
 				.maxSessions(this.maxSessions)
 				.newSessionsPerSecond(this.newSessionsPerSecond)

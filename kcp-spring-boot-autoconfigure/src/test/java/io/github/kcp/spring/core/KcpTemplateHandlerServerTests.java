@@ -14,7 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import io.github.kcp.core.transport.CloseReason;
+import io.github.kcp.core.connection.CloseReason;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.spring.annotation.KcpHandler;
 import io.github.kcp.spring.boot.autoconfigure.KcpAutoConfiguration;
@@ -185,8 +185,8 @@ class KcpTemplateHandlerServerTests {
 						new Order("coffee", 2), Confirmation.class, WAIT);
 
 				assertThat(confirmation).isEqualTo(new Confirmation("coffee", 2, 500));
-				assertThat(template.getConfig().cipher()).isNotNull();
-				assertThat(template.getConfig().cipher().overhead()).isPositive();
+				assertThat(template.getPacketCipher()).isNotNull();
+				assertThat(template.getPacketCipher().overhead()).isPositive();
 			});
 	}
 

@@ -19,12 +19,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import io.github.kcp.core.KcpException;
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.CipherMode;
 import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.crypto.PacketCiphers;
-import io.github.kcp.core.transport.CloseReason;
-import io.github.kcp.core.transport.KcpConfig;
-import io.github.kcp.core.transport.KcpException;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionClosedException;
 import io.github.kcp.spring.event.KcpSessionClosedEvent;
@@ -55,7 +55,7 @@ class KcpTemplateTests {
 	private static final Duration WAIT = Duration.ofSeconds(5);
 
 	/** Fast mode so that each exchange takes milliseconds. */
-	private static final KcpConfig FAST = KcpConfig.builder().nodelay(true, 10, 2, true).build();
+	private static final KcpConfig FAST = KcpConfig.builder().nodelay(1, 10, 2, true).build();
 
 	private static final JsonMapper json = JsonMapper.builder().build();
 
@@ -291,12 +291,13 @@ class KcpTemplateTests {
 		// aes-cbc-hmac derives its keys with 480,000 PBKDF2 iterations: once per mode here, shared by both ends.
 		PacketCipher cipher = PacketCiphers.of(mode, "demo secret".getBytes(StandardCharsets.UTF_8),
 				"demo salt".getBytes(StandardCharsets.UTF_8));
-		KcpConfig encrypted = FAST.toBuilder().cipher(cipher).build();
-		ReplyingServer server = server(encrypted, (session, message) -> {
+		ReplyingServer server = new ReplyingServer(FAST, cipher, (session, message) -> {
 			QuoteRequest request = json.readValue(message, QuoteRequest.class);
 			return json.writeValueAsBytes(new Quote(request.symbol(), 7, 7L * request.quantity()));
 		});
-		KcpTemplate template = template(encrypted);
+		this.resources.add(server);
+		KcpTemplate template = template(FAST);
+		template.setPacketCipher(cipher);
 		KcpTemplate plaintext = template(FAST);
 
 		Quote quote = template.sendAndReceiveBlocking(server.address(), new QuoteRequest("AES", 3), Quote.class,

@@ -10,8 +10,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.BiFunction;
 
-import io.github.kcp.core.transport.CloseReason;
-import io.github.kcp.core.transport.KcpConfig;
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.transport.KcpServer;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionHandler;
@@ -35,7 +36,12 @@ final class ReplyingServer implements AutoCloseable {
 	final BlockingQueue<CloseReason> closed = new LinkedBlockingQueue<>();
 
 	ReplyingServer(KcpConfig config, BiFunction<KcpSession, byte[], byte @Nullable []> reply) {
-		this.server = KcpServer.builder().config(config).handler(new KcpSessionHandler() {
+		this(config, null, reply);
+	}
+
+	ReplyingServer(KcpConfig config, @Nullable PacketCipher cipher,
+			BiFunction<KcpSession, byte[], byte @Nullable []> reply) {
+		this.server = KcpServer.builder().config(config).cipher(cipher).handler(new KcpSessionHandler() {
 
 			@Override
 			public void onOpen(KcpSession session) {
@@ -60,7 +66,7 @@ final class ReplyingServer implements AutoCloseable {
 	}
 
 	InetSocketAddress address() {
-		return new InetSocketAddress(InetAddress.getLoopbackAddress(), this.server.port());
+		return new InetSocketAddress(InetAddress.getLoopbackAddress(), this.server.localPort());
 	}
 
 	KcpServer server() {

@@ -5,8 +5,10 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.connection.KcpSetting;
+import io.github.kcp.core.connection.KcpSettings;
 import io.github.kcp.core.crypto.PacketCipher;
-import io.github.kcp.core.transport.KcpConfig;
 import io.github.kcp.spring.annotation.EnableKcp;
 import io.github.kcp.spring.annotation.KcpBootstrapConfiguration;
 import io.github.kcp.spring.config.KcpHandlerRegistry;
@@ -167,12 +169,13 @@ public final class KcpAutoConfiguration {
 			KcpConfig config = new KcpConfigMapper(properties).serverConfig(cipher);
 			KcpServerContainer container = new KcpServerContainer(registry, methodFactory, messageConverter);
 			container.setConfig(config);
+			container.setPacketCipher(cipher);
 			container.setBindAddress(bindAddress(server));
-			container.setMaxSessions(atLeast("kcp.server.max-sessions", server.getMaxSessions(), 1));
-			container.setNewSessionsPerSecond(
-					atLeast("kcp.server.new-sessions-per-second", server.getNewSessionsPerSecond(), 0));
-			container.setClosedSessionMemory(
-					notNegative("kcp.server.closed-session-memory", server.getClosedSessionMemory()));
+			container.setMaxSessions(valid("kcp.server.max-sessions", KcpSettings.MAX_SESSIONS, server.getMaxSessions()));
+			container.setNewSessionsPerSecond(valid("kcp.server.new-sessions-per-second",
+					KcpSettings.NEW_SESSIONS_PER_SECOND, server.getNewSessionsPerSecond()));
+			container.setClosedSessionMemory(valid("kcp.server.closed-session-memory",
+					KcpSettings.CLOSED_SESSION_MEMORY, server.getClosedSessionMemory()));
 			container.setShutdownTimeout(notNegative("kcp.server.shutdown-timeout", server.getShutdownTimeout()));
 			container.setStartWithoutHandlers(Boolean.TRUE.equals(server.getEnabled()));
 			customizers.orderedStream().forEach((customizer) -> container.addServerCustomizer(customizer::customize));
@@ -210,6 +213,14 @@ public final class KcpAutoConfiguration {
 			}
 			InetAddress address = server.getAddress();
 			return (address != null) ? new InetSocketAddress(address, port) : new InetSocketAddress(port);
+		}
+
+		/** A server setting checked by the core's own rule, reported against the property. */
+		private static <T> T valid(String property, KcpSetting<T> setting, T value) {
+			if (!setting.isValid(value)) {
+				throw new InvalidConfigurationPropertyValueException(property, value, "Expected " + setting.rule());
+			}
+			return value;
 		}
 
 		private static int atLeast(String property, int value, int minimum) {

@@ -5,11 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
+import io.github.kcp.core.connection.InvalidKcpSettingException;
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.PacketCipher;
-import io.github.kcp.core.transport.KcpConfig;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -27,9 +26,6 @@ import org.springframework.util.unit.DataSize;
 public final class KcpConfigMapper {
 
 	private static final String PREFIX = "kcp.";
-
-	/** The setting name in {@link KcpConfig.Builder#build()}'s messages: "Invalid KCP setting 'mtu': ...". */
-	private static final Pattern SETTING_NAME = Pattern.compile("Invalid KCP setting '([A-Za-z]+)'");
 
 	private final KcpProperties properties;
 
@@ -66,8 +62,8 @@ public final class KcpConfigMapper {
 		Resolver resolver = new Resolver(sidePrefix, overrides);
 		KcpConfig.Builder builder = KcpConfig.builder()
 			.mtu(resolver.resolve("mtu", "mtu", KcpProperties::getMtu, KcpProperties.ProtocolOverrides::getMtu))
-			.nodelay(resolver.resolve("nodelay", "nodelay", KcpProperties::isNodelay,
-					KcpProperties.ProtocolOverrides::getNodelay) ? 1 : 0)
+			.nodelay(resolver.resolve("nodelay", "nodelay", KcpProperties::getNodelay,
+					KcpProperties.ProtocolOverrides::getNodelay))
 			.interval(resolver.millis("interval", "interval", KcpProperties::getInterval,
 					KcpProperties.ProtocolOverrides::getInterval))
 			.resend(resolver.resolve("resend", "resend", KcpProperties::getResend,
@@ -80,27 +76,29 @@ public final class KcpConfigMapper {
 					KcpProperties.ProtocolOverrides::getReceiveWindow))
 			.stream(resolver.resolve("stream", "stream", KcpProperties::isStream,
 					KcpProperties.ProtocolOverrides::getStream))
-			.idleTimeout(resolver.duration("idleTimeout", "timeout", KcpProperties::getTimeout,
-					KcpProperties.ProtocolOverrides::getTimeout))
+			.idleTimeout(resolver.duration("idleTimeout", "idle-timeout", KcpProperties::getIdleTimeout,
+					KcpProperties.ProtocolOverrides::getIdleTimeout))
 			.minRto(resolver.millis("minRto", "min-rto", KcpProperties::getMinRto,
 					KcpProperties.ProtocolOverrides::getMinRto))
 			.deadLink(resolver.resolve("deadLink", "dead-link", KcpProperties::getDeadLink,
 					KcpProperties.ProtocolOverrides::getDeadLink))
 			.fastLimit(resolver.resolve("fastLimit", "fast-limit", KcpProperties::getFastLimit,
 					KcpProperties.ProtocolOverrides::getFastLimit))
-			.sendBufferBytes(resolver.bytes("sendBufferBytes", "send-buffer-size", KcpProperties::getSendBufferSize,
+			.sendBufferSize(resolver.bytes("sendBufferSize", "send-buffer-size", KcpProperties::getSendBufferSize,
 					KcpProperties.ProtocolOverrides::getSendBufferSize))
-			.readBufferBytes(resolver.bytes("readBufferBytes", "read-buffer-size", KcpProperties::getReadBufferSize,
+			.readBufferSize(resolver.bytes("readBufferSize", "read-buffer-size", KcpProperties::getReadBufferSize,
 					KcpProperties.ProtocolOverrides::getReadBufferSize))
 			.closeTimeout(resolver.duration("closeTimeout", "close-timeout", KcpProperties::getCloseTimeout,
 					KcpProperties.ProtocolOverrides::getCloseTimeout))
 			.eagerFlush(resolver.resolve("eagerFlush", "eager-flush", KcpProperties::isEagerFlush,
-					KcpProperties.ProtocolOverrides::getEagerFlush))
-			.cipher(cipher);
+					KcpProperties.ProtocolOverrides::getEagerFlush));
 		try {
-			return builder.build();
+			KcpConfig config = builder.build();
+			// The cipher's overhead comes off the mtu: the cipher belongs to the endpoint, not to the settings.
+			config.engineMtu((cipher != null) ? cipher.overhead() : 0);
+			return config;
 		}
-		catch (IllegalArgumentException ex) {
+		catch (InvalidKcpSettingException ex) {
 			throw resolver.translate(ex);
 		}
 	}
@@ -163,20 +161,16 @@ public final class KcpConfigMapper {
 		}
 
 		/**
-		 * Turn the builder's complaint about a setting into one about the property it came from; the builder's
-		 * message already says what was expected.
+		 * Turn the core's complaint about a setting into one about the property its value came from: the structured
+		 * error names the setting, the value and the rule.
 		 */
-		RuntimeException translate(IllegalArgumentException ex) {
-			Matcher matcher = SETTING_NAME.matcher(String.valueOf(ex.getMessage()));
-			if (matcher.find()) {
-				Object[] origin = this.origins.get(matcher.group(1));
-				if (origin != null) {
-					String reason = ex.getMessage().substring(matcher.end()).replaceFirst("^:\\s*", "");
-					return new InvalidConfigurationPropertyValueException((String) origin[0], origin[1],
-							Character.toUpperCase(reason.charAt(0)) + reason.substring(1), ex);
-				}
+		RuntimeException translate(InvalidKcpSettingException ex) {
+			Object[] origin = this.origins.get(ex.setting().name());
+			if (origin == null) {
+				return ex;
 			}
-			return ex;
+			return new InvalidConfigurationPropertyValueException((String) origin[0], origin[1],
+					"Expected " + ex.rule(), ex);
 		}
 
 	}

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.CipherMode;
 import org.jspecify.annotations.Nullable;
 
@@ -15,7 +16,8 @@ import org.springframework.util.unit.DataSize;
  * Configuration properties for KCP, bound to {@code kcp.*}.
  * <p>
  * The top-level settings ({@code kcp.mtu}, {@code kcp.interval}, ...) are the protocol defaults of every session,
- * equal to aiokcp's and to {@link io.github.kcp.core.transport.KcpConfig#defaults()}. The server and the client
+ * equal to aiokcp's and to {@link io.github.kcp.core.connection.KcpConfig#defaults()} (both take their names and
+ * defaults from {@link io.github.kcp.core.connection.KcpSettings}, and a test keeps them equal). The server and the client
  * side may override each of them under their own prefix with the same name ({@code kcp.server.interval},
  * {@code kcp.client.send-window}, ...); an override that is not set falls back to the top-level value.
  *
@@ -30,9 +32,10 @@ public class KcpProperties {
 	private int mtu = 1400;
 
 	/**
-	 * Whether nodelay mode is on (faster retransmission: minimum RTO 30 ms, gentler backoff).
+	 * Nodelay mode: 0 off, 1 on (minimum RTO 30ms instead of 100ms, gentler backoff), 2 on with the gentlest
+	 * backoff.
 	 */
-	private boolean nodelay = true;
+	private int nodelay = 1;
 
 	/**
 	 * Internal update interval of the protocol (10ms to 5s, millisecond precision).
@@ -69,7 +72,7 @@ public class KcpProperties {
 	 * Idle timeout: close a session when nothing has been received from the peer for this long, 0 to disable.
 	 */
 	@DurationUnit(ChronoUnit.SECONDS)
-	private Duration timeout = Duration.ofSeconds(600);
+	private Duration idleTimeout = Duration.ofSeconds(600);
 
 	/**
 	 * Minimum retransmission timeout, 0 for the nodelay mode's (30ms with nodelay, else 100ms).
@@ -123,11 +126,11 @@ public class KcpProperties {
 		this.mtu = mtu;
 	}
 
-	public boolean isNodelay() {
+	public int getNodelay() {
 		return this.nodelay;
 	}
 
-	public void setNodelay(boolean nodelay) {
+	public void setNodelay(int nodelay) {
 		this.nodelay = nodelay;
 	}
 
@@ -179,12 +182,12 @@ public class KcpProperties {
 		this.stream = stream;
 	}
 
-	public Duration getTimeout() {
-		return this.timeout;
+	public Duration getIdleTimeout() {
+		return this.idleTimeout;
 	}
 
-	public void setTimeout(Duration timeout) {
-		this.timeout = timeout;
+	public void setIdleTimeout(Duration idleTimeout) {
+		this.idleTimeout = idleTimeout;
 	}
 
 	public Duration getMinRto() {
@@ -314,9 +317,9 @@ public class KcpProperties {
 		private @Nullable Integer mtu;
 
 		/**
-		 * Whether nodelay mode is on for this side; defaults to kcp.nodelay.
+		 * Nodelay mode (0, 1 or 2) for this side; defaults to kcp.nodelay.
 		 */
-		private @Nullable Boolean nodelay;
+		private @Nullable Integer nodelay;
 
 		/**
 		 * Internal update interval for this side; defaults to kcp.interval.
@@ -350,10 +353,10 @@ public class KcpProperties {
 		private @Nullable Boolean stream;
 
 		/**
-		 * Idle timeout for this side; defaults to kcp.timeout.
+		 * Idle timeout for this side; defaults to kcp.idle-timeout.
 		 */
 		@DurationUnit(ChronoUnit.SECONDS)
-		private @Nullable Duration timeout;
+		private @Nullable Duration idleTimeout;
 
 		/**
 		 * Minimum retransmission timeout for this side; defaults to kcp.min-rto.
@@ -400,11 +403,11 @@ public class KcpProperties {
 			this.mtu = mtu;
 		}
 
-		public @Nullable Boolean getNodelay() {
+		public @Nullable Integer getNodelay() {
 			return this.nodelay;
 		}
 
-		public void setNodelay(@Nullable Boolean nodelay) {
+		public void setNodelay(@Nullable Integer nodelay) {
 			this.nodelay = nodelay;
 		}
 
@@ -456,12 +459,12 @@ public class KcpProperties {
 			this.stream = stream;
 		}
 
-		public @Nullable Duration getTimeout() {
-			return this.timeout;
+		public @Nullable Duration getIdleTimeout() {
+			return this.idleTimeout;
 		}
 
-		public void setTimeout(@Nullable Duration timeout) {
-			this.timeout = timeout;
+		public void setIdleTimeout(@Nullable Duration idleTimeout) {
+			this.idleTimeout = idleTimeout;
 		}
 
 		public @Nullable Duration getMinRto() {

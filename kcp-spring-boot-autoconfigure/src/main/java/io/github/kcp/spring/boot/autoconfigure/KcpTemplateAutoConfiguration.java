@@ -1,7 +1,7 @@
 package io.github.kcp.spring.boot.autoconfigure;
 
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.PacketCipher;
-import io.github.kcp.core.transport.KcpConfig;
 import io.github.kcp.spring.core.KcpOperations;
 import io.github.kcp.spring.core.KcpPushHandler;
 import io.github.kcp.spring.core.KcpTemplate;
@@ -53,6 +53,7 @@ public final class KcpTemplateAutoConfiguration {
 		KcpConfig config = new KcpConfigMapper(properties).clientConfig(cipher);
 		KcpTemplate template = new KcpTemplate(config,
 				messageConverter.getIfAvailable(KcpMessageConverters::create));
+		template.setPacketCipher(cipher);
 		KcpProperties.Client client = properties.getClient();
 		if (!StringUtils.hasText(client.getHost())) {
 			throw new InvalidConfigurationPropertyValueException("kcp.client.host", client.getHost(),

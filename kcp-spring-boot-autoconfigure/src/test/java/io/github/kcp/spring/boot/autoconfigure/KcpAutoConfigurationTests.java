@@ -18,12 +18,12 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import com.jayway.jsonpath.JsonPath;
+import io.github.kcp.core.connection.DropReason;
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.AesGcmCipher;
 import io.github.kcp.core.crypto.CipherMode;
 import io.github.kcp.core.crypto.PacketCipher;
-import io.github.kcp.core.transport.DropReason;
 import io.github.kcp.core.transport.KcpClient;
-import io.github.kcp.core.transport.KcpConfig;
 import io.github.kcp.core.transport.KcpServer;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.spring.annotation.EnableKcp;
@@ -147,14 +147,14 @@ class KcpAutoConfigurationTests {
 	void everyPropertyBinds() throws Exception {
 		Map<String, Object> expected = new LinkedHashMap<>();
 		expected.put("kcp.mtu", 1200);
-		expected.put("kcp.nodelay", false);
+		expected.put("kcp.nodelay", 0);
 		expected.put("kcp.interval", Duration.ofMillis(20));
 		expected.put("kcp.resend", 3);
 		expected.put("kcp.congestion-control", false);
 		expected.put("kcp.send-window", 64);
 		expected.put("kcp.receive-window", 256);
 		expected.put("kcp.stream", true);
-		expected.put("kcp.timeout", Duration.ofSeconds(30));
+		expected.put("kcp.idle-timeout", Duration.ofSeconds(30));
 		expected.put("kcp.min-rto", Duration.ofMillis(15));
 		expected.put("kcp.dead-link", 11);
 		expected.put("kcp.fast-limit", 7);
@@ -179,14 +179,14 @@ class KcpAutoConfigurationTests {
 		expected.put("kcp.client.port", 9124);
 		for (String side : List.of("server", "client")) {
 			expected.put("kcp." + side + ".mtu", 1300);
-			expected.put("kcp." + side + ".nodelay", true);
+			expected.put("kcp." + side + ".nodelay", 2);
 			expected.put("kcp." + side + ".interval", Duration.ofMillis(30));
 			expected.put("kcp." + side + ".resend", 4);
 			expected.put("kcp." + side + ".congestion-control", true);
 			expected.put("kcp." + side + ".send-window", 128);
 			expected.put("kcp." + side + ".receive-window", 512);
 			expected.put("kcp." + side + ".stream", false);
-			expected.put("kcp." + side + ".timeout", Duration.ofSeconds(40));
+			expected.put("kcp." + side + ".idle-timeout", Duration.ofSeconds(40));
 			expected.put("kcp." + side + ".min-rto", Duration.ofMillis(25));
 			expected.put("kcp." + side + ".dead-link", 12);
 			expected.put("kcp." + side + ".fast-limit", 8);

@@ -19,13 +19,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.AesCbcHmacCipher;
 import io.github.kcp.core.crypto.AesGcmCipher;
 import io.github.kcp.core.crypto.CipherMode;
 import io.github.kcp.core.crypto.PacketCipher;
-import io.github.kcp.core.transport.CloseReason;
 import io.github.kcp.core.transport.KcpClient;
-import io.github.kcp.core.transport.KcpConfig;
 import io.github.kcp.core.transport.KcpServer;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.spring.annotation.KcpHandler;
@@ -37,6 +37,7 @@ import io.github.kcp.spring.event.KcpSessionOpenedEvent;
 import io.github.kcp.spring.listener.KcpMessageDispatcher;
 import io.github.kcp.spring.listener.KcpServerContainer;
 import io.github.kcp.spring.support.KcpHeaders;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -209,7 +210,7 @@ class KcpServerIntegrationTests {
 				// kcp.crypto.* produced; the derivation itself is checked against aiokcp's vectors in kcp-core
 				PacketCipher cipher = context.getBean(PacketCipher.class);
 				assertThat(cipher).isInstanceOf((mode == CipherMode.AES_GCM) ? AesGcmCipher.class : AesCbcHmacCipher.class);
-				TestClient client = connect(context, CLIENT_CONFIG.toBuilder().cipher(cipher).build());
+				TestClient client = connect(context, CLIENT_CONFIG, cipher);
 				byte[] reply = client.request(this.json.writeValueAsBytes(new GreetingRequest("secret", 1)));
 				assertThat(this.json.readValue(reply, Greeting.class).text()).isEqualTo("hello secret x1");
 				assertThat(text(client.request(utf8("plain?")))).isEqualTo("echo:plain?");
@@ -300,11 +301,16 @@ class KcpServerIntegrationTests {
 	}
 
 	private TestClient connect(ApplicationContext context, KcpConfig config) {
+		return connect(context, config, null);
+	}
+
+	private TestClient connect(ApplicationContext context, KcpConfig config, @Nullable PacketCipher cipher) {
 		int port = context.getBean(KcpServerContainer.class).getPort();
 		assertThat(port).isPositive();
 		TestClient client = new TestClient();
 		client.session = KcpClient.builder()
 			.config(config)
+			.cipher(cipher)
 			.handler((session, message) -> client.replies.add(message))
 			.connect(new InetSocketAddress("127.0.0.1", port));
 		this.clients.add(client.session);

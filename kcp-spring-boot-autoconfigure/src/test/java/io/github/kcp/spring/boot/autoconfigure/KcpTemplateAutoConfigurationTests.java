@@ -4,8 +4,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.PacketCipher;
-import io.github.kcp.core.transport.KcpConfig;
 import io.github.kcp.spring.core.KcpOperations;
 import io.github.kcp.spring.core.KcpPushHandler;
 import io.github.kcp.spring.core.KcpTemplate;
@@ -42,8 +42,8 @@ class KcpTemplateAutoConfigurationTests {
 			assertThat(template.getDefaultTimeout()).isEqualTo(KcpTemplate.DEFAULT_TIMEOUT);
 			assertThat(template.getMessageConverter())
 				.isSameAs(context.getBean(KcpAutoConfiguration.MESSAGE_CONVERTER_BEAN_NAME));
-			assertThat(template.getConfig().toString())
-				.isEqualTo(KcpConfig.defaults().toBuilder().cipher(PacketCipher.NONE).build().toString());
+			assertThat(template.getConfig()).isEqualTo(KcpConfig.defaults());
+			assertThat(template.getPacketCipher()).isSameAs(PacketCipher.NONE);
 			assertThat(template.getPushHandlers()).isEmpty();
 		});
 	}
@@ -91,7 +91,7 @@ class KcpTemplateAutoConfigurationTests {
 			.run((context) -> {
 				PacketCipher cipher = context.getBean(PacketCipher.class);
 				assertThat(cipher).isNotSameAs(PacketCipher.NONE);
-				assertThat(context.getBean(KcpTemplate.class).getConfig().cipher()).isSameAs(cipher);
+				assertThat(context.getBean(KcpTemplate.class).getPacketCipher()).isSameAs(cipher);
 			});
 	}
 

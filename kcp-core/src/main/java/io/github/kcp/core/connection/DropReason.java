@@ -1,0 +1,51 @@
+package io.github.kcp.core.connection;
+
+/**
+ * Why a datagram was dropped. Every drop is counted under one of these: by the server as a whole (its drop
+ * counters) and, for datagrams that reached a session, by that session ({@link KcpSessionStats}).
+ */
+public enum DropReason {
+
+	/** Not a well-formed KCP datagram (short, bad length, unknown command, mixed conversations). */
+	MALFORMED,
+
+	/** The packet cipher rejected it (wrong key, tampered, truncated). */
+	DECRYPT_FAILED,
+
+	/**
+	 * Authentic, but the packet cipher had already accepted it or it is too old (a replayed or duplicated
+	 * datagram; see {@code ReplayProtection}).
+	 */
+	REPLAYED,
+
+	/** From an unknown peer, well formed, but carrying no data segment, so it cannot open a conversation. */
+	NOT_A_NEW_CONVERSATION,
+
+	/** It would have opened a session beyond the server's session limit. */
+	SESSION_LIMIT,
+
+	/** It would have opened a session faster than the server's admission rate allows. */
+	RATE_LIMITED,
+
+	/** It belongs to a conversation that already closed (a late retransmission); it does not reopen it. */
+	CLOSED_SESSION,
+
+	/** It arrived while the server was shutting down (or had stopped receiving) and did not belong to a live session. */
+	SHUTTING_DOWN,
+
+	/** A client received it from an address other than its server, or for another conversation id. */
+	UNEXPECTED_SOURCE,
+
+	/** The session's engine stopped parsing it (truncated segment, bad length, unknown command). */
+	ENGINE_REJECTED,
+
+	/** An outgoing datagram that the packet cipher failed to encrypt; it was not sent at all. */
+	ENCRYPT_FAILED,
+
+	/**
+	 * Handling it threw an unexpected exception (a bug, logged): the datagram was dropped and the endpoint went on.
+	 * Exceptions thrown by session handlers are not counted here but as handler failures.
+	 */
+	INPUT_FAILED
+
+}

@@ -1,0 +1,599 @@
+package io.github.kcp.core.connection;
+
+import java.util.Objects;
+
+import io.github.kcp.core.protocol.InputResult;
+import io.github.kcp.core.protocol.Kcp;
+import io.github.kcp.core.protocol.KcpCodec;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One KCP conversation as a deterministic state machine: the {@link Kcp} engine plus everything a connection adds
+ * on top of it — the close handshake and its retries, the idle and dead-link deadlines, flush pacing, completion of
+ * sends by the peer's cumulative acknowledgement, and the statistics. It does no I/O, starts no threads and reads no
+ * clock, in the manner of quinn-proto's {@code Connection}:
+ * <ul>
+ * <li>in: {@link #handleDatagram received datagrams} (plaintext, after the shell's packet stage), the application's
+ * {@link #send sends} and {@link #close closes}, and {@link #handleTimeout the time}, a {@code long} of milliseconds
+ * on any monotonic clock;</li>
+ * <li>out: datagrams through the {@link DatagramSink} (during those calls), {@link #receive() messages},
+ * {@link #pollAcknowledged() completed sends}, the {@link #isClosed() close} with its {@link #closeReason() reason},
+ * and {@link #pollTimeout() the next deadline}, at which the shell calls {@link #handleTimeout} again.</li>
+ * </ul>
+ * A shell drives it with one timer: after anything it fed in, it calls {@link #handleTimeout} while
+ * {@link #hasImmediateWork()}, drains the outputs, and re-arms its timer at {@link #pollTimeout()}.
+ * <p>
+ * <b>Close handshake</b> (an extension that standard KCP peers ignore: see {@link KcpCodec#CMD_CLOSE}). A graceful
+ * {@link #close} stops new sends, waits until everything sent was acknowledged (state DRAINING), then sends the
+ * close signal and waits for its confirmation (CLOSE_SENT), resending it up to five times, one retransmission
+ * timeout (at least 50 ms) apart; a peer that never confirms (a standard peer) costs at most those four waits. The
+ * {@link KcpConfig#closeTimeout() close timeout} bounds the whole. A close signal from the peer is confirmed and
+ * closes at once: everything the peer sent before it was acknowledged, so it has arrived. {@link #abort} closes at
+ * once and tells the peer with one signal.
+ * <p>
+ * <b>Refusing data.</b> After {@link #stopReceivingData()} (a server shutting down), received data segments are
+ * neither acknowledged nor delivered — the peer keeps them and retries elsewhere — while acknowledgements of our own
+ * data are still processed, so that our sends complete. Data acknowledged before is still delivered.
+ * <p>
+ * Not thread-safe: confine a connection to one thread.
+ */
+public final class KcpConnection {
+
+	/** {@link #pollTimeout()} when nothing is scheduled. */
+	public static final long NO_DEADLINE = Long.MAX_VALUE;
+
+	/**
+	 * How many times a close signal is sent while waiting for its confirmation: five, so that even at 20 % loss the
+	 * peer misses all of them only once in 3,000 closes (0.2^5), while a standard peer that never confirms delays the
+	 * local close by four retransmission timeouts at most.
+	 */
+	static final int CLOSE_SIGNAL_ATTEMPTS = 5;
+
+	/** The shortest wait between two close signals, in milliseconds. */
+	static final int MIN_CLOSE_SIGNAL_INTERVAL = 50;
+
+	private enum State {
+
+		OPEN, DRAINING, CLOSE_SENT, CLOSED
+
+	}
+
+	private final int conv;
+
+	private final Kcp kcp;
+
+	private final DatagramSink sink;
+
+	private final int packetOverhead;
+
+	private final FlushPacing pacing;
+
+	private final SendLedger ledger = new SendLedger();
+
+	private final byte[] signalBuffer = new byte[KcpCodec.OVERHEAD];
+
+	private KcpConfig config;
+
+	private long idleTimeoutMillis;
+
+	private State state = State.OPEN;
+
+	/** The reason to report once a graceful close completes. */
+	private CloseReason closingReason = CloseReason.CLOSED_LOCALLY;
+
+	private @Nullable CloseReason closeReason;
+
+	private @Nullable Throwable closeCause;
+
+	/** Set when the sink failed; the connection closes with ERROR as soon as the current engine call returns. */
+	private @Nullable RuntimeException transmitFailure;
+
+	private boolean refusingData;
+
+	private long now;
+
+	// ---- deadlines (NO_DEADLINE when not armed)
+
+	private long lastReceived;
+
+	private long engineDeadline = NO_DEADLINE;
+
+	/** When the engine's update ran last. */
+	private long lastEngineUpdate = Long.MIN_VALUE;
+
+	private long closeDeadline = NO_DEADLINE;
+
+	private long closeSignalDeadline = NO_DEADLINE;
+
+	private int closeSignalsSent;
+
+	private boolean flushWanted;
+
+	private boolean windowUpdateWanted;
+
+	// ---- counters
+
+	private int acknowledgedSends;
+
+	private long messagesIn;
+
+	private long messagesOut;
+
+	private long datagramsOut;
+
+	private long bytesOut;
+
+	private long datagramsIn;
+
+	private long bytesIn;
+
+	private final long[] drops = new long[DropReason.values().length];
+
+	/**
+	 * Creates an open connection.
+	 * @param conv the conversation id, shared by both ends
+	 * @param config the session settings
+	 * @param packetOverhead bytes the shell's packet stage adds to each datagram (the cipher's overhead; 0 for
+	 * none), taken off the mtu for the engine
+	 * @param now the current time in milliseconds; the idle timeout counts from here until the peer is heard
+	 * @param sink where the datagrams go
+	 * @throws InvalidKcpSettingException if the mtu leaves too little room after the packet overhead
+	 */
+	public KcpConnection(int conv, KcpConfig config, int packetOverhead, long now, DatagramSink sink) {
+		this.conv = conv;
+		this.config = Objects.requireNonNull(config, "config");
+		this.packetOverhead = packetOverhead;
+		this.sink = Objects.requireNonNull(sink, "sink");
+		this.kcp = new Kcp(conv, this::transmit);
+		config.applyTo(this.kcp, packetOverhead);
+		this.idleTimeoutMillis = config.idleTimeout().toMillis();
+		this.pacing = new FlushPacing(config.eagerFlush(), now);
+		this.now = now;
+		this.lastReceived = now;
+	}
+
+	// ---------------------------------------------------------------- state
+
+	/** The conversation id. */
+	public int conv() {
+		return this.conv;
+	}
+
+	/** The current settings. */
+	public KcpConfig config() {
+		return this.config;
+	}
+
+	/** Whether {@link #send} is accepted: open, no close begun. */
+	public boolean canSend() {
+		return this.state == State.OPEN;
+	}
+
+	/** Whether the connection has closed for good (see {@link #closeReason()}). */
+	public boolean isClosed() {
+		return this.state == State.CLOSED;
+	}
+
+	/** Why the connection closed, or {@code null} while it is open or closing. */
+	public @Nullable CloseReason closeReason() {
+		return this.closeReason;
+	}
+
+	/** The error behind a {@link CloseReason#ERROR} close, otherwise {@code null}. */
+	public @Nullable Throwable closeCause() {
+		return this.closeCause;
+	}
+
+	/** Whether received data segments are refused (see {@link #stopReceivingData()}). */
+	public boolean isRefusingData() {
+		return this.refusingData;
+	}
+
+	/** The largest message {@link #send} accepts in message mode with the current settings. */
+	public int maxMessageSize() {
+		return this.kcp.maxMessageSize();
+	}
+
+	// ---------------------------------------------------------------- input
+
+	/**
+	 * Feeds one received datagram (plaintext: after the shell's packet stage). Counts towards liveness: the idle
+	 * timeout counts from the last datagram received. Malformed datagrams are counted, never thrown.
+	 * @param now the current time in milliseconds
+	 * @param wireLength the datagram's size as received, before the packet stage (for the statistics)
+	 * @return {@link InputResult#OK}, or why the engine stopped parsing (counted as
+	 * {@link DropReason#ENGINE_REJECTED})
+	 */
+	public InputResult handleDatagram(long now, byte[] data, int offset, int length, int wireLength) {
+		Objects.checkFromIndexSize(offset, length, data.length);
+		this.now = now;
+		if (this.state == State.CLOSED) {
+			return InputResult.OK;
+		}
+		this.datagramsIn++;
+		this.bytesIn += wireLength;
+		this.lastReceived = now;
+		int signal = KcpCodec.closeSignal(data, offset, length);
+		if (signal == KcpCodec.CMD_CLOSE) {
+			onCloseSignal(now, data, offset);
+			return InputResult.OK;
+		}
+		if (signal == KcpCodec.CMD_CLOSE_ACK) {
+			if (this.state == State.CLOSE_SENT) {
+				finish(this.closingReason, null, false);
+			}
+			return InputResult.OK;
+		}
+		byte[] input = data;
+		int inputOffset = offset;
+		int inputLength = length;
+		if (this.refusingData) {
+			input = DataRefusal.withoutNewData(data, offset, length, this.kcp.receiveNext());
+			inputOffset = 0;
+			inputLength = input.length;
+		}
+		InputResult result = this.kcp.input(input, inputOffset, inputLength, (int) now);
+		if (result != InputResult.OK) {
+			this.drops[DropReason.ENGINE_REJECTED.ordinal()]++;
+		}
+		this.acknowledgedSends += this.ledger.acknowledge(this.kcp.sendUnacknowledged());
+		if (this.pacing.isEager()) {
+			this.flushWanted = true;
+		}
+		else {
+			scheduleEngine(now);
+		}
+		return result;
+	}
+
+	/**
+	 * Counts a datagram meant for this connection that the shell dropped before it got here (a client's datagram
+	 * that failed decryption, for example).
+	 */
+	public void countDropped(DropReason reason) {
+		this.drops[reason.ordinal()]++;
+	}
+
+	// ---------------------------------------------------------------- application
+
+	/**
+	 * Queues a message (in stream mode: bytes of the stream). It completes — {@link #pollAcknowledged()} counts it —
+	 * when the peer has acknowledged all of it. Nothing is sent before the next {@link #handleTimeout}.
+	 * @param now the current time in milliseconds
+	 * @throws IllegalStateException if the connection no longer accepts sends ({@link #canSend()})
+	 * @throws io.github.kcp.core.protocol.KcpMessageTooLargeException in message mode when the message needs more
+	 * fragments than the peer can reassemble
+	 */
+	public void send(long now, byte[] data, int offset, int length) {
+		this.now = now;
+		if (this.state != State.OPEN) {
+			throw new IllegalStateException("The connection " + this.conv + " is " + this.state + "; no more sends");
+		}
+		this.kcp.send(data, offset, length);
+		this.messagesOut++;
+		this.ledger.add(this.kcp.lastQueuedSequence(), length);
+		// An empty write in stream mode queues nothing: it completes with the data before it, or at once.
+		this.acknowledgedSends += this.ledger.acknowledge(this.kcp.sendUnacknowledged());
+		if (this.pacing.isEager()) {
+			this.flushWanted = true;
+		}
+		else {
+			scheduleEngine(now);
+		}
+	}
+
+	/**
+	 * How many sends completed (were acknowledged, in order) since the last call. Sends still unacknowledged when the
+	 * connection closes never complete: the shell fails them.
+	 */
+	public int pollAcknowledged() {
+		int acknowledged = this.acknowledgedSends;
+		this.acknowledgedSends = 0;
+		return acknowledged;
+	}
+
+	/** Sends not acknowledged yet, and their bytes. */
+	public long unacknowledgedBytes() {
+		return this.ledger.bytes();
+	}
+
+	/**
+	 * The next received message (in stream mode: the next chunk of the stream), or {@code null} if none is complete.
+	 * Messages stay in the engine until taken, so a shell that stops taking them closes the receive window and the
+	 * peer waits. After the connection closed, what was received in order before is still here.
+	 */
+	public byte @Nullable [] receive() {
+		boolean queueWasFull = this.kcp.receiveQueueSize() >= this.kcp.receiveWindow();
+		byte[] message = this.kcp.receive();
+		if (message != null) {
+			this.messagesIn++;
+			if (queueWasFull && this.state != State.CLOSED) {
+				// The window reopened: tell the peer at once rather than at its next probe.
+				this.windowUpdateWanted = true;
+			}
+		}
+		return message;
+	}
+
+	/**
+	 * Begins a graceful close: no more sends; what was sent is delivered and acknowledged, then the peer is told.
+	 * Bounded by the {@link KcpConfig#closeTimeout() close timeout}. Does nothing unless open.
+	 * @param now the current time in milliseconds
+	 * @param reason what to report once closed ({@link CloseReason#CLOSED_LOCALLY},
+	 * {@link CloseReason#SERVER_SHUTDOWN})
+	 */
+	public void close(long now, CloseReason reason) {
+		this.now = now;
+		if (this.state != State.OPEN) {
+			return;
+		}
+		this.closingReason = Objects.requireNonNull(reason, "reason");
+		this.state = State.DRAINING;
+		this.closeDeadline = now + this.config.closeTimeout().toMillis();
+		this.kcp.flush((int) now);
+		afterEngineWork(now);
+	}
+
+	/**
+	 * Closes at once: unacknowledged data is dropped (its sends never complete) and the peer is told with one close
+	 * signal. Does nothing if already closed.
+	 */
+	public void abort(long now, CloseReason reason) {
+		this.now = now;
+		finish(Objects.requireNonNull(reason, "reason"), null, true);
+	}
+
+	/**
+	 * Closes at once with {@link CloseReason#ERROR} because the shell failed underneath (its socket closed), without
+	 * telling the peer.
+	 */
+	public void fail(long now, Throwable cause) {
+		this.now = now;
+		finish(CloseReason.ERROR, Objects.requireNonNull(cause, "cause"), false);
+	}
+
+	/**
+	 * From now on received data segments are neither acknowledged nor delivered (the peer keeps them for a retry
+	 * elsewhere), while acknowledgements of our own data are still processed. What was received in order before is
+	 * still delivered. Used when a server shuts down.
+	 */
+	public void stopReceivingData() {
+		this.refusingData = true;
+	}
+
+	/**
+	 * Applies new settings (the packet overhead stays). Validate them first: {@link KcpConfig.Builder#build()} does.
+	 * @throws InvalidKcpSettingException if the new mtu leaves too little room after the packet overhead
+	 */
+	public void reconfigure(long now, KcpConfig newConfig) {
+		this.now = now;
+		newConfig.engineMtu(this.packetOverhead);
+		this.config = newConfig;
+		newConfig.applyTo(this.kcp, this.packetOverhead);
+		this.idleTimeoutMillis = newConfig.idleTimeout().toMillis();
+		this.pacing.setEager(newConfig.eagerFlush());
+		if (this.state != State.CLOSED) {
+			scheduleEngine(now);
+		}
+	}
+
+	// ---------------------------------------------------------------- time
+
+	/**
+	 * Whether {@link #handleTimeout} has work to do right now (a flush asked for by input or a send); the shell calls
+	 * it again before arming its timer.
+	 */
+	public boolean hasImmediateWork() {
+		return this.state != State.CLOSED && (this.flushWanted || this.windowUpdateWanted);
+	}
+
+	/**
+	 * When {@link #handleTimeout} must next be called, in milliseconds on the caller's clock, or
+	 * {@link #NO_DEADLINE}. May be in the past; may be earlier than needed (then the call does nothing and this
+	 * names the next deadline).
+	 */
+	public long pollTimeout() {
+		if (this.state == State.CLOSED) {
+			return NO_DEADLINE;
+		}
+		if (this.flushWanted || this.windowUpdateWanted) {
+			return this.now;
+		}
+		long deadline = Math.min(this.engineDeadline, this.pacing.deferredDeadline());
+		deadline = Math.min(deadline, this.closeDeadline);
+		deadline = Math.min(deadline, this.closeSignalDeadline);
+		if (this.idleTimeoutMillis > 0) {
+			deadline = Math.min(deadline, this.lastReceived + this.idleTimeoutMillis);
+		}
+		return deadline;
+	}
+
+	/**
+	 * Does whatever is due at {@code now}: the idle and close deadlines, close signal retries, asked-for and paced
+	 * flushes, the engine's update. Cheap when nothing is due.
+	 */
+	public void handleTimeout(long now) {
+		this.now = now;
+		if (this.state == State.CLOSED) {
+			return;
+		}
+		if (this.idleTimeoutMillis > 0 && now - this.lastReceived >= this.idleTimeoutMillis) {
+			finish(CloseReason.IDLE_TIMEOUT, null, true);
+			return;
+		}
+		if (now >= this.closeDeadline) {
+			// Still waiting for our data to be acknowledged (tell the peer), or for the confirmation (it was told).
+			finish(this.closingReason, null, this.state == State.DRAINING);
+			return;
+		}
+		if (this.state == State.CLOSE_SENT && now >= this.closeSignalDeadline) {
+			sendCloseSignal(now);
+			if (this.state == State.CLOSED) {
+				return;
+			}
+		}
+		int engineNow = (int) now;
+		boolean engineWorked = false;
+		if (this.flushWanted) {
+			this.flushWanted = false;
+			this.windowUpdateWanted = false;
+			if (this.pacing.flushAt(now) == FlushPacing.Flush.FULL) {
+				this.kcp.flush(engineNow);
+			}
+			else {
+				this.kcp.flushAcks(engineNow);
+			}
+			engineWorked = true;
+		}
+		if (this.pacing.takeDeferred(now)) {
+			this.kcp.flush(engineNow);
+			engineWorked = true;
+		}
+		if (this.windowUpdateWanted) {
+			this.windowUpdateWanted = false;
+			this.kcp.flushAcks(engineNow);
+			engineWorked = true;
+		}
+		if (now >= this.engineDeadline) {
+			this.kcp.update(engineNow);
+			this.lastEngineUpdate = now;
+			engineWorked = true;
+		}
+		if (engineWorked) {
+			afterEngineWork(now);
+		}
+	}
+
+	/** After the engine ran: react to a failed sink, a dead link, a drained send queue; plan the next update. */
+	private void afterEngineWork(long now) {
+		if (this.state == State.CLOSED) {
+			return;
+		}
+		if (this.transmitFailure != null) {
+			finish(CloseReason.ERROR, this.transmitFailure, false);
+			return;
+		}
+		if (this.kcp.isDeadLink()) {
+			finish(CloseReason.DEAD_LINK, null, true);
+			return;
+		}
+		if (this.state == State.DRAINING && this.kcp.waitSnd() == 0) {
+			sendCloseSignal(now);
+			if (this.state == State.CLOSED) {
+				return;
+			}
+		}
+		scheduleEngine(now);
+	}
+
+	private void scheduleEngine(long now) {
+		if (this.state == State.CLOSED || this.kcp.isIdle()) {
+			this.engineDeadline = NO_DEADLINE;
+			return;
+		}
+		int engineNow = (int) now;
+		long deadline = now + (this.kcp.check(engineNow) - engineNow);
+		if (deadline <= now && this.lastEngineUpdate == now) {
+			// ikcp's check() names a retransmission deadline that has passed while its flush tick is still ahead:
+			// update() does nothing until the tick, so ask again a millisecond later rather than at once.
+			deadline = now + 1;
+		}
+		this.engineDeadline = deadline;
+	}
+
+	// ---------------------------------------------------------------- closing
+
+	private void sendCloseSignal(long now) {
+		this.state = State.CLOSE_SENT;
+		writeSignal(KcpCodec.CMD_CLOSE, now);
+		this.closeSignalsSent++;
+		if (this.transmitFailure != null) {
+			finish(CloseReason.ERROR, this.transmitFailure, false);
+			return;
+		}
+		if (this.closeSignalsSent >= CLOSE_SIGNAL_ATTEMPTS) {
+			// The peer may not know the signal (a standard KCP peer): it will time out on its own.
+			finish(this.closingReason, null, false);
+			return;
+		}
+		this.closeSignalDeadline = now + Math.max(this.kcp.rto(), MIN_CLOSE_SIGNAL_INTERVAL);
+	}
+
+	private void onCloseSignal(long now, byte[] data, int offset) {
+		// The signal carries the peer's cumulative acknowledgement: sends it covers complete, even if the
+		// acknowledgements of their last segments were lost.
+		byte[] asWindow = new byte[KcpCodec.OVERHEAD];
+		System.arraycopy(data, offset, asWindow, 0, KcpCodec.OVERHEAD);
+		asWindow[4] = (byte) KcpCodec.CMD_WINS;
+		this.kcp.input(asWindow, 0, asWindow.length, (int) now);
+		this.acknowledgedSends += this.ledger.acknowledge(this.kcp.sendUnacknowledged());
+		writeSignal(KcpCodec.CMD_CLOSE_ACK, now);
+		boolean closingOurselves = this.state == State.DRAINING || this.state == State.CLOSE_SENT;
+		if (this.transmitFailure != null) {
+			finish(CloseReason.ERROR, this.transmitFailure, false);
+			return;
+		}
+		finish(closingOurselves ? this.closingReason : CloseReason.CLOSED_BY_PEER, null, false);
+	}
+
+	private void writeSignal(int cmd, long now) {
+		KcpCodec.writeCloseSignal(this.signalBuffer, this.conv, cmd, 0, (int) now, this.kcp.sendNext(),
+				this.kcp.receiveNext());
+		transmit(this.signalBuffer, this.signalBuffer.length);
+	}
+
+	/** Closes for good: tells the peer if asked, drops every deadline. Sends not yet acknowledged never complete. */
+	private void finish(CloseReason reason, @Nullable Throwable cause, boolean signalPeer) {
+		if (this.state == State.CLOSED) {
+			return;
+		}
+		if (signalPeer && this.transmitFailure == null) {
+			writeSignal(KcpCodec.CMD_CLOSE, this.now);
+		}
+		this.state = State.CLOSED;
+		this.closeReason = reason;
+		this.closeCause = cause;
+		this.engineDeadline = NO_DEADLINE;
+		this.closeDeadline = NO_DEADLINE;
+		this.closeSignalDeadline = NO_DEADLINE;
+		this.flushWanted = false;
+		this.windowUpdateWanted = false;
+	}
+
+	// ---------------------------------------------------------------- output
+
+	/** The engine's output and the close signals: through the sink, counted as they went on the wire. */
+	private void transmit(byte[] datagram, int length) {
+		if (this.transmitFailure != null) {
+			// The packet stage failed: nothing more leaves, in clear or otherwise.
+			return;
+		}
+		int wireLength;
+		try {
+			wireLength = this.sink.transmit(datagram, length);
+		}
+		catch (RuntimeException ex) {
+			this.transmitFailure = ex;
+			this.drops[DropReason.ENCRYPT_FAILED.ordinal()]++;
+			return;
+		}
+		if (wireLength >= 0) {
+			this.datagramsOut++;
+			this.bytesOut += wireLength;
+		}
+	}
+
+	// ---------------------------------------------------------------- statistics
+
+	/** A snapshot of the engine's state and the connection's counters. */
+	public KcpSessionStats stats() {
+		return new KcpSessionStats(this.kcp, this.ledger.bytes(), this.datagramsOut, this.bytesOut, this.datagramsIn,
+				this.bytesIn, this.drops, this.messagesOut, this.messagesIn);
+	}
+
+	@Override
+	public String toString() {
+		return "KcpConnection{conv=" + Integer.toUnsignedString(this.conv) + ", state=" + this.state + "}";
+	}
+
+}

@@ -1,0 +1,546 @@
+package io.github.kcp.core.transport;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+
+import io.github.kcp.core.KcpException;
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.DropReason;
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.connection.KcpConnection;
+import io.github.kcp.core.connection.KcpSessionStats;
+import io.github.kcp.core.protocol.InputResult;
+import io.github.kcp.core.protocol.KcpCodec;
+import io.github.kcp.core.protocol.KcpMessageTooLargeException;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shell of one {@link KcpConnection}: it pins the connection to an event loop, arms its one timer at the
+ * connection's deadline, turns completed sends into completed futures and received messages and the close into
+ * handler calls, and lets any thread use the session. Every rule (when to flush, when to close, what to tell the
+ * peer) is the connection's.
+ */
+final class EventLoopSession implements KcpSession {
+
+	private static final Logger logger = LoggerFactory.getLogger(EventLoopSession.class);
+
+	/** At most this many rounds of connection work per service call, so a chatty handler cannot starve the loop. */
+	private static final int MAX_ROUNDS = 8;
+
+	private final KcpConnection connection;
+
+	private final UdpEndpoint endpoint;
+
+	private final EventLoop loop;
+
+	private final InetSocketAddress remoteAddress;
+
+	private final int conv;
+
+	private final KcpSessionHandler handler;
+
+	private final SendBuffer sendBuffer;
+
+	private final LongAdder handlerFailures;
+
+	private final Consumer<EventLoopSession> closedListener;
+
+	private final Map<String, Object> attributes = new ConcurrentHashMap<>();
+
+	private final CompletableFuture<CloseReason> closeFuture = new CompletableFuture<>();
+
+	private volatile KcpConfig config;
+
+	private volatile int maxMessageSize;
+
+	private volatile boolean acceptingSends = true;
+
+	private volatile @Nullable CloseReason closeReason;
+
+	/** Set by {@link #close()} and {@link #abort()}: why sends are refused while the close is under way. */
+	private volatile @Nullable CloseReason requestedClose;
+
+	// ---- confined to the event loop
+
+	/** Futures of the sends handed to the connection, in order; it completes them by count. */
+	private final ArrayDeque<PendingSend> pendingSends = new ArrayDeque<>();
+
+	private boolean readingPaused;
+
+	private boolean servicing;
+
+	private boolean closeReported;
+
+	private @Nullable ScheduledFuture<?> timer;
+
+	private long timerDeadline;
+
+	/**
+	 * Creates the session; {@link #open()} it on the loop.
+	 * @param closedListener told once, on the loop, when the session has closed (before its handler)
+	 * @param handlerFailures where handler exceptions are counted
+	 */
+	EventLoopSession(UdpEndpoint endpoint, InetSocketAddress remoteAddress, int conv, KcpConfig config,
+			KcpSessionHandler handler, Consumer<EventLoopSession> closedListener, LongAdder handlerFailures) {
+		this.endpoint = endpoint;
+		this.loop = endpoint.loop();
+		this.remoteAddress = remoteAddress;
+		this.conv = conv;
+		this.config = config;
+		this.maxMessageSize = config.maxMessageSize(endpoint.packetOverhead());
+		this.handler = handler;
+		this.closedListener = closedListener;
+		this.handlerFailures = handlerFailures;
+		this.sendBuffer = new SendBuffer(config.sendBufferSize());
+		this.connection = new KcpConnection(conv, config, endpoint.packetOverhead(), MonotonicClock.nowMillis(),
+				(datagram, length) -> endpoint.write(remoteAddress, datagram, length));
+	}
+
+	// ---------------------------------------------------------------- driven by the owner, on the loop
+
+	/** The connection underneath; only on the loop. */
+	KcpConnection connection() {
+		return this.connection;
+	}
+
+	/** Tells the handler the session is open and arms the timer. */
+	void open() {
+		try {
+			this.handler.onOpen(this);
+		}
+		catch (RuntimeException ex) {
+			handlerFailed("onOpen", ex);
+		}
+		service();
+	}
+
+	/**
+	 * Feeds one received datagram; the owner {@link #service() services} the session at the end of the read burst.
+	 * @return what the engine made of it
+	 */
+	InputResult input(byte[] data, int offset, int length, int wireLength) {
+		return this.connection.handleDatagram(MonotonicClock.nowMillis(), data, offset, length, wireLength);
+	}
+
+	/** Counts a datagram for this session that was dropped before it got here. */
+	void countDropped(DropReason reason) {
+		this.connection.countDropped(reason);
+	}
+
+	/**
+	 * Lets the connection do what is due, hands its outputs to the futures and the handler, pushes the datagrams out
+	 * and re-arms the timer. Re-entrant calls (a handler sending) are folded into the running one.
+	 */
+	void service() {
+		if (this.servicing || this.closeReported) {
+			return;
+		}
+		this.servicing = true;
+		try {
+			long now = MonotonicClock.nowMillis();
+			// Deliver first: the handler's replies then leave with the acknowledgements, and the window the
+			// acknowledgements announce counts the messages just taken as free.
+			deliver();
+			for (int round = 1; !this.closeReported; round++) {
+				this.connection.handleTimeout(now);
+				deliver();
+				if (!this.connection.hasImmediateWork() || round >= MAX_ROUNDS) {
+					break;
+				}
+			}
+			this.endpoint.flush();
+			if (!this.closeReported) {
+				armTimer(now);
+			}
+		}
+		finally {
+			this.servicing = false;
+		}
+	}
+
+	/** Completed sends, then messages (unless paused; all of them once closed), then the close. */
+	private void deliver() {
+		for (int acknowledged = this.connection.pollAcknowledged(); acknowledged > 0; acknowledged--) {
+			PendingSend send = this.pendingSends.pollFirst();
+			if (send != null) {
+				this.sendBuffer.release(send.bytes);
+				send.future.complete(null);
+			}
+		}
+		while (!this.readingPaused || this.connection.isClosed()) {
+			byte[] message = this.connection.receive();
+			if (message == null) {
+				break;
+			}
+			try {
+				this.handler.onMessage(this, message);
+			}
+			catch (RuntimeException ex) {
+				handlerFailed("onMessage", ex);
+			}
+		}
+		if (this.connection.isClosed() && !this.closeReported) {
+			reportClose();
+		}
+	}
+
+	private void reportClose() {
+		this.closeReported = true;
+		this.acceptingSends = false;
+		CloseReason reason = Objects.requireNonNull(this.connection.closeReason());
+		this.closeReason = reason;
+		cancelTimer();
+		KcpSessionClosedException closed = new KcpSessionClosedException(
+				"Session conv=" + Integer.toUnsignedString(this.conv) + " with " + this.remoteAddress + " closed: "
+						+ reason, reason);
+		PendingSend pending;
+		while ((pending = this.pendingSends.pollFirst()) != null) {
+			pending.future.completeExceptionally(closed);
+		}
+		// After the pending sends: a writer woken from a blocking send finds every earlier send already failed.
+		this.sendBuffer.close();
+		this.endpoint.flush();
+		this.closedListener.accept(this);
+		try {
+			this.handler.onClose(this, reason, this.connection.closeCause());
+		}
+		catch (RuntimeException ex) {
+			handlerFailed("onClose", ex);
+		}
+		this.closeFuture.complete(reason);
+	}
+
+	private void armTimer(long now) {
+		long deadline = this.connection.pollTimeout();
+		if (deadline == KcpConnection.NO_DEADLINE) {
+			cancelTimer();
+			return;
+		}
+		if (this.timer != null) {
+			if (this.timerDeadline <= deadline) {
+				return;
+			}
+			this.timer.cancel(false);
+		}
+		this.timerDeadline = deadline;
+		this.timer = this.loop.schedule(this::onTimer, Math.max(0, deadline - now), TimeUnit.MILLISECONDS);
+	}
+
+	private void onTimer() {
+		this.timer = null;
+		service();
+	}
+
+	private void cancelTimer() {
+		if (this.timer != null) {
+			this.timer.cancel(false);
+			this.timer = null;
+		}
+	}
+
+	private void handlerFailed(String callback, RuntimeException ex) {
+		this.handlerFailures.increment();
+		logger.warn("KCP handler {} failed for session conv={} remote={}; the session goes on", callback,
+				Integer.toUnsignedString(this.conv), this.remoteAddress, ex);
+	}
+
+	// ---------------------------------------------------------------- public API, any thread
+
+	@Override
+	public InetSocketAddress remoteAddress() {
+		return this.remoteAddress;
+	}
+
+	@Override
+	public InetSocketAddress localAddress() {
+		return this.endpoint.localAddress();
+	}
+
+	@Override
+	public int conv() {
+		return this.conv;
+	}
+
+	@Override
+	public boolean isOpen() {
+		return this.acceptingSends;
+	}
+
+	@Override
+	public int maxMessageSize() {
+		return this.maxMessageSize;
+	}
+
+	@Override
+	public CompletableFuture<Void> send(byte[] data, int offset, int length) {
+		Objects.checkFromIndexSize(offset, length, data.length);
+		RuntimeException refused = checkSendable(length);
+		if (refused != null) {
+			return CompletableFuture.failedFuture(refused);
+		}
+		try {
+			if (!this.sendBuffer.tryReserve(length)) {
+				return CompletableFuture.failedFuture(new KcpSendBufferFullException("Send buffer full: " + length
+						+ " more bytes do not fit in " + this.sendBuffer.capacity() + " (" + this.sendBuffer.used()
+						+ " bytes unacknowledged); wait for earlier sends, use sendWhenRoom, or raise sendBufferSize"));
+			}
+		}
+		catch (KcpSessionClosedException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+		return enqueue(data, offset, length);
+	}
+
+	@Override
+	public CompletableFuture<Void> send(ByteBuffer data) {
+		byte[] copy = new byte[data.remaining()];
+		data.get(copy);
+		return send(copy, 0, copy.length);
+	}
+
+	@Override
+	public CompletableFuture<Void> sendWhenRoom(byte[] data, int offset, int length, Duration timeout)
+			throws TimeoutException, InterruptedException {
+		Objects.checkFromIndexSize(offset, length, data.length);
+		if (this.loop.inEventLoop()) {
+			throw new IllegalStateException("A blocking send must not be called on the session's event loop");
+		}
+		RuntimeException refused = checkSendable(length);
+		if (refused != null) {
+			return CompletableFuture.failedFuture(refused);
+		}
+		try {
+			this.sendBuffer.reserve(length, timeout.toNanos());
+		}
+		catch (KcpSessionClosedException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+		return enqueue(data, offset, length);
+	}
+
+	@Override
+	public void sendBlocking(byte[] data, int offset, int length, Duration timeout)
+			throws TimeoutException, InterruptedException {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		CompletableFuture<Void> acknowledged = sendWhenRoom(data, offset, length, timeout);
+		try {
+			acknowledged.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+		}
+		catch (ExecutionException ex) {
+			Throwable cause = ex.getCause();
+			if (cause instanceof RuntimeException runtime) {
+				throw runtime;
+			}
+			throw new KcpException("Send failed: " + cause, cause);
+		}
+	}
+
+	private @Nullable RuntimeException checkSendable(int length) {
+		if (!this.acceptingSends) {
+			CloseReason reason = this.closeReason;
+			return new KcpSessionClosedException("Session conv=" + Integer.toUnsignedString(this.conv) + " with "
+					+ this.remoteAddress + " is closed or closing", (reason != null) ? reason : this.requestedClose);
+		}
+		KcpConfig current = this.config;
+		if (!current.stream() && length > this.maxMessageSize) {
+			int mss = current.engineMtu(this.endpoint.packetOverhead()) - KcpCodec.OVERHEAD;
+			return new KcpMessageTooLargeException(length, this.maxMessageSize, this.maxMessageSize / mss, mss);
+		}
+		return null;
+	}
+
+	private CompletableFuture<Void> enqueue(byte[] data, int offset, int length) {
+		CompletableFuture<Void> future = new CompletableFuture<>();
+		if (this.loop.inEventLoop()) {
+			doSend(data, offset, length, future);
+		}
+		else {
+			byte[] copy = Arrays.copyOfRange(data, offset, offset + length);
+			this.loop.execute(() -> doSend(copy, 0, copy.length, future));
+		}
+		return future;
+	}
+
+	private void doSend(byte[] data, int offset, int length, CompletableFuture<Void> future) {
+		if (!this.connection.canSend()) {
+			this.sendBuffer.release(length);
+			future.completeExceptionally(new KcpSessionClosedException("Session conv="
+					+ Integer.toUnsignedString(this.conv) + " with " + this.remoteAddress
+					+ " closed before the data was sent",
+					(this.connection.closeReason() != null) ? this.connection.closeReason() : this.requestedClose));
+			return;
+		}
+		try {
+			this.connection.send(MonotonicClock.nowMillis(), data, offset, length);
+		}
+		catch (RuntimeException ex) {
+			// A message that no longer fits after a runtime mtu or window change.
+			this.sendBuffer.release(length);
+			future.completeExceptionally(ex);
+			return;
+		}
+		this.pendingSends.addLast(new PendingSend(length, future));
+		service();
+	}
+
+	@Override
+	public CompletableFuture<CloseReason> close() {
+		// Refuse sends from now on, not only once the loop gets to the close: a caller that just called close() must
+		// see isOpen() == false and have later sends fail at once.
+		this.requestedClose = CloseReason.CLOSED_LOCALLY;
+		this.acceptingSends = false;
+		runOnLoop(() -> {
+			this.connection.close(MonotonicClock.nowMillis(), CloseReason.CLOSED_LOCALLY);
+			service();
+		});
+		return this.closeFuture;
+	}
+
+	@Override
+	public void abort() {
+		this.requestedClose = CloseReason.CLOSED_LOCALLY;
+		this.acceptingSends = false;
+		runOnLoop(() -> {
+			this.connection.abort(MonotonicClock.nowMillis(), CloseReason.CLOSED_LOCALLY);
+			service();
+		});
+	}
+
+	/** The socket failed underneath: closes with ERROR and {@code cause}, without telling the peer. On the loop. */
+	void fail(Throwable cause) {
+		this.acceptingSends = false;
+		this.connection.fail(MonotonicClock.nowMillis(), cause);
+		service();
+	}
+
+	@Override
+	public CompletableFuture<CloseReason> closeFuture() {
+		return this.closeFuture;
+	}
+
+	@Override
+	public @Nullable CloseReason closeReason() {
+		return this.closeReason;
+	}
+
+	@Override
+	public void pauseReading() {
+		runOnLoop(() -> this.readingPaused = true);
+	}
+
+	@Override
+	public void resumeReading() {
+		runOnLoop(() -> {
+			if (this.readingPaused) {
+				this.readingPaused = false;
+				service();
+			}
+		});
+	}
+
+	@Override
+	public Map<String, Object> attributes() {
+		return this.attributes;
+	}
+
+	@Override
+	public KcpSessionStats stats() {
+		if (this.loop.inEventLoop()) {
+			return this.connection.stats();
+		}
+		try {
+			return this.loop.submit(this.connection::stats).get(5, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new KcpException("Interrupted while reading session stats", ex);
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			throw new KcpException("Could not read session stats from its event loop", ex);
+		}
+	}
+
+	@Override
+	public KcpConfig config() {
+		return this.config;
+	}
+
+	@Override
+	public void setNoDelay(int nodelay, int interval, int resend, boolean noCongestionControl) {
+		reconfigure((builder) -> builder.nodelay(nodelay, interval, resend, noCongestionControl));
+	}
+
+	@Override
+	public void setWindowSize(int sendWindow, int receiveWindow) {
+		reconfigure((builder) -> builder.windowSize(sendWindow, receiveWindow));
+	}
+
+	@Override
+	public void setMtu(int mtu) {
+		reconfigure((builder) -> builder.mtu(mtu));
+	}
+
+	@Override
+	public void setStream(boolean stream) {
+		reconfigure((builder) -> builder.stream(stream));
+	}
+
+	/**
+	 * Validates on the caller's thread (so errors surface there), applies on the loop. Synchronized so that setters
+	 * called at the same time from several threads each build on the other's result; the loop applies the latest
+	 * configuration, whatever order the tasks run in.
+	 */
+	private synchronized void reconfigure(UnaryOperator<KcpConfig.Builder> change) {
+		KcpConfig changed = change.apply(this.config.toBuilder()).build();
+		int maxMessage = changed.maxMessageSize(this.endpoint.packetOverhead());
+		this.config = changed;
+		this.maxMessageSize = maxMessage;
+		runOnLoop(() -> {
+			this.connection.reconfigure(MonotonicClock.nowMillis(), this.config);
+			service();
+		});
+	}
+
+	@Override
+	public Executor executor() {
+		return this.loop;
+	}
+
+	private void runOnLoop(Runnable task) {
+		if (this.loop.inEventLoop()) {
+			task.run();
+		}
+		else {
+			this.loop.execute(task);
+		}
+	}
+
+	@Override
+	public String toString() {
+		return "KcpSession{conv=" + Integer.toUnsignedString(this.conv) + ", remote=" + this.remoteAddress + ", "
+				+ this.connection + "}";
+	}
+
+	/** Data handed to the connection, waiting for acknowledgement. */
+	private record PendingSend(int bytes, CompletableFuture<Void> future) {
+	}
+
+}

@@ -1,0 +1,272 @@
+package io.github.kcp.core.connection;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.github.kcp.core.connection.VirtualNetwork.Endpoint;
+import io.github.kcp.core.connection.VirtualNetwork.Sent;
+import io.github.kcp.core.protocol.KcpCodec;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The close handshake, in virtual time: a graceful close delivers and gets acknowledged everything first, then tells
+ * the peer within one way; lost signals are resent one retransmission timeout (at least 50 ms) apart, five times at
+ * most; a peer that ignores the signal costs a bounded wait; abort and the close timeout fail what is unacknowledged
+ * and still tell the peer.
+ */
+class KcpConnectionCloseTest {
+
+	static final int CONV = 0x1234_5678;
+
+	static final KcpConfig FAST = KcpConfig.builder().nodelay(1, 10, 2, true).windowSize(256, 256).build();
+
+	private static final long ONE_WAY = 20;
+
+	@Test
+	void gracefulCloseDeliversEverythingThenTellsThePeerOneWayLater() {
+		VirtualNetwork net = new VirtualNetwork(1);
+		Pair pair = pair(net, FAST);
+		Endpoint a = pair.a();
+		Endpoint b = pair.b();
+		for (int i = 0; i < 100; i++) {
+			a.session.send(message(i, 200));
+		}
+		a.session.close();
+		assertThat(a.session.connection.canSend()).isFalse();
+
+		net.runUntil("both closed", 10_000, () -> a.session.closed != null && b.session.closed != null);
+
+		assertThat(b.session.closed).isEqualTo(CloseReason.CLOSED_BY_PEER);
+		assertThat(a.session.closed).isEqualTo(CloseReason.CLOSED_LOCALLY);
+		assertThat(b.session.messages).hasSize(100);
+		for (int i = 0; i < 100; i++) {
+			assertThat(b.session.messages.get(i)).isEqualTo(message(i, 200));
+		}
+		assertThat(a.session.acknowledged).isEqualTo(100);
+		assertThat(a.session.failedSends).isZero();
+		// One signal, sent once the last data was acknowledged (it carries sn == una), answered one round trip later.
+		List<Sent> closes = signals(net, "a", KcpCodec.CMD_CLOSE);
+		assertThat(closes).hasSize(1);
+		Sent close = closes.get(0);
+		assertThat(KcpCodec.readInt(close.data(), 12)).as("its sn: every one of the 100 segments went before it")
+			.isEqualTo(100);
+		assertThat(close.at()).as("not before the last acknowledgement arrived")
+			.isGreaterThanOrEqualTo(net.sent("b", KcpCodec.CMD_ACK).get(net.sent("b", KcpCodec.CMD_ACK).size() - 1).at()
+					+ ONE_WAY);
+		assertThat(b.session.closedAt).isEqualTo(close.at() + ONE_WAY);
+		assertThat(a.session.closedAt).isEqualTo(close.at() + 2 * ONE_WAY);
+		assertThat(signals(net, "b", KcpCodec.CMD_CLOSE_ACK)).hasSize(1);
+	}
+
+	@Test
+	void aLostCloseSignalIsResentOneRetransmissionTimeoutLater() {
+		VirtualNetwork net = new VirtualNetwork(2);
+		Pair pair = pair(net, FAST);
+		Endpoint a = pair.a();
+		Endpoint b = pair.b();
+		a.session.send(message(1, 100));
+		net.runUntil("acknowledged", 1000, () -> a.session.acknowledged == 1);
+		AtomicInteger dropped = new AtomicInteger();
+		a.link.drop((sent) -> sent.isSignal(KcpCodec.CMD_CLOSE) && dropped.getAndIncrement() < 2);
+		int rto = a.session.connection.stats().rto();
+
+		a.session.close();
+		net.runUntil("both closed", 10_000, () -> a.session.closed != null && b.session.closed != null);
+
+		List<Sent> closes = signals(net, "a", KcpCodec.CMD_CLOSE);
+		assertThat(closes).hasSize(3);
+		long interval = Math.max(rto, KcpConnection.MIN_CLOSE_SIGNAL_INTERVAL);
+		assertThat(closes.get(1).at() - closes.get(0).at()).isEqualTo(interval);
+		assertThat(closes.get(2).at() - closes.get(1).at()).isEqualTo(interval);
+		assertThat(b.session.closed).isEqualTo(CloseReason.CLOSED_BY_PEER);
+		assertThat(b.session.closedAt).isEqualTo(closes.get(2).at() + ONE_WAY);
+		assertThat(a.session.closed).isEqualTo(CloseReason.CLOSED_LOCALLY);
+		assertThat(a.session.closedAt).isEqualTo(closes.get(2).at() + 2 * ONE_WAY);
+	}
+
+	@Test
+	void lostConfirmationsCostFiveSignalsAtMostThenTheCloseCompletes() {
+		VirtualNetwork net = new VirtualNetwork(3);
+		Pair pair = pair(net, FAST);
+		Endpoint a = pair.a();
+		Endpoint b = pair.b();
+		b.link.drop((sent) -> sent.isSignal(KcpCodec.CMD_CLOSE_ACK));
+
+		a.session.close();
+		net.runUntil("both closed", 10_000, () -> a.session.closed != null && b.session.closed != null);
+
+		// The peer closed at the first signal and ignores the rest; we give up after the fifth.
+		assertThat(b.session.closed).isEqualTo(CloseReason.CLOSED_BY_PEER);
+		List<Sent> closes = signals(net, "a", KcpCodec.CMD_CLOSE);
+		assertThat(closes).hasSize(KcpConnection.CLOSE_SIGNAL_ATTEMPTS);
+		assertThat(b.session.closedAt).isEqualTo(closes.get(0).at() + ONE_WAY);
+		assertThat(a.session.closed).isEqualTo(CloseReason.CLOSED_LOCALLY);
+		assertThat(a.session.closedAt).isEqualTo(closes.get(4).at());
+		// Four waits of max(rto, 50 ms): bounded whatever the peer does.
+		assertThat(a.session.closedAt - closes.get(0).at()).isBetween(4L * KcpConnection.MIN_CLOSE_SIGNAL_INTERVAL,
+				4L * 200);
+	}
+
+	@Test
+	void aPeerThatIgnoresTheSignalIsUnharmedAndTimesOutOnItsOwn() {
+		VirtualNetwork net = new VirtualNetwork(4);
+		KcpConfig standardPeer = FAST.toBuilder().idleTimeout(Duration.ofSeconds(2)).build();
+		Endpoint a = net.endpoint("a", "b", CONV, FAST);
+		Endpoint b = net.endpoint("b", "a", CONV, standardPeer);
+		a.link.delay(ONE_WAY);
+		b.link.delay(ONE_WAY);
+		// A standard KCP peer never sees our extension: the signals do not reach it.
+		a.link.drop((sent) -> sent.isSignal(KcpCodec.CMD_CLOSE));
+		a.session.send(message(7, 50));
+		net.runUntil("delivered and acknowledged", 1000,
+				() -> b.session.messages.size() == 1 && a.session.acknowledged == 1);
+
+		long closing = net.now();
+		a.session.close();
+		net.runUntil("we closed", 10_000, () -> a.session.closed != null);
+		assertThat(a.session.closed).isEqualTo(CloseReason.CLOSED_LOCALLY);
+		assertThat(a.session.closedAt - closing).isLessThanOrEqualTo(4L * 200);
+		assertThat(signals(net, "a", KcpCodec.CMD_CLOSE)).hasSize(KcpConnection.CLOSE_SIGNAL_ATTEMPTS);
+
+		net.runUntil("the peer timed out", 10_000, () -> b.session.closed != null);
+		assertThat(b.session.closed).isEqualTo(CloseReason.IDLE_TIMEOUT);
+		assertThat(b.session.messages).containsExactly(message(7, 50));
+	}
+
+	@Test
+	void abortFailsWhatIsUnacknowledgedAndTellsThePeerAtOnce() {
+		VirtualNetwork net = new VirtualNetwork(5);
+		Pair pair = pair(net, FAST);
+		Endpoint a = pair.a();
+		Endpoint b = pair.b();
+		a.session.send(message(1, 100));
+		net.runUntil("acknowledged", 1000, () -> a.session.acknowledged == 1);
+		// From now on nothing the peer sends reaches us: the next send can never be acknowledged.
+		b.link.cut(true);
+		a.session.send(message(2, 100));
+		net.runUntil("the data left", 100, () -> net.sent("a", KcpCodec.CMD_PUSH).size() == 2);
+		long aborted = net.now();
+
+		a.session.abort();
+
+		assertThat(a.session.closed).as("at once").isEqualTo(CloseReason.CLOSED_LOCALLY);
+		assertThat(a.session.closedAt).isEqualTo(aborted);
+		assertThat(a.session.failedSends).isEqualTo(1);
+		net.runUntil("the peer heard", 1000, () -> b.session.closed != null);
+		assertThat(b.session.closed).isEqualTo(CloseReason.CLOSED_BY_PEER);
+		assertThat(b.session.closedAt).isEqualTo(aborted + ONE_WAY);
+		// The signal came after the data, which the peer delivered first.
+		assertThat(b.session.messages).hasSize(2);
+	}
+
+	@Test
+	void theCloseTimeoutBoundsADrainThatCannotFinish() {
+		VirtualNetwork net = new VirtualNetwork(6);
+		KcpConfig config = FAST.toBuilder().closeTimeout(Duration.ofMillis(500)).build();
+		Endpoint a = net.endpoint("a", "b", CONV, config);
+		Endpoint b = net.endpoint("b", "a", CONV, config);
+		a.link.delay(ONE_WAY);
+		b.link.cut(true);
+		a.session.send(message(1, 100));
+		long closing = net.now();
+
+		a.session.close();
+		net.runUntil("closed", 10_000, () -> a.session.closed != null);
+
+		assertThat(a.session.closedAt - closing).isEqualTo(500);
+		assertThat(a.session.closed).isEqualTo(CloseReason.CLOSED_LOCALLY);
+		assertThat(a.session.failedSends).isEqualTo(1);
+		// Still draining when the time was up: the peer is told.
+		List<Sent> closes = signals(net, "a", KcpCodec.CMD_CLOSE);
+		assertThat(closes).hasSize(1);
+		assertThat(closes.get(0).at()).isEqualTo(closing + 500);
+		net.runUntil("the peer heard", 1000, () -> b.session.closed != null);
+		assertThat(b.session.closed).isEqualTo(CloseReason.CLOSED_BY_PEER);
+	}
+
+	@Test
+	void bothEndsClosingAtOnceBothReportTheirOwnClose() {
+		VirtualNetwork net = new VirtualNetwork(7);
+		Pair pair = pair(net, FAST);
+		Endpoint a = pair.a();
+		Endpoint b = pair.b();
+		a.session.close();
+		b.session.close();
+		net.runUntil("both closed", 10_000, () -> a.session.closed != null && b.session.closed != null);
+		assertThat(a.session.closed).isEqualTo(CloseReason.CLOSED_LOCALLY);
+		assertThat(b.session.closed).isEqualTo(CloseReason.CLOSED_LOCALLY);
+		assertThat(a.session.closedAt).isEqualTo(net.sent("a", KcpCodec.CMD_CLOSE).get(0).at() + ONE_WAY);
+	}
+
+	@Test
+	void aPeersCloseDeliversEveryMessageEvenWhileReadingIsPaused() {
+		VirtualNetwork net = new VirtualNetwork(8);
+		Pair pair = pair(net, FAST);
+		Endpoint a = pair.a();
+		Endpoint b = pair.b();
+		b.session.pause();
+		for (int i = 0; i < 10; i++) {
+			a.session.send(message(i, 300));
+		}
+		a.session.close();
+		net.runUntil("both closed", 10_000, () -> a.session.closed != null && b.session.closed != null);
+		assertThat(b.session.closed).isEqualTo(CloseReason.CLOSED_BY_PEER);
+		assertThat(b.session.messages).hasSize(10);
+		assertThat(a.session.acknowledged).isEqualTo(10);
+	}
+
+	@Test
+	void aPacketStageThatFailsClosesWithErrorAndSendsNothingMore() {
+		VirtualNetwork net = new VirtualNetwork(9);
+		Pair pair = pair(net, FAST);
+		Endpoint a = pair.a();
+		Endpoint b = pair.b();
+		a.session.send(message(1, 10));
+		net.runUntil("acknowledged", 1000, () -> a.session.acknowledged == 1);
+		int sentBefore = net.sent().stream().filter((s) -> s.from().equals("a")).toList().size();
+
+		a.session.failSink = true;
+		a.session.send(message(2, 10));
+		net.runUntil("closed", 100, () -> a.session.closed != null);
+
+		assertThat(a.session.closed).isEqualTo(CloseReason.ERROR);
+		assertThat(a.session.connection.closeCause()).hasMessage("simulated cipher failure");
+		assertThat(a.session.failedSends).isEqualTo(1);
+		assertThat(a.session.connection.stats().droppedDatagrams(DropReason.ENCRYPT_FAILED)).isEqualTo(1);
+		net.advance(5_000);
+		assertThat(net.sent().stream().filter((s) -> s.from().equals("a")).toList()).hasSize(sentBefore);
+		assertThat(b.session.closed).as("not told: the signal would have to pass the failing stage").isNull();
+	}
+
+	// ---------------------------------------------------------------- helpers
+
+	/** Two connected endpoints "a" and "b", {@link #ONE_WAY} ms apart. */
+	static Pair pair(VirtualNetwork net, KcpConfig config) {
+		Endpoint a = net.endpoint("a", "b", CONV, config);
+		Endpoint b = net.endpoint("b", "a", CONV, config);
+		a.link.delay(ONE_WAY);
+		b.link.delay(ONE_WAY);
+		return new Pair(a, b);
+	}
+
+	record Pair(Endpoint a, Endpoint b) {
+	}
+
+	static List<Sent> signals(VirtualNetwork net, String from, int cmd) {
+		return net.sent().stream().filter((s) -> s.from().equals(from) && s.isSignal(cmd)).toList();
+	}
+
+	static byte[] message(int index, int size) {
+		ByteBuffer buffer = ByteBuffer.allocate(size);
+		buffer.putInt(index);
+		while (buffer.hasRemaining()) {
+			buffer.put((byte) (index * 31 + buffer.position()));
+		}
+		return buffer.array();
+	}
+
+}
