@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * nonce (12 bytes) || ciphertext (as long as the plaintext) || tag (16 bytes)
  * </pre>
  * so it grows by exactly {@value #OVERHEAD} bytes. The nonce is {@code sender (7 bytes) || time (5 bytes)}: a
- * random sender id (per cipher instance and thread, with a direction bit) and the sender's wall clock in ticks
+ * random sender id (per cipher instance and thread, with two bits for the role of the view that sent it) and the sender's wall clock in ticks
  * of 8 µs (see {@code GcmNonces}). GCM authenticates the nonce, so neither field can be altered.
  * <p>
  * <b>Replay protection.</b> {@link #decrypt} refuses, with a {@link PacketReplayException}, an authentic datagram
@@ -179,7 +179,7 @@ public final class AesGcmCipher implements PacketCipher {
 	/**
 	 * A view of this cipher bound to {@code role}: same key and replay memory; its datagrams carry the role, and it
 	 * refuses datagrams sent by the same role (a server's own datagrams reflected back at a server, or a client's at
-	 * a client). An unbound cipher marks its datagrams as a client's and accepts both.
+	 * a client). An unbound cipher marks its datagrams as unbound, which every view accepts, and accepts both roles'.
 	 * @param role the side the endpoint using the view plays
 	 * @return the bound view
 	 */
@@ -217,7 +217,7 @@ public final class AesGcmCipher implements PacketCipher {
 	@Override
 	public byte[] encrypt(byte[] plaintext, int offset, int length) {
 		byte[] nonce = new byte[NONCE_LENGTH];
-		this.nonces.next(nonce, this.role == EndpointRole.SERVER);
+		this.nonces.next(nonce, GcmNonces.roleBits(this.role));
 		return encryptWithNonce(nonce, plaintext, offset, length);
 	}
 
@@ -273,11 +273,16 @@ public final class AesGcmCipher implements PacketCipher {
 			throw new PacketAuthenticationException("Rejected " + NAME + " datagram of " + length
 					+ " bytes: shorter than its 12-byte nonce and 16-byte tag");
 		}
+		// Authenticate first: a refusal as a replay then always means an authentic datagram seen before or too old
+		// (counted apart from forgeries), and junk never touches the replay memory. The nonce is authenticated by the
+		// tag, so its sender and time fields are trustworthy below.
+		byte[] plaintext = open(datagram, offset, length);
 		long sender = GcmNonces.sender(datagram, offset);
-		boolean fromServer = GcmNonces.fromServer(sender);
-		if (this.role != null && fromServer == (this.role == EndpointRole.SERVER)) {
+		// Only a datagram stamped with this view's own role is refused: an unbound sender's is accepted by both sides.
+		if (this.role != null && GcmNonces.roleBits(sender) == GcmNonces.roleBits(this.role)) {
 			throw new PacketReplayException("Refused " + NAME + " datagram: it was sent by a "
-					+ (fromServer ? "server" : "client") + ", as this endpoint is (a reflected datagram)");
+					+ this.role.name().toLowerCase(java.util.Locale.ROOT)
+					+ ", as this endpoint is (a reflected datagram)");
 		}
 		long now = GcmNonces.ticks(this.replayProtection.nowMicros());
 		long time = GcmNonces.unwrap(GcmNonces.time(datagram, offset), now);
@@ -287,7 +292,6 @@ public final class AesGcmCipher implements PacketCipher {
 					+ (time - now) * GcmNonces.TICK_MICROS / 1000 + " ms from this host's clock, outside the replay window of "
 					+ this.replayProtection.window() + " (a replay, or the clocks of the peers differ by more)");
 		}
-		byte[] plaintext = open(datagram, offset, length);
 		String refusal = this.seen.record(sender, time, now);
 		if (refusal != null) {
 			throw new PacketReplayException("Refused " + NAME + " datagram: " + refusal + " (a replay)");

@@ -2,16 +2,19 @@ package io.github.kcp.core.crypto;
 
 import java.security.SecureRandom;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Writes the nonces of {@link AesGcmCipher}: {@code sender (7 bytes) || time (5 bytes)}, big-endian.
  * <ul>
- * <li>The sender is 56 bits: 55 drawn at random, per cipher instance and thread, and the direction bit (1 for a
- * datagram a server sent, 0 otherwise).</li>
+ * <li>The sender is 56 bits: 54 drawn at random, per cipher instance and thread, and a two-bit role in the lowest
+ * bits ({@value #UNBOUND}: a cipher not bound to a role, {@value #CLIENT}: a client, {@value #SERVER}: a
+ * server).</li>
  * <li>The time is the sender's wall clock in ticks of {@value #TICK_MICROS} µs, modulo 2<sup>40</sup> (101 days),
  * made strictly increasing per sender: two datagrams in the same tick get consecutive values.</li>
  * </ul>
  * A nonce repeats only if two senders draw the same 55 bits and then stamp the same tick: about
- * N<sup>2</sup>/2<sup>56</sup> for N senders ever using one key, however many datagrams they send (random 96-bit
+ * N<sup>2</sup>/2<sup>55</sup> for N senders ever using one key, however many datagrams they send (random 96-bit
  * nonces reach that risk after about 2<sup>32</sup> datagrams). A sender draws new bits when its clock would fall
  * out of step with the wall clock (a burst above a million datagrams a second for long, or the wall clock set
  * back), and after a day, long before the time wraps. A sender stamps at most one datagram per tick, 125,000 a
@@ -20,6 +23,17 @@ import java.security.SecureRandom;
 final class GcmNonces {
 
 	static final int NONCE_LENGTH = 12;
+
+	/** Role bits of a datagram sent by a cipher bound to no role. */
+	static final int UNBOUND = 0;
+
+	/** Role bits of a datagram sent by a client's view. */
+	static final int CLIENT = 1;
+
+	/** Role bits of a datagram sent by a server's view. */
+	static final int SERVER = 2;
+
+	private static final long ROLE_MASK = 3;
 
 	static final long TIME_MASK = (1L << 40) - 1;
 
@@ -43,7 +57,7 @@ final class GcmNonces {
 	}
 
 	/** Writes a fresh nonce into {@code nonce[0..12)}. */
-	void next(byte[] nonce, boolean fromServer) {
+	void next(byte[] nonce, int roleBits) {
 		long now = ticks(this.settings.nowMicros());
 		Sender sender = this.senders.get();
 		if (sender == null || sender.last - now > this.driftLimitTicks || now - sender.since > DAY_TICKS
@@ -53,7 +67,7 @@ final class GcmNonces {
 		}
 		long time = Math.max(now, sender.last + 1);
 		sender.last = time;
-		long id = (sender.bits & ((1L << 56) - 2)) | (fromServer ? 1 : 0);
+		long id = (sender.bits & ((1L << 56) - 1) & ~ROLE_MASK) | roleBits;
 		for (int i = 0; i < 7; i++) {
 			nonce[i] = (byte) (id >>> (8 * (6 - i)));
 		}
@@ -77,9 +91,17 @@ final class GcmNonces {
 		return id;
 	}
 
-	/** Whether the sender of a nonce marked its datagram as sent by a server. */
-	static boolean fromServer(long sender) {
-		return (sender & 1) != 0;
+	/** The role bits ({@link #UNBOUND}, {@link #CLIENT}, {@link #SERVER}) of a nonce's sender. */
+	static int roleBits(long sender) {
+		return (int) (sender & ROLE_MASK);
+	}
+
+	/** The role bits a view bound to {@code role} (or none) stamps. */
+	static int roleBits(@Nullable EndpointRole role) {
+		if (role == null) {
+			return UNBOUND;
+		}
+		return (role == EndpointRole.SERVER) ? SERVER : CLIENT;
 	}
 
 	/** The 40-bit time of a nonce at {@code offset}. */

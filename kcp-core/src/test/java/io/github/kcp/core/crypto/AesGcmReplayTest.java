@@ -149,6 +149,10 @@ class AesGcmReplayTest {
 		// An unbound cipher accepts both, and its view shares its memory.
 		assertReplayRefused(this.receiver, request);
 		assertThat(server.forRole(EndpointRole.SERVER)).isSameAs(server);
+		// A sender bound to no role (a user's wrapper that does not pass forRole on) is accepted by both views.
+		AesGcmCipher unbound = AesGcmCipher.withKey(KEY, this.settings);
+		assertThat(server.decrypt(unbound.encrypt(text("to a server")))).isEqualTo(text("to a server"));
+		assertThat(client.decrypt(unbound.encrypt(text("to a client")))).isEqualTo(text("to a client"));
 	}
 
 	@Test

@@ -416,7 +416,7 @@ class KcpServerAdmissionTest {
 	private static void awaitDrops(KcpServer server, Map<DropReason, Long> expected) {
 		await().atMost(WAIT).untilAsserted(() -> {
 			for (DropReason reason : DropReason.values()) {
-				assertThat(server.droppedDatagrams(reason)).as(reason.name())
+				assertThat(server.droppedDatagrams(reason)).as("%s of %s", reason, dropCounts(server))
 					.isEqualTo(expected.getOrDefault(reason, 0L));
 			}
 		});
