@@ -97,8 +97,8 @@ final class ResultsTable {
 				+ "the JVM servers, Go's heap after `runtime.GC()` for kcp-go; RSS growth for all). "
 				+ "One load generator (kcp-tool's `sessions-client`) for every server.\n\n");
 		md.append("| sessions | server | CPU active | CPU idle | p50 ms | p99 ms | heap / idle session "
-				+ "| RSS / idle session | answered | missing |\n");
-		md.append("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+				+ "| RSS / idle session | answered | missing | status |\n");
+		md.append("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
 		for (int count : counts) {
 			for (String impl : BenchResults.IMPLS) {
 				if (value("sessions", impl, count, "answered").isEmpty()
@@ -113,7 +113,10 @@ final class ResultsTable {
 					.append(bytes(value("sessions", impl, count, "heap_per_session"))).append(" | ")
 					.append(bytes(value("sessions", impl, count, "rss_per_session"))).append(" | ")
 					.append(whole(value("sessions", impl, count, "answered"))).append(" | ")
-					.append(whole(value("sessions", impl, count, "missing"))).append(" |\n");
+					.append(whole(value("sessions", impl, count, "missing"))).append(" | ")
+					.append(status(count, value("sessions", impl, count, "answered"),
+							value("sessions", impl, count, "missing")))
+					.append(" |\n");
 			}
 		}
 		md.append('\n');
@@ -129,6 +132,18 @@ final class ResultsTable {
 				.append('\n');
 		}
 		md.append('\n');
+	}
+
+	/**
+	 * "ok" when every session was answered and no echo went missing; otherwise the server could not keep up and
+	 * its CPU and memory figures describe an overloaded server, not the steady state.
+	 */
+	static String status(int sessions, OptionalDouble answered, OptionalDouble missing) {
+		if (answered.isEmpty()) {
+			return "no result";
+		}
+		boolean ok = answered.getAsDouble() >= sessions && missing.orElse(0) == 0;
+		return ok ? "ok" : "overloaded";
 	}
 
 	private OptionalDouble[] perImpl(String section, int x, String metric) {
