@@ -28,6 +28,9 @@ final class SessionLoad {
 	/** Bytes at the start of every message: the sequence number and the send time. */
 	static final int HEADER_BYTES = 16;
 
+	/** How long the echoes of the last messages may take once sending stops; later ones count as missing. */
+	static final int DRAIN_SECONDS = 5;
+
 	private final ToolOptions options;
 
 	private final Console console;
@@ -225,7 +228,7 @@ final class SessionLoad {
 
 	/** Waits (bounded by the drain time and the deadline) until every accepted message came back. */
 	private boolean awaitEchoes(long total, long deadline) {
-		long until = Math.min(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+		long until = Math.min(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(DRAIN_SECONDS));
 		while (this.echoed.get() < total && this.closed.get() == 0) {
 			if (System.nanoTime() - until > 0) {
 				return false;
