@@ -6,7 +6,8 @@
 #
 # Figures (fast mode on both ends: nodelay 1, interval 10, resend 2, nc 1, windows 1024, mtu 1400):
 #   bulk      MB/s at 0 / 1 / 5 % loss each way; each client a fresh process that first moves WARMUP_BYTES on the
-#             same session, untimed, then BULK_BYTES timed; us and kcp-go each against their own server
+#             same session, untimed, then BULK_BYTES timed; us and kcp-go each against their own server; and the CPU
+#             time of client and server over the timed transfer per MB (sampled from /proc every 100 ms)
 #   echo      p50 / p99 of 64-byte messages every 10 ms at 0 / 5 / 10 / 20 % loss each way, after ECHO_WARMUP
 #             untimed messages on the same session
 #   sessions  1,000 and 10,000 sessions sending one 64-byte message per second each, joining over SESS_RAMP s:
@@ -297,9 +298,45 @@ server_port() { local var="PORT_${1//-/_}_$2"; echo "${!var}"; }
 
 # ------------------------------------------------------------------ bulk
 
+CLK_TCK="$(getconf CLK_TCK)"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null; } # user + system time of a process, in ticks
+
+# bulk_run NAME SERVER_PID CLIENT... : runs one bulk client in the background and samples the CPU time of client and
+# server every 100 ms: from the client's "warm-up ... done" line to its last sample before it exits. Sets BULK_MBPS
+# and BULK_CPU (CPU seconds of both processes over the timed transfer, or empty).
+bulk_run() {
+	local name="$1" server_pid="$2"; shift 2
+	start "$name" IN_C "$@"
+	local var="PID_${name//-/_}" c0="" s0="" c1="" s1="" c s samples=0
+	local pid="${!var}"
+	# bounded by the client's own timeout (it is killed by 'timeout' at the latest)
+	for _ in $(seq 1 $((950 * 10))); do
+		c="$(cpu_ticks "$pid")" s="$(cpu_ticks "$server_pid")"
+		[ -n "$c" ] || break
+		if [ -z "$c0" ] && grep -q 'warm-up of .* bytes done' "$WORK/$name.err"; then
+			c0="$c" s0="$s"
+		fi
+		c1="$c" s1="$s"
+		[ -n "$c0" ] && samples=$((samples + 1))
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		log "  $name still running after 950 s: stopping it"
+		stop_pid "$pid"
+	fi
+	wait "$pid" || log "  failed: $(tail -n 1 "$WORK/$name.out")"
+	forget_pid "$pid"
+	BULK_MBPS="$(sed -n 's/^MB\/s: //p' "$WORK/$name.out")"
+	BULK_CPU=""
+	# under ten samples (a second) the clock ticks of /proc say too little: no figure rather than a wrong one
+	if [ -n "$c0" ] && [ -n "$BULK_MBPS" ] && [ "$samples" -ge 10 ]; then
+		BULK_CPU="$(awk -v t="$CLK_TCK" -v c="$((c1 - c0))" -v s="$((s1 - s0))" 'BEGIN { printf "%.3f", (c + s) / t }')"
+	fi
+}
+
 for loss in $BULK_LOSSES; do
 	set_loss "$loss"
-	declare -A MBPS=()
+	declare -A MBPS=() CPU_MS=()
 	for round in $(seq 1 "$REPEAT"); do
 		for impl in $(round_order "$round"); do
 			if [ "$impl" = tcp ] && [ "$LOSS_MODE" = relay ] && [ "$loss" != 0 ]; then
@@ -307,16 +344,25 @@ for loss in $BULK_LOSSES; do
 			fi
 			client_cmd "$impl"
 			port="$(relay_port "$(server_port "$impl" bulk)")"
+			server_pid_var="PID_${impl//-/_}_bulk"
 			log "bulk, $loss % loss, $impl (round $round) ..."
-			out="$(timeout --kill-after=10 900 "${CLIENT[@]}" "${PREFIX}bulk-client" --host "$SERVER_HOST" --port "$port" \
-				--bytes "$BULK_BYTES" --warmup-bytes "$WARMUP_BYTES" --timeout-seconds 840 "${KNOBS[@]}" \
-				2>>"$WORK/clients.err")" || log "  failed: $(tail -n 1 <<<"$out")"
-			value="$(sed -n 's/^MB\/s: //p' <<<"$out")"
-			[ -n "$value" ] && MBPS[$impl]+="$value " && log "  $value MB/s"
+			# no 'timeout' wrapper: the sampled PID must be the client itself (both clients end themselves past their
+			# deadline; bulk_run stops one that did not)
+			bulk_run "bulk-$impl-$loss-$round" "${!server_pid_var}" "${CLIENT[@]:${#IN_C[@]}}" \
+				"${PREFIX}bulk-client" --host "$SERVER_HOST" --port "$port" --bytes "$BULK_BYTES" \
+				--warmup-bytes "$WARMUP_BYTES" --timeout-seconds 840 "${KNOBS[@]}"
+			if [ -n "$BULK_MBPS" ]; then
+				MBPS[$impl]+="$BULK_MBPS "
+				per_mb=""
+				[ -n "$BULK_CPU" ] && per_mb="$(awk -v c="$BULK_CPU" -v b="$BULK_BYTES" 'BEGIN { printf "%.2f", c * 1000 / (b / 1e6) }')"
+				[ -n "$per_mb" ] && CPU_MS[$impl]+="$per_mb "
+				log "  $BULK_MBPS MB/s, ${per_mb:-n/a} ms CPU per MB (client + server)"
+			fi
 		done
 	done
 	for impl in "${IMPLS[@]}"; do
 		record bulk "$impl" "$loss" mbps "$(tr ' ' '\n' <<<"${MBPS[$impl]:-}" | grep -v '^$' | median)"
+		record bulk "$impl" "$loss" cpu_ms_per_mb "$(tr ' ' '\n' <<<"${CPU_MS[$impl]:-}" | grep -v '^$' | median)"
 	done
 done
 

@@ -50,16 +50,20 @@ final class ResultsTable {
 		}
 		md.append("## Bulk transfer\n\n![bulk](bulk.png)\n\n");
 		md.append("MB/s, higher is better; each client a fresh process, measured after its warm-up on the same "
-				+ "session.\n\n");
-		md.append("| loss each way | us | kcp-go | TCP | us / kcp-go | us / TCP |\n");
-		md.append("|--:|--:|--:|--:|--:|--:|\n");
+				+ "session. CPU: milliseconds of CPU per MB moved in the timed transfer, client and server "
+				+ "together (sampled from /proc every 100 ms; n/a for a transfer of under a second).\n\n");
+		md.append("| loss each way | us | kcp-go | TCP | us / kcp-go | us / TCP | CPU ms/MB us | kcp-go | TCP "
+				+ "| us / kcp-go |\n");
+		md.append("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
 		for (int loss : losses) {
 			OptionalDouble us = value("bulk", "us", loss, "mbps");
 			OptionalDouble go = value("bulk", "kcp-go", loss, "mbps");
 			OptionalDouble tcp = value("bulk", "tcp", loss, "mbps");
+			OptionalDouble[] cpu = perImpl("bulk", loss, "cpu_ms_per_mb");
 			md.append("| ").append(loss).append(" % | ").append(number(us)).append(" | ").append(number(go))
 				.append(" | ").append(number(tcp)).append(" | ").append(ratio(us, go)).append(" | ")
-				.append(ratio(us, tcp)).append(" |\n");
+				.append(ratio(us, tcp)).append(" | ").append(number(cpu[0])).append(" | ").append(number(cpu[1]))
+				.append(" | ").append(number(cpu[2])).append(" | ").append(ratio(cpu[0], cpu[1])).append(" |\n");
 		}
 		md.append('\n');
 	}

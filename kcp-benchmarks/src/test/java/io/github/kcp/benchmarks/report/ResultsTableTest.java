@@ -20,9 +20,11 @@ class ResultsTableTest {
 	@Test
 	void bulkRowsShowEachImplementationAndTheRatios() {
 		String md = new ResultsTable(results("bulk\tus\t1\tmbps\t50", "bulk\tkcp-go\t1\tmbps\t100",
-				"bulk\ttcp\t1\tmbps\t500", "bulk\tus\t0\tmbps\t60", "bulk\ttcp\t0\tmbps\t900")).markdown();
+				"bulk\ttcp\t1\tmbps\t500", "bulk\tus\t0\tmbps\t60", "bulk\ttcp\t0\tmbps\t900",
+				"bulk\tus\t1\tcpu_ms_per_mb\t12", "bulk\tkcp-go\t1\tcpu_ms_per_mb\t10.8")).markdown();
 		assertThat(md).contains("## Bulk transfer", "![bulk](bulk.png)")
-			.contains("| 0 % | 60.0 | n/a | 900 | n/a | 0.07x |\n| 1 % | 50.0 | 100 | 500 | 0.50x | 0.10x |\n");
+			.contains("| 0 % | 60.0 | n/a | 900 | n/a | 0.07x | n/a | n/a | n/a | n/a |\n"
+					+ "| 1 % | 50.0 | 100 | 500 | 0.50x | 0.10x | 12.0 | 10.8 | n/a | 1.11x |\n");
 	}
 
 	@Test
