@@ -18,7 +18,7 @@
 # arriving in each namespace (numgen random mod 100 < N): N % each way, and TCP sees the same loss. Otherwise (LOSS_MODE=relay, or not
 # root) everything runs on 127.0.0.1 and kcp-tool's relay drops UDP datagrams in-process; TCP has no lossy figures.
 #
-# Environment: QUICK=1; REPEAT (1; with more, each bulk/echo figure is the median of the runs, us and kcp-go
+# Environment: QUICK=1; REPEAT (2, QUICK 1: each bulk/echo figure is the median of the runs, us and kcp-go
 # interleaved and their order alternating); BULK_BYTES, WARMUP_BYTES; ECHO_COUNT, ECHO_WARMUP; SESSIONS ("1000 10000");
 # SESS_RAMP, SESS_WARMUP, SESS_MEASURE, SESS_SETTLE, SESS_IDLE (seconds); BULK_LOSSES ("0 1 5"); ECHO_LOSSES
 # ("0 5 10 20"); LOSS_MODE (auto|netns|relay); OUT_DIR (docs/benchmarks); SKIP_BUILD=1; KCP_TARGET (target).
@@ -29,6 +29,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REPEAT_SET="${REPEAT:-}"
 TARGET="${KCP_TARGET:-target}"
 QUICK="${QUICK:-0}"
 MIB=$((1024 * 1024))
@@ -54,7 +55,7 @@ SESS_INTERVAL_MS=1000
 SESSIONS="${SESSIONS:-1000 10000}"
 BULK_LOSSES="${BULK_LOSSES:-0 1 5}"
 ECHO_LOSSES="${ECHO_LOSSES:-0 5 10 20}"
-REPEAT="${REPEAT:-1}"
+REPEAT="${REPEAT:-$([ "$QUICK" = 1 ] && echo 1 || echo 2)}"
 OUT_DIR="${OUT_DIR:-$ROOT/docs/benchmarks}"
 LOSS_MODE="${LOSS_MODE:-auto}"
 FAST=(--nodelay 1 --interval 10 --resend 2 --nc 1 --sndwnd 1024 --rcvwnd 1024 --mtu 1400)
@@ -484,7 +485,7 @@ done
 LOAD_AFTER="$(cut -d' ' -f1 /proc/loadavg)"
 CORES="$(nproc)"
 {
-	echo -e "meta\tcommand\t$( [ "$QUICK" = 1 ] && echo 'QUICK=1 ')kcp-benchmarks/run-bench-suite.sh"
+	echo -e "meta\tcommand\t$( [ "$QUICK" = 1 ] && echo 'QUICK=1 ')$( [ -n "${REPEAT_SET:-}" ] && echo "REPEAT=$REPEAT ")kcp-benchmarks/run-bench-suite.sh"
 	echo -e "meta\tmachine\t$CORES cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)), Linux $(uname -r), $(java -version 2>&1 | head -n 1), $([ "$HAVE_GO" = 1 ] && go version | cut -d' ' -f3)"
 	echo -e "meta\tload_before\t$LOAD_BEFORE"
 	echo -e "meta\tload_after\t$LOAD_AFTER"
