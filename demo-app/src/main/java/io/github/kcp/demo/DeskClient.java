@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.spring.core.KcpTemplate;
+import io.github.kcp.spring.support.KcpTargets;
 import io.github.kcp.spring.event.KcpServerListeningEvent;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -71,7 +72,7 @@ public class DeskClient {
 	public InetSocketAddress target() {
 		String configured = this.properties.getTarget();
 		if (configured != null && !configured.isBlank()) {
-			return KcpTemplate.parseTarget(configured);
+			return KcpTargets.parse(configured);
 		}
 		InetSocketAddress local = this.localDesk;
 		if (local == null) {

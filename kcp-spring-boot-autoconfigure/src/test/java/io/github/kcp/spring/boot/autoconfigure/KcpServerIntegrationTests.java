@@ -34,7 +34,7 @@ import io.github.kcp.spring.event.KcpServerListeningEvent;
 import io.github.kcp.spring.event.KcpServerStoppedEvent;
 import io.github.kcp.spring.event.KcpSessionClosedEvent;
 import io.github.kcp.spring.event.KcpSessionOpenedEvent;
-import io.github.kcp.spring.listener.KcpMessageDispatcher;
+import io.github.kcp.spring.listener.adapter.KcpHandlerMessageListenerAdapter;
 import io.github.kcp.spring.listener.KcpServerContainer;
 import io.github.kcp.spring.support.KcpHeaders;
 import org.junit.jupiter.api.AfterEach;
@@ -121,7 +121,7 @@ class KcpServerIntegrationTests {
 			// A JSON-looking message that the JSON handler cannot read is a counted failure without a reply
 			client.session.send(utf8("{not json}"));
 			assertThat(text(client.request(utf8("also text")))).isEqualTo("echo:also text");
-			assertThat(context.getBean(KcpServerContainer.class).getDispatcher().getHandlerFailures()).isEqualTo(1);
+			assertThat(handlerListener(context).getHandlerFailures()).isEqualTo(1);
 		});
 	}
 
@@ -132,7 +132,7 @@ class KcpServerIntegrationTests {
 			client.session.send(utf8("fail")).get(10, TimeUnit.SECONDS);
 			// Replies are in request order and the failure sends none: the next reply is the next request's
 			assertThat(text(client.request(utf8("after")))).isEqualTo("echo:after");
-			KcpMessageDispatcher dispatcher = context.getBean(KcpServerContainer.class).getDispatcher();
+			KcpHandlerMessageListenerAdapter dispatcher = handlerListener(context);
 			assertThat(dispatcher.getHandlerFailures()).isEqualTo(1);
 			assertThat(client.session.isOpen()).isTrue();
 			assertThat(client.session.closeFuture()).isNotDone();
@@ -234,9 +234,8 @@ class KcpServerIntegrationTests {
 			client.session.send(utf8("slow:1"));
 			client.session.send(utf8("slow:2"));
 			assertThat(handlers.slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
-			KcpMessageDispatcher dispatcher = container.getDispatcher();
 			CompletableFuture<Void> closed = CompletableFuture.runAsync(context::close);
-			await().atMost(WAIT).until(() -> !dispatcher.isAccepting());
+			await().atMost(WAIT).until(container::isStopping);
 			// A session that opens now is refused and told so
 			TestClient late = connect(context, CLIENT_CONFIG);
 			late.session.send(utf8("too late"));
@@ -256,6 +255,10 @@ class KcpServerIntegrationTests {
 				.satisfies((event) -> assertThat(((KcpSessionClosedEvent) event).getReason())
 					.isEqualTo(CloseReason.SERVER_SHUTDOWN));
 		});
+	}
+
+	private static KcpHandlerMessageListenerAdapter handlerListener(ApplicationContext context) {
+		return (KcpHandlerMessageListenerAdapter) context.getBean(KcpServerContainer.class).getMessageListener();
 	}
 
 	@Test

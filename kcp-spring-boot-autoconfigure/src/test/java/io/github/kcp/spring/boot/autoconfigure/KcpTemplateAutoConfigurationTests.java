@@ -39,7 +39,7 @@ class KcpTemplateAutoConfigurationTests {
 			assertThat(context).hasSingleBean(KcpTemplate.class);
 			KcpTemplate template = context.getBean(KcpTemplate.class);
 			assertThat(template.getDefaultTarget()).isEqualTo(new InetSocketAddress("localhost", 9700));
-			assertThat(template.getDefaultTimeout()).isEqualTo(KcpTemplate.DEFAULT_TIMEOUT);
+			assertThat(template.getReplyTimeout()).isEqualTo(KcpTemplate.DEFAULT_REPLY_TIMEOUT);
 			assertThat(template.getMessageConverter())
 				.isSameAs(context.getBean(KcpAutoConfiguration.MESSAGE_CONVERTER_BEAN_NAME));
 			assertThat(template.getConfig().toString())
@@ -61,7 +61,7 @@ class KcpTemplateAutoConfigurationTests {
 	void customizersAndPushHandlersAreAppliedInOrder() {
 		this.contextRunner.withUserConfiguration(CustomizerConfiguration.class).run((context) -> {
 			KcpTemplate template = context.getBean(KcpTemplate.class);
-			assertThat(template.getDefaultTimeout()).as("the later customizer wins").isEqualTo(Duration.ofSeconds(3));
+			assertThat(template.getReplyTimeout()).as("the later customizer wins").isEqualTo(Duration.ofSeconds(3));
 			assertThat(template.getPushHandlers()).containsExactly(context.getBean("firstPushHandler",
 					KcpPushHandler.class), context.getBean("secondPushHandler", KcpPushHandler.class));
 		});
@@ -165,13 +165,13 @@ class KcpTemplateAutoConfigurationTests {
 		@Bean
 		@Order(2)
 		KcpTemplateCustomizer laterCustomizer() {
-			return (template) -> template.setDefaultTimeout(Duration.ofSeconds(3));
+			return (template) -> template.setReplyTimeout(Duration.ofSeconds(3));
 		}
 
 		@Bean
 		@Order(1)
 		KcpTemplateCustomizer earlierCustomizer() {
-			return (template) -> template.setDefaultTimeout(Duration.ofSeconds(1));
+			return (template) -> template.setReplyTimeout(Duration.ofSeconds(1));
 		}
 
 		@Bean

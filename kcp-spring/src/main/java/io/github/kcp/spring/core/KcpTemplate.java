@@ -1,0 +1,555 @@
+package io.github.kcp.spring.core;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+import io.github.kcp.core.transport.CloseReason;
+import io.github.kcp.core.transport.KcpClient;
+import io.github.kcp.core.transport.KcpConfig;
+import io.github.kcp.core.transport.KcpException;
+import io.github.kcp.core.transport.KcpSessionClosedException;
+import io.github.kcp.spring.event.KcpSessionClosedEvent;
+import io.github.kcp.spring.event.KcpSessionOpenedEvent;
+import io.github.kcp.spring.support.KcpMessageConverters;
+import io.github.kcp.spring.support.KcpMessages;
+import io.github.kcp.spring.support.KcpTargets;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.ApplicationEventPublisherAware;
+import org.springframework.messaging.Message;
+import org.springframework.messaging.converter.MessageConversionException;
+import org.springframework.messaging.converter.MessageConverter;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
+import org.springframework.util.Assert;
+
+/**
+ * The KCP client of a Spring application: sends messages to KCP servers, receives their replies, and hands the
+ * messages they push unasked to {@link KcpPushHandler}s. See {@link KcpOperations} for payloads, targets and
+ * futures.
+ *
+ * <h2>Sessions</h2>
+ * The template opens one KCP session per target on first use (its own UDP socket, a random conversation id) and
+ * reuses it for every later call to that target, from any thread. When a session closes (the server closed it,
+ * the idle timeout or dead link struck, or a request on it timed out), the next call to that target opens a new
+ * one. {@link #destroy()} closes them all gracefully.
+ *
+ * <h2>Correlation of replies: in order per session</h2>
+ * Raw KCP messages carry no correlation id. The template matches replies to requests first-in, first-out per
+ * session: the requests outstanding on a session are answered by the messages that arrive on it, in the order the
+ * requests were sent. This is exact for a server that answers every request with one message, in order, as
+ * {@code @KcpHandler} methods returning a value do (see {@link KcpOperations} for servers that may skip a reply).
+ * To keep the matching exact the template:
+ * <ul>
+ * <li>writes a request and records it as outstanding in one step, so concurrent callers cannot interleave;</li>
+ * <li>closes the session when a request times out (its reply might still come and be taken for the next one):
+ * that request fails with {@link KcpReplyTimeoutException}, the others outstanding on the session with
+ * {@link KcpSessionClosedException}, and the next call opens a new session;</li>
+ * <li>likewise closes the session when a request could not be delivered.</li>
+ * </ul>
+ * A message arriving while no request is outstanding on its session is a <em>push</em>, delivered to the
+ * {@link KcpPushHandler}s. A server that pushes on a session where requests are outstanding cannot be told apart
+ * from a reply; use a separate template (a separate session) for such servers.
+ *
+ * <h2>Threads</h2>
+ * The network work runs on the KCP event loops. Returned futures, push handlers and session events run on the
+ * callback executor (by default a cached pool of daemon threads {@code kcp-template-N}); pushes and events of one
+ * session in order, one at a time.
+ *
+ * <pre class="code">
+ * KcpTemplate template = new KcpTemplate(KcpConfig.defaults(), KcpMessageConverters.create());
+ * template.setDefaultTarget("127.0.0.1", 9700);
+ * Quote quote = template.sendAndReceiveBlocking(new QuoteRequest("KCP"), Quote.class, Duration.ofSeconds(2));
+ * </pre>
+ */
+public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAware, DisposableBean {
+
+	/** The default of {@link #setReplyTimeout(Duration)}. */
+	public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(10);
+
+	private static final Logger logger = LoggerFactory.getLogger(KcpTemplate.class);
+
+	/** How often a call retries on a fresh session when the one it picked closed under it. */
+	private static final int SESSION_ATTEMPTS = 3;
+
+	/** Extra time a blocking call waits beyond its timeout for the future that the timer fails. */
+	private static final long BLOCKING_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+	private final KcpConfig config;
+
+	private final MessageConverter messageConverter;
+
+	private final ClientSessionPool sessions = new ClientSessionPool(this::open);
+
+	private final List<KcpPushHandler> pushHandlers = new CopyOnWriteArrayList<>();
+
+	private final ScheduledThreadPoolExecutor timer;
+
+	private volatile Executor callbackExecutor;
+
+	private volatile @Nullable ExecutorService ownedCallbackExecutor;
+
+	private volatile @Nullable ApplicationEventPublisher eventPublisher;
+
+	private volatile @Nullable Supplier<InetSocketAddress> defaultTarget;
+
+	private volatile Duration replyTimeout = DEFAULT_REPLY_TIMEOUT;
+
+	private volatile boolean destroyed;
+
+	/**
+	 * Create a template.
+	 * @param config the configuration of the sessions the template opens (protocol settings and cipher); it must
+	 * match the server's
+	 * @param messageConverter converts payloads to and from message bytes; see
+	 * {@link KcpMessageConverters#create()}
+	 */
+	public KcpTemplate(KcpConfig config, MessageConverter messageConverter) {
+		this.config = Objects.requireNonNull(config, "config");
+		this.messageConverter = Objects.requireNonNull(messageConverter, "messageConverter");
+		CustomizableThreadFactory callbackThreads = new CustomizableThreadFactory("kcp-template-");
+		callbackThreads.setDaemon(true);
+		ExecutorService callbacks = Executors.newCachedThreadPool(callbackThreads);
+		this.ownedCallbackExecutor = callbacks;
+		this.callbackExecutor = callbacks;
+		CustomizableThreadFactory timerThreads = new CustomizableThreadFactory("kcp-template-timer-");
+		timerThreads.setDaemon(true);
+		this.timer = new ScheduledThreadPoolExecutor(1, timerThreads);
+		this.timer.setRemoveOnCancelPolicy(true);
+	}
+
+	/**
+	 * Set the target of the operations without a target argument.
+	 * @param host the server's host name or address, resolved at each new session
+	 * @param port the server's UDP port
+	 */
+	public void setDefaultTarget(String host, int port) {
+		Assert.hasText(host, "host must not be empty");
+		Assert.isTrue(port > 0 && port <= 65535, () -> "port must be 1..65535 but was " + port);
+		this.defaultTarget = () -> KcpTargets.resolve(host, port);
+	}
+
+	/**
+	 * Set the target of the operations without a target argument.
+	 * @param target the server's address
+	 */
+	public void setDefaultTarget(InetSocketAddress target) {
+		setDefaultTarget(target.getHostString(), target.getPort());
+	}
+
+	/**
+	 * Set the target of the operations without a target argument as a supplier, asked at each such call (for
+	 * example for a server whose port is only known once it listens).
+	 * @param target supplies the server's address
+	 */
+	public void setDefaultTarget(Supplier<InetSocketAddress> target) {
+		this.defaultTarget = Objects.requireNonNull(target, "target");
+	}
+
+	/**
+	 * The default target, resolved now.
+	 * @return the address, or {@code null} if none is set
+	 */
+	public @Nullable InetSocketAddress getDefaultTarget() {
+		Supplier<InetSocketAddress> target = this.defaultTarget;
+		return (target != null) ? target.get() : null;
+	}
+
+	/**
+	 * Set how long the operations without a timeout argument wait: {@code sendAndReceive} for its reply,
+	 * {@code sendBlocking} for room in the send buffer and then for the acknowledgement. Default 10 s.
+	 * @param replyTimeout a positive duration
+	 */
+	public void setReplyTimeout(Duration replyTimeout) {
+		Assert.isTrue(replyTimeout != null && !replyTimeout.isNegative() && !replyTimeout.isZero(),
+				"replyTimeout must be positive");
+		this.replyTimeout = replyTimeout;
+	}
+
+	/** How long the operations without a timeout argument wait; see {@link #setReplyTimeout(Duration)}. */
+	public Duration getReplyTimeout() {
+		return this.replyTimeout;
+	}
+
+	/**
+	 * Set the executor that completes returned futures and runs push handlers and session events. It must run
+	 * tasks on its own threads (not in the caller) and should not be bounded so tightly that a blocking push handler
+	 * starves reply completions. The template does not shut it down.
+	 * @param callbackExecutor the executor
+	 */
+	public void setCallbackExecutor(Executor callbackExecutor) {
+		this.callbackExecutor = Objects.requireNonNull(callbackExecutor, "callbackExecutor");
+		ExecutorService owned = this.ownedCallbackExecutor;
+		this.ownedCallbackExecutor = null;
+		if (owned != null) {
+			owned.shutdown();
+		}
+	}
+
+	/**
+	 * The executor that completes returned futures and runs push handlers and session events.
+	 * @return the executor
+	 */
+	public Executor getCallbackExecutor() {
+		return this.callbackExecutor;
+	}
+
+	/**
+	 * Add a handler of the messages servers push unasked; see {@link KcpPushHandler}.
+	 * @param pushHandler the handler, called after those added before it
+	 */
+	public void addPushHandler(KcpPushHandler pushHandler) {
+		this.pushHandlers.add(Objects.requireNonNull(pushHandler, "pushHandler"));
+	}
+
+	/**
+	 * Remove a handler added with {@link #addPushHandler(KcpPushHandler)}.
+	 * @param pushHandler the handler
+	 */
+	public void removePushHandler(KcpPushHandler pushHandler) {
+		this.pushHandlers.remove(pushHandler);
+	}
+
+	/**
+	 * The registered push handlers, in the order they are called.
+	 * @return an unmodifiable snapshot
+	 */
+	public List<KcpPushHandler> getPushHandlers() {
+		return List.copyOf(this.pushHandlers);
+	}
+
+	/**
+	 * Publish {@link KcpSessionOpenedEvent} and {@link KcpSessionClosedEvent} (with {@code serverSession} false) for
+	 * the template's sessions. Called by Spring for a template bean.
+	 */
+	@Override
+	public void setApplicationEventPublisher(ApplicationEventPublisher applicationEventPublisher) {
+		this.eventPublisher = applicationEventPublisher;
+	}
+
+	/** The configuration of the sessions the template opens. */
+	public KcpConfig getConfig() {
+		return this.config;
+	}
+
+	/** The converter of payloads and replies. */
+	public MessageConverter getMessageConverter() {
+		return this.messageConverter;
+	}
+
+	/**
+	 * Read a received message (for example one a {@link KcpPushHandler} got) as another type, the way replies are
+	 * read: {@code byte[]} as is, {@code String} in UTF-8, other types as JSON.
+	 * @param <T> the type
+	 * @param message the received message
+	 * @param type the type to read
+	 * @return the converted payload
+	 * @throws MessageConversionException if it cannot be read as the type
+	 */
+	public <T> T convert(Message<byte[]> message, Class<T> type) {
+		return KcpMessageConverters.fromBytes(this.messageConverter, message, type);
+	}
+
+	// --- KcpOperations
+
+	@Override
+	public CompletableFuture<Void> send(Object payload) {
+		return send(requireDefaultTarget(), payload);
+	}
+
+	@Override
+	public CompletableFuture<Void> send(InetSocketAddress target, Object payload) {
+		byte[] bytes = toBytes(payload);
+		return completeOnCallbackExecutor(doSend(target, bytes, null));
+	}
+
+	@Override
+	public <T> CompletableFuture<T> sendAndReceive(Object payload, Class<T> replyType) {
+		return sendAndReceive(requireDefaultTarget(), payload, replyType, this.replyTimeout);
+	}
+
+	@Override
+	public <T> CompletableFuture<T> sendAndReceive(Object payload, Class<T> replyType, Duration timeout) {
+		return sendAndReceive(requireDefaultTarget(), payload, replyType, timeout);
+	}
+
+	@Override
+	public <T> CompletableFuture<T> sendAndReceive(InetSocketAddress target, Object payload, Class<T> replyType,
+			Duration timeout) {
+		return doSendAndReceive(target, payload, replyType, timeout, false);
+	}
+
+	@Override
+	public void sendBlocking(Object payload) {
+		sendBlocking(requireDefaultTarget(), payload);
+	}
+
+	@Override
+	public void sendBlocking(InetSocketAddress target, Object payload) {
+		byte[] bytes = toBytes(payload);
+		Duration timeout = this.replyTimeout;
+		CompletableFuture<Void> acknowledged = doSend(target, bytes, timeout);
+		try {
+			acknowledged.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+		}
+		catch (TimeoutException ex) {
+			throw new KcpSendTimeoutException(target, timeout, "acknowledged");
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new KcpException("Interrupted while waiting for " + target + " to acknowledge a message", ex);
+		}
+		catch (ExecutionException ex) {
+			throw unwrap(ex);
+		}
+	}
+
+	@Override
+	public <T> T sendAndReceiveBlocking(Object payload, Class<T> replyType, Duration timeout) {
+		return sendAndReceiveBlocking(requireDefaultTarget(), payload, replyType, timeout);
+	}
+
+	@Override
+	public <T> T sendAndReceiveBlocking(InetSocketAddress target, Object payload, Class<T> replyType,
+			Duration timeout) {
+		CompletableFuture<T> reply = doSendAndReceive(target, payload, replyType, timeout, true);
+		try {
+			// The timer fails the future at the timeout; the grace only guards against waiting forever.
+			return reply.get(timeout.toNanos() + BLOCKING_GRACE_NANOS, TimeUnit.NANOSECONDS);
+		}
+		catch (TimeoutException ex) {
+			throw new KcpException("No outcome of a request to " + target + " within " + timeout.toMillis()
+					+ " ms plus a grace period; the template's timer did not run", ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new KcpException("Interrupted while waiting for a reply from " + target, ex);
+		}
+		catch (ExecutionException ex) {
+			throw unwrap(ex);
+		}
+	}
+
+	/**
+	 * Close every session gracefully (data already sent is delivered first), fail the requests still waiting for
+	 * replies, and release the template's threads. Waits up to the configuration's close timeout for the sessions
+	 * to close, then aborts those still open, for example because their server is gone. Later calls fail with
+	 * {@link IllegalStateException}.
+	 */
+	@Override
+	public void destroy() {
+		if (this.destroyed) {
+			return;
+		}
+		this.destroyed = true;
+		this.sessions.close(this.config.closeTimeout());
+		this.timer.shutdownNow();
+		ExecutorService owned = this.ownedCallbackExecutor;
+		if (owned != null) {
+			owned.shutdown();
+		}
+	}
+
+	@Override
+	public String toString() {
+		return "KcpTemplate [sessions=" + this.sessions.targets() + "]";
+	}
+
+	// --- internals
+
+	private InetSocketAddress requireDefaultTarget() {
+		InetSocketAddress target = getDefaultTarget();
+		if (target == null) {
+			throw new IllegalStateException(
+					"The KcpTemplate has no default target: call setDefaultTarget, or pass the target to the call");
+		}
+		return target;
+	}
+
+	private byte[] toBytes(Object payload) {
+		Objects.requireNonNull(payload, "payload");
+		return KcpMessageConverters.toBytes(this.messageConverter, payload);
+	}
+
+	/**
+	 * Write the bytes on the target's session, on a fresh session if the one picked closed under us.
+	 * @param waitForRoom how long to wait for room in the send buffer, or {@code null} to fail fast
+	 */
+	private CompletableFuture<Void> doSend(InetSocketAddress target, byte[] bytes, @Nullable Duration waitForRoom) {
+		Objects.requireNonNull(target, "target");
+		for (int attempt = 1;; attempt++) {
+			ClientSession session = this.sessions.sessionFor(target);
+			CompletableFuture<Void> sent = session.write((id) -> bytes, waitForRoom, null);
+			if (sent != null) {
+				return sent;
+			}
+			if (attempt == SESSION_ATTEMPTS) {
+				return CompletableFuture.failedFuture(closedRepeatedly(target));
+			}
+		}
+	}
+
+	private <T> CompletableFuture<T> doSendAndReceive(InetSocketAddress target, Object payload, Class<T> replyType,
+			Duration timeout, boolean waitForRoom) {
+		Objects.requireNonNull(target, "target");
+		Objects.requireNonNull(replyType, "replyType");
+		Assert.isTrue(timeout != null && !timeout.isNegative() && !timeout.isZero(), "timeout must be positive");
+		byte[] bytes = toBytes(payload);
+		long deadline = System.nanoTime() + timeout.toNanos();
+		for (int attempt = 1;; attempt++) {
+			ClientSession session = this.sessions.sessionFor(target);
+			PendingReply<T> pending = new PendingReply<>(replyType, timeout, this::runCallback);
+			Duration roomTimeout = waitForRoom ? Duration.ofNanos(Math.max(0, deadline - System.nanoTime())) : null;
+			CompletableFuture<Void> sent = session.write((id) -> bytes, roomTimeout, pending);
+			if (sent != null) {
+				pending.armTimer(this.timer, Math.max(0, deadline - System.nanoTime()), session::timedOut);
+				return pending.future;
+			}
+			if (attempt == SESSION_ATTEMPTS) {
+				return CompletableFuture.failedFuture(closedRepeatedly(target));
+			}
+		}
+	}
+
+	private static KcpSessionClosedException closedRepeatedly(InetSocketAddress target) {
+		return new KcpSessionClosedException(
+				"Sessions to " + target + " closed " + SESSION_ATTEMPTS + " times in a row while sending",
+				CloseReason.ERROR);
+	}
+
+	private ClientSession open(InetSocketAddress target) {
+		ClientSession clientSession = new ClientSession(target, new SessionEvents(), new InOrderCorrelation(),
+				this::runCallback);
+		clientSession.session = KcpClient.builder().config(this.config).handler(clientSession).connect(target);
+		logger.debug("KCP template opened {}", clientSession.describe());
+		return clientSession;
+	}
+
+	private <T> CompletableFuture<T> completeOnCallbackExecutor(CompletableFuture<T> future) {
+		CompletableFuture<T> result = new CompletableFuture<>();
+		future.whenComplete((value, failure) -> runCallback(() -> {
+			if (failure != null) {
+				result.completeExceptionally(failure);
+			}
+			else {
+				result.complete(value);
+			}
+		}));
+		return result;
+	}
+
+	/** Runs on the callback executor; inline if it refuses (the template is being destroyed). */
+	private void runCallback(Runnable task) {
+		try {
+			this.callbackExecutor.execute(task);
+		}
+		catch (RejectedExecutionException ex) {
+			task.run();
+		}
+	}
+
+	private static RuntimeException unwrap(ExecutionException ex) {
+		Throwable cause = ex.getCause();
+		if (cause instanceof RuntimeException runtime) {
+			return runtime;
+		}
+		if (cause instanceof Error error) {
+			throw error;
+		}
+		return new KcpException(String.valueOf((cause != null) ? cause.getMessage() : ex.getMessage()), ex);
+	}
+
+	private void publish(Object event) {
+		ApplicationEventPublisher publisher = this.eventPublisher;
+		if (publisher != null) {
+			try {
+				publisher.publishEvent(event);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("A listener of {} failed", event, ex);
+			}
+		}
+	}
+
+	private <T> void complete(PendingReply<T> request, ClientSession session, Message<byte[]> reply) {
+		try {
+			request.future.complete(convert(reply, request.replyType));
+		}
+		catch (MessageConversionException ex) {
+			request.future.completeExceptionally(new MessageConversionException(reply, "The reply of "
+					+ reply.getPayload().length + " bytes from " + session.target + " could not be read as "
+					+ request.replyType.getName() + ": " + ex.getMessage(), ex));
+		}
+		catch (RuntimeException ex) {
+			request.future.completeExceptionally(ex);
+		}
+	}
+
+	private void push(ClientSession session, Message<byte[]> message) {
+		List<KcpPushHandler> handlers = this.pushHandlers;
+		if (handlers.isEmpty()) {
+			logger.debug("Dropped a message of {} bytes pushed by {}: no KcpPushHandler is registered",
+					message.getPayload().length, session.target);
+			return;
+		}
+		for (KcpPushHandler handler : handlers) {
+			try {
+				handler.onPush(message);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("KcpPushHandler {} failed on a message of {} bytes from {}", handler,
+					message.getPayload().length, session.target, ex);
+			}
+		}
+	}
+
+	/** What the template does with the messages and events of its sessions. */
+	private final class SessionEvents implements ClientSession.Owner {
+
+		@Override
+		public void received(ClientSession session, byte[] bytes) {
+			Message<byte[]> message = KcpMessages.of(session.session, bytes);
+			PendingReply<?> request = session.correlation().take(0);
+			if (request != null && request.settle()) {
+				request.completeWith(() -> complete(request, session, message));
+			}
+			else if (request == null) {
+				session.inOrder.execute(() -> push(session, message));
+			}
+			// else: the reply of a request that just timed out; its session is being closed
+		}
+
+		@Override
+		public void opened(ClientSession session) {
+			publish(new KcpSessionOpenedEvent(KcpTemplate.this, session.session, false));
+		}
+
+		@Override
+		public void closed(ClientSession session, CloseReason reason, @Nullable Throwable cause) {
+			publish(new KcpSessionClosedEvent(KcpTemplate.this, session.session, false, reason, cause));
+		}
+
+		@Override
+		public void retired(ClientSession session) {
+			KcpTemplate.this.sessions.remove(session);
+		}
+
+	}
+
+}
