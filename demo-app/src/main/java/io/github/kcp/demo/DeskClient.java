@@ -108,7 +108,7 @@ public class DeskClient {
 
 		QuoteRequest request = new QuoteRequest(symbol, 1 + random.nextInt(100));
 		long started = System.nanoTime();
-		Quote quote = this.template.sendAndReceiveBlocking(target, request, Quote.class,
+		Quote quote = this.template.sendAndReceiveBlocking(target, null, request, Quote.class,
 				this.properties.getTimeout());
 		double quoteMillis = millisSince(started);
 		check(quote.symbol().equals(symbol) && quote.quantity() == request.quantity(), "quote " + quote
@@ -119,7 +119,7 @@ public class DeskClient {
 
 		String command = "PRICE " + symbol;
 		started = System.nanoTime();
-		String answer = this.template.sendAndReceiveBlocking(target, command, String.class,
+		String answer = this.template.sendAndReceiveBlocking(target, null, command, String.class,
 				this.properties.getTimeout());
 		double textMillis = millisSince(started);
 		check(answer.startsWith(symbol + " "), "'" + answer + "' does not answer '" + command + "'");
@@ -129,7 +129,7 @@ public class DeskClient {
 		random.nextBytes(payload);
 		payload[0] = (byte) 0xff; // never valid UTF-8, so the bytes handler takes it
 		started = System.nanoTime();
-		byte[] echo = this.template.sendAndReceiveBlocking(target, payload, byte[].class,
+		byte[] echo = this.template.sendAndReceiveBlocking(target, null, payload, byte[].class,
 				this.properties.getTimeout());
 		double bytesMillis = millisSince(started);
 		check(Arrays.equals(payload, echo), "the echo of " + payload.length + " bytes came back altered");

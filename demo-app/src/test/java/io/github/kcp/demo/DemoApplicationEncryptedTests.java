@@ -32,7 +32,7 @@ class DemoApplicationEncryptedTests {
 		assertThat(cipher).isNotNull();
 		assertThat(cipher.overhead()).isPositive();
 
-		assertThat(this.template.sendAndReceiveBlocking(this.client.target(), "PING", String.class,
+		assertThat(this.template.sendAndReceiveBlocking(this.client.target(), null, "PING", String.class,
 				Duration.ofSeconds(5))).isEqualTo("PONG");
 		assertThat(this.client.runRound().echoedBytes()).isEqualTo(256);
 	}

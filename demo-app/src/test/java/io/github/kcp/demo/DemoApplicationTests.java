@@ -29,7 +29,7 @@ class DemoApplicationTests {
 
 	@Test
 	void answersAJsonQuoteRequest() {
-		Quote quote = this.template.sendAndReceiveBlocking(this.client.target(), new QuoteRequest("kcp", 4),
+		Quote quote = this.template.sendAndReceiveBlocking(this.client.target(), null, new QuoteRequest("kcp", 4),
 				Quote.class, WAIT);
 
 		assertThat(quote.symbol()).isEqualTo("KCP");
@@ -40,12 +40,12 @@ class DemoApplicationTests {
 
 	@Test
 	void answersTextCommandsAndEchoesBytes() {
-		assertThat(this.template.sendAndReceiveBlocking(this.client.target(), "PING", String.class, WAIT))
+		assertThat(this.template.sendAndReceiveBlocking(this.client.target(), null, "PING", String.class, WAIT))
 			.isEqualTo("PONG");
-		assertThat(this.template.sendAndReceiveBlocking(this.client.target(), "SYMBOLS", String.class, WAIT))
+		assertThat(this.template.sendAndReceiveBlocking(this.client.target(), null, "SYMBOLS", String.class, WAIT))
 			.isEqualTo("ARQ KCP RTO UDP");
 		byte[] binary = { (byte) 0xff, 0, 1, 2, (byte) 0xfe };
-		assertThat(this.template.sendAndReceiveBlocking(this.client.target(), binary, byte[].class, WAIT))
+		assertThat(this.template.sendAndReceiveBlocking(this.client.target(), null, binary, byte[].class, WAIT))
 			.isEqualTo(binary);
 	}
 

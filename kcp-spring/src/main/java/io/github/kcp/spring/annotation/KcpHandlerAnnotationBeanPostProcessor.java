@@ -1,6 +1,8 @@
 package io.github.kcp.spring.annotation;
 
 import java.lang.reflect.Method;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -101,15 +103,24 @@ public class KcpHandlerAnnotationBeanPostProcessor
 	public void afterSingletonsInstantiated() {
 		this.classesWithoutHandlers.clear();
 		KcpHandlerRegistry current = this.registry;
-		if (current != null) {
-			logger.debug("KCP handlers: {}", current.getEndpoints());
-			if (current.hasHandlers() && this.beanFactory instanceof ListableBeanFactory listable
-					&& listable.getBeanNamesForType(KcpServerContainer.class, false, false).length == 0) {
-				// Handlers nobody serves are almost certainly a mistake; say so rather than stay silent.
-				logger.warn("@KcpHandler methods were found ({}) but there is no KcpServerContainer to serve them: "
-						+ "define one (the Spring Boot starter defines one unless its server is disabled)",
-						current.getEndpoints());
-			}
+		if (current == null || !(this.beanFactory instanceof ListableBeanFactory listable)) {
+			return;
+		}
+		logger.debug("KCP handlers: {}", current.getEndpoints());
+		// Handlers nobody serves are almost certainly a mistake; say so rather than stay silent.
+		Set<String> servers = new HashSet<>();
+		for (KcpServerContainer container : listable.getBeansOfType(KcpServerContainer.class, false, false).values()) {
+			servers.add(container.getId());
+		}
+		List<KcpHandlerEndpoint> unserved = current.getEndpoints()
+			.stream()
+			.filter((endpoint) -> endpoint.getSide() == KcpHandler.Side.SERVER
+					&& !servers.contains(endpoint.getServer()))
+			.toList();
+		if (!unserved.isEmpty()) {
+			logger.warn("@KcpHandler methods were found but no KcpServerContainer serves them: {} (servers: {}). "
+					+ "Define a container with their server id (the Spring Boot starter defines the default server "
+					+ "unless it is disabled)", unserved, servers.isEmpty() ? "none" : servers);
 		}
 	}
 

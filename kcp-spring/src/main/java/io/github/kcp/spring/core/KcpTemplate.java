@@ -1,6 +1,7 @@
 package io.github.kcp.spring.core;
 
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -14,6 +15,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 import io.github.kcp.core.transport.CloseReason;
@@ -21,9 +24,16 @@ import io.github.kcp.core.transport.KcpClient;
 import io.github.kcp.core.transport.KcpConfig;
 import io.github.kcp.core.transport.KcpException;
 import io.github.kcp.core.transport.KcpSessionClosedException;
+import io.github.kcp.spring.config.KcpHandlerRegistry;
+import io.github.kcp.spring.envelope.KcpEnvelope;
+import io.github.kcp.spring.envelope.KcpEnvelopeCodec;
+import io.github.kcp.spring.envelope.KcpEnvelopeFormatException;
+import io.github.kcp.spring.envelope.KcpFrameType;
 import io.github.kcp.spring.event.KcpSessionClosedEvent;
 import io.github.kcp.spring.event.KcpSessionOpenedEvent;
+import io.github.kcp.spring.support.KcpHeaders;
 import io.github.kcp.spring.support.KcpMessageConverters;
+import io.github.kcp.spring.support.KcpMessageFormat;
 import io.github.kcp.spring.support.KcpMessages;
 import io.github.kcp.spring.support.KcpTargets;
 import org.jspecify.annotations.Nullable;
@@ -31,41 +41,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.ApplicationEventPublisherAware;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.converter.MessageConversionException;
 import org.springframework.messaging.converter.MessageConverter;
+import org.springframework.messaging.handler.annotation.support.MessageHandlerMethodFactory;
 import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.util.Assert;
 
 /**
  * The KCP client of a Spring application: sends messages to KCP servers, receives their replies, and hands the
- * messages they push unasked to {@link KcpPushHandler}s. See {@link KcpOperations} for payloads, targets and
- * futures.
+ * messages they push unasked to client-side {@link io.github.kcp.spring.annotation.KcpHandler @KcpHandler} methods
+ * and {@link KcpPushHandler}s. See {@link KcpOperations} for payloads, routes, targets and futures.
  *
  * <h2>Sessions</h2>
  * The template opens one KCP session per target on first use (its own UDP socket, a random conversation id) and
- * reuses it for every later call to that target, from any thread. When a session closes (the server closed it,
- * the idle timeout or dead link struck, or a request on it timed out), the next call to that target opens a new
+ * reuses it for every later call to that target, from any thread. When a session closes (the server closed it, the
+ * idle timeout or dead link struck, or a raw request on it timed out), the next call to that target opens a new
  * one. {@link #destroy()} closes them all gracefully.
  *
- * <h2>Correlation of replies: in order per session</h2>
- * Raw KCP messages carry no correlation id. The template matches replies to requests first-in, first-out per
- * session: the requests outstanding on a session are answered by the messages that arrive on it, in the order the
- * requests were sent. This is exact for a server that answers every request with one message, in order, as
- * {@code @KcpHandler} methods returning a value do (see {@link KcpOperations} for servers that may skip a reply).
- * To keep the matching exact the template:
- * <ul>
- * <li>writes a request and records it as outstanding in one step, so concurrent callers cannot interleave;</li>
- * <li>closes the session when a request times out (its reply might still come and be taken for the next one):
- * that request fails with {@link KcpReplyTimeoutException}, the others outstanding on the session with
- * {@link KcpSessionClosedException}, and the next call opens a new session;</li>
- * <li>likewise closes the session when a request could not be delivered.</li>
- * </ul>
- * A message arriving while no request is outstanding on its session is a <em>push</em>, delivered to the
- * {@link KcpPushHandler}s. A server that pushes on a session where requests are outstanding cannot be told apart
- * from a reply; use a separate template (a separate session) for such servers.
+ * <h2>Correlation of replies</h2>
+ * With the messaging envelope ({@link #setMessageFormat(KcpMessageFormat) ENVELOPE}) each request gets a
+ * correlation id of its session and its reply is matched by it, in any order; a request that times out is
+ * forgotten and its late reply dropped. Raw KCP messages carry no id: the template then matches replies to requests
+ * first-in, first-out per session, which is exact for a server that answers every request with one message, in
+ * order. To keep that matching exact the template writes a request and records it as outstanding in one step, and
+ * closes the session when a request times out or could not be delivered (its reply would be taken for the next
+ * one's): that request fails with {@link KcpReplyTimeoutException}, the others outstanding on the session with
+ * {@link KcpSessionClosedException}. A raw message arriving while no request is outstanding is a push.
  *
  * <h2>Threads</h2>
  * The network work runs on the KCP event loops. Returned futures, push handlers and session events run on the
@@ -74,11 +79,14 @@ import org.springframework.util.Assert;
  *
  * <pre class="code">
  * KcpTemplate template = new KcpTemplate(KcpConfig.defaults(), KcpMessageConverters.create());
+ * template.setMessageFormat(KcpMessageFormat.ENVELOPE);
  * template.setDefaultTarget("127.0.0.1", 9700);
- * Quote quote = template.sendAndReceiveBlocking(new QuoteRequest("KCP"), Quote.class, Duration.ofSeconds(2));
+ * Quote quote = template.sendAndReceiveBlocking("quote.get", new QuoteRequest("KCP"), Quote.class);
  * </pre>
  */
-public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAware, DisposableBean {
+public class KcpTemplate
+		implements KcpOperations, ApplicationEventPublisherAware, SmartInitializingSingleton, DisposableBean,
+		AutoCloseable {
 
 	/** The default of {@link #setReplyTimeout(Duration)}. */
 	public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(10);
@@ -110,6 +118,20 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 	private volatile @Nullable Supplier<InetSocketAddress> defaultTarget;
 
 	private volatile Duration replyTimeout = DEFAULT_REPLY_TIMEOUT;
+
+	private volatile KcpMessageFormat messageFormat = KcpMessageFormat.RAW;
+
+	private volatile @Nullable KcpHandlerRegistry handlerRegistry;
+
+	private volatile @Nullable MessageHandlerMethodFactory handlerMethodFactory;
+
+	private volatile @Nullable PushHandlerMethods pushHandlerMethods;
+
+	private final Object pushHandlerMonitor = new Object();
+
+	private final LongAdder malformedMessages = new LongAdder();
+
+	private final LongAdder lateReplies = new LongAdder();
 
 	private volatile boolean destroyed;
 
@@ -185,6 +207,52 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 	/** How long the operations without a timeout argument wait; see {@link #setReplyTimeout(Duration)}. */
 	public Duration getReplyTimeout() {
 		return this.replyTimeout;
+	}
+
+	/**
+	 * Set what the template's messages carry; the server must use the same. Takes effect for sessions opened
+	 * afterwards, so set it before the first call.
+	 * @param messageFormat {@link KcpMessageFormat#RAW} (the default, what every KCP peer speaks) or
+	 * {@link KcpMessageFormat#ENVELOPE} (routes, correlation ids, pushes told apart from replies)
+	 */
+	public void setMessageFormat(KcpMessageFormat messageFormat) {
+		this.messageFormat = Objects.requireNonNull(messageFormat, "messageFormat");
+	}
+
+	/** What the template's messages carry. */
+	public KcpMessageFormat getMessageFormat() {
+		return this.messageFormat;
+	}
+
+	/**
+	 * Hand pushes to the client-side {@code @KcpHandler} methods ({@code side = CLIENT}) of a registry first; pushes
+	 * none of them takes go to the {@link KcpPushHandler}s.
+	 * @param registry the handlers (read at the first push)
+	 * @param methodFactory resolves their arguments
+	 */
+	public void setHandlerMethods(KcpHandlerRegistry registry, MessageHandlerMethodFactory methodFactory) {
+		this.handlerRegistry = Objects.requireNonNull(registry, "registry");
+		this.handlerMethodFactory = Objects.requireNonNull(methodFactory, "methodFactory");
+		this.pushHandlerMethods = null;
+	}
+
+	/**
+	 * Checks the client-side {@code @KcpHandler} methods against the message format once every bean exists, so
+	 * that a mistake fails the start-up rather than the first push.
+	 */
+	@Override
+	public void afterSingletonsInstantiated() {
+		pushHandlerMethods();
+	}
+
+	/** Frames that could not be read, or that a template does not take (with the envelope). */
+	public long getMalformedMessages() {
+		return this.malformedMessages.sum();
+	}
+
+	/** Replies and errors that came after their request had timed out (with the envelope), dropped. */
+	public long getLateReplies() {
+		return this.lateReplies.sum();
 	}
 
 	/**
@@ -270,41 +338,51 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 
 	@Override
 	public CompletableFuture<Void> send(Object payload) {
-		return send(requireDefaultTarget(), payload);
+		return send(requireDefaultTarget(), null, payload);
 	}
 
 	@Override
-	public CompletableFuture<Void> send(InetSocketAddress target, Object payload) {
-		byte[] bytes = toBytes(payload);
-		return completeOnCallbackExecutor(doSend(target, bytes, null));
+	public CompletableFuture<Void> send(String route, Object payload) {
+		return send(requireDefaultTarget(), route, payload);
+	}
+
+	@Override
+	public CompletableFuture<Void> send(InetSocketAddress target, @Nullable String route, Object payload) {
+		IntFunction<byte[]> frame = oneWay(route, payload);
+		return completeOnCallbackExecutor(doSend(target, frame, null));
 	}
 
 	@Override
 	public <T> CompletableFuture<T> sendAndReceive(Object payload, Class<T> replyType) {
-		return sendAndReceive(requireDefaultTarget(), payload, replyType, this.replyTimeout);
+		return sendAndReceive(requireDefaultTarget(), null, payload, replyType, this.replyTimeout);
 	}
 
 	@Override
-	public <T> CompletableFuture<T> sendAndReceive(Object payload, Class<T> replyType, Duration timeout) {
-		return sendAndReceive(requireDefaultTarget(), payload, replyType, timeout);
+	public <T> CompletableFuture<T> sendAndReceive(String route, Object payload, Class<T> replyType) {
+		return sendAndReceive(requireDefaultTarget(), route, payload, replyType, this.replyTimeout);
 	}
 
 	@Override
-	public <T> CompletableFuture<T> sendAndReceive(InetSocketAddress target, Object payload, Class<T> replyType,
-			Duration timeout) {
-		return doSendAndReceive(target, payload, replyType, timeout, false);
+	public <T> CompletableFuture<T> sendAndReceive(InetSocketAddress target, @Nullable String route, Object payload,
+			Class<T> replyType, Duration timeout) {
+		return doSendAndReceive(target, route, payload, replyType, timeout, false);
 	}
 
 	@Override
 	public void sendBlocking(Object payload) {
-		sendBlocking(requireDefaultTarget(), payload);
+		sendBlocking(requireDefaultTarget(), null, payload);
 	}
 
 	@Override
-	public void sendBlocking(InetSocketAddress target, Object payload) {
-		byte[] bytes = toBytes(payload);
+	public void sendBlocking(String route, Object payload) {
+		sendBlocking(requireDefaultTarget(), route, payload);
+	}
+
+	@Override
+	public void sendBlocking(InetSocketAddress target, @Nullable String route, Object payload) {
+		IntFunction<byte[]> frame = oneWay(route, payload);
 		Duration timeout = this.replyTimeout;
-		CompletableFuture<Void> acknowledged = doSend(target, bytes, timeout);
+		CompletableFuture<Void> acknowledged = doSend(target, frame, timeout);
 		try {
 			acknowledged.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
 		}
@@ -321,14 +399,19 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 	}
 
 	@Override
-	public <T> T sendAndReceiveBlocking(Object payload, Class<T> replyType, Duration timeout) {
-		return sendAndReceiveBlocking(requireDefaultTarget(), payload, replyType, timeout);
+	public <T> T sendAndReceiveBlocking(Object payload, Class<T> replyType) {
+		return sendAndReceiveBlocking(requireDefaultTarget(), null, payload, replyType, this.replyTimeout);
 	}
 
 	@Override
-	public <T> T sendAndReceiveBlocking(InetSocketAddress target, Object payload, Class<T> replyType,
-			Duration timeout) {
-		CompletableFuture<T> reply = doSendAndReceive(target, payload, replyType, timeout, true);
+	public <T> T sendAndReceiveBlocking(String route, Object payload, Class<T> replyType) {
+		return sendAndReceiveBlocking(requireDefaultTarget(), route, payload, replyType, this.replyTimeout);
+	}
+
+	@Override
+	public <T> T sendAndReceiveBlocking(InetSocketAddress target, @Nullable String route, Object payload,
+			Class<T> replyType, Duration timeout) {
+		CompletableFuture<T> reply = doSendAndReceive(target, route, payload, replyType, timeout, true);
 		try {
 			// The timer fails the future at the timeout; the grace only guards against waiting forever.
 			return reply.get(timeout.toNanos() + BLOCKING_GRACE_NANOS, TimeUnit.NANOSECONDS);
@@ -366,6 +449,12 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 		}
 	}
 
+	/** Same as {@link #destroy()}, for try-with-resources. */
+	@Override
+	public void close() {
+		destroy();
+	}
+
 	@Override
 	public String toString() {
 		return "KcpTemplate [sessions=" + this.sessions.targets() + "]";
@@ -382,20 +471,59 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 		return target;
 	}
 
-	private byte[] toBytes(Object payload) {
+	/** The bytes of a one-way message, whatever correlation id its session gives it (none). */
+	private IntFunction<byte[]> oneWay(@Nullable String route, Object payload) {
 		Objects.requireNonNull(payload, "payload");
-		return KcpMessageConverters.toBytes(this.messageConverter, payload);
+		if (this.messageFormat == KcpMessageFormat.RAW) {
+			byte[] bytes = KcpMessageConverters.toBytes(this.messageConverter, payload);
+			requireNoRoute(route);
+			return (id) -> bytes;
+		}
+		byte[] frame = KcpEnvelopeCodec.encode(envelope(KcpFrameType.ONE_WAY, 0, route, payload));
+		return (id) -> frame;
+	}
+
+	/** The bytes of a request, given the correlation id its session gives it. */
+	private IntFunction<byte[]> request(@Nullable String route, Object payload) {
+		Objects.requireNonNull(payload, "payload");
+		if (this.messageFormat == KcpMessageFormat.RAW) {
+			byte[] bytes = KcpMessageConverters.toBytes(this.messageConverter, payload);
+			requireNoRoute(route);
+			return (id) -> bytes;
+		}
+		// Converted once, outside the session's write lock; only the id is written under it.
+		KcpEnvelope template = envelope(KcpFrameType.ONE_WAY, 0, route, payload);
+		return (id) -> KcpEnvelopeCodec.encode(new KcpEnvelope(KcpFrameType.REQUEST, id, template.route(),
+				template.contentType(), template.headers(), template.payload()));
+	}
+
+	private KcpEnvelope envelope(KcpFrameType type, int id, @Nullable String route, Object payload) {
+		KcpMessageConverters.Serialized serialized = KcpMessageConverters.serialize(this.messageConverter, payload);
+		KcpEnvelope envelope = new KcpEnvelope(type, id, (route != null) ? route : "", serialized.contentType(),
+				serialized.headers(), serialized.bytes());
+		// Fails here, on the caller's thread, if a field does not fit.
+		KcpEnvelopeCodec.encode(envelope);
+		return envelope;
+	}
+
+	private void requireNoRoute(@Nullable String route) {
+		if (route != null) {
+			throw new IllegalStateException("Route '" + route + "' needs the messaging envelope, but this "
+					+ "KcpTemplate sends raw KCP messages, which carry no route: set its message format to ENVELOPE "
+					+ "(and the server's), or send without a route");
+		}
 	}
 
 	/**
 	 * Write the bytes on the target's session, on a fresh session if the one picked closed under us.
 	 * @param waitForRoom how long to wait for room in the send buffer, or {@code null} to fail fast
 	 */
-	private CompletableFuture<Void> doSend(InetSocketAddress target, byte[] bytes, @Nullable Duration waitForRoom) {
+	private CompletableFuture<Void> doSend(InetSocketAddress target, IntFunction<byte[]> frame,
+			@Nullable Duration waitForRoom) {
 		Objects.requireNonNull(target, "target");
 		for (int attempt = 1;; attempt++) {
 			ClientSession session = this.sessions.sessionFor(target);
-			CompletableFuture<Void> sent = session.write((id) -> bytes, waitForRoom, null);
+			CompletableFuture<Void> sent = session.write(frame, waitForRoom, null);
 			if (sent != null) {
 				return sent;
 			}
@@ -405,18 +533,18 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 		}
 	}
 
-	private <T> CompletableFuture<T> doSendAndReceive(InetSocketAddress target, Object payload, Class<T> replyType,
-			Duration timeout, boolean waitForRoom) {
+	private <T> CompletableFuture<T> doSendAndReceive(InetSocketAddress target, @Nullable String route,
+			Object payload, Class<T> replyType, Duration timeout, boolean waitForRoom) {
 		Objects.requireNonNull(target, "target");
 		Objects.requireNonNull(replyType, "replyType");
 		Assert.isTrue(timeout != null && !timeout.isNegative() && !timeout.isZero(), "timeout must be positive");
-		byte[] bytes = toBytes(payload);
+		IntFunction<byte[]> frame = request(route, payload);
 		long deadline = System.nanoTime() + timeout.toNanos();
 		for (int attempt = 1;; attempt++) {
 			ClientSession session = this.sessions.sessionFor(target);
 			PendingReply<T> pending = new PendingReply<>(replyType, timeout, this::runCallback);
 			Duration roomTimeout = waitForRoom ? Duration.ofNanos(Math.max(0, deadline - System.nanoTime())) : null;
-			CompletableFuture<Void> sent = session.write((id) -> bytes, roomTimeout, pending);
+			CompletableFuture<Void> sent = session.write(frame, roomTimeout, pending);
 			if (sent != null) {
 				pending.armTimer(this.timer, Math.max(0, deadline - System.nanoTime()), session::timedOut);
 				return pending.future;
@@ -434,8 +562,9 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 	}
 
 	private ClientSession open(InetSocketAddress target) {
-		ClientSession clientSession = new ClientSession(target, new SessionEvents(), new InOrderCorrelation(),
-				this::runCallback);
+		ReplyCorrelation correlation = (this.messageFormat == KcpMessageFormat.RAW) ? new InOrderCorrelation()
+				: new CorrelationById();
+		ClientSession clientSession = new ClientSession(target, new SessionEvents(), correlation, this::runCallback);
 		clientSession.session = KcpClient.builder().config(this.config).handler(clientSession).connect(target);
 		logger.debug("KCP template opened {}", clientSession.describe());
 		return clientSession;
@@ -489,6 +618,12 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 
 	private <T> void complete(PendingReply<T> request, ClientSession session, Message<byte[]> reply) {
 		try {
+			if (reply.getPayload().length == 0 && reply.getHeaders().get(KcpHeaders.CONTENT_TYPE) == null
+					&& reply.getHeaders().get(KcpHeaders.FRAME_TYPE) == KcpFrameType.REPLY) {
+				// An envelope reply to a handler that returned nothing.
+				request.future.complete(null);
+				return;
+			}
 			request.future.complete(convert(reply, request.replyType));
 		}
 		catch (MessageConversionException ex) {
@@ -501,11 +636,16 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 		}
 	}
 
+	/** Hands a push to the client-side {@code @KcpHandler} that takes it, else to the push handlers. */
 	private void push(ClientSession session, Message<byte[]> message) {
+		PushHandlerMethods methods = pushHandlerMethods();
+		if (methods != null && methods.handle(session.session, message)) {
+			return;
+		}
 		List<KcpPushHandler> handlers = this.pushHandlers;
 		if (handlers.isEmpty()) {
-			logger.debug("Dropped a message of {} bytes pushed by {}: no KcpPushHandler is registered",
-					message.getPayload().length, session.target);
+			logger.debug("Dropped a message of {} bytes pushed by {}: no client-side @KcpHandler or KcpPushHandler "
+					+ "takes it", message.getPayload().length, session.target);
 			return;
 		}
 		for (KcpPushHandler handler : handlers) {
@@ -514,9 +654,24 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 			}
 			catch (RuntimeException ex) {
 				logger.warn("KcpPushHandler {} failed on a message of {} bytes from {}", handler,
-					message.getPayload().length, session.target, ex);
+						message.getPayload().length, session.target, ex);
 			}
 		}
+	}
+
+	private @Nullable PushHandlerMethods pushHandlerMethods() {
+		PushHandlerMethods methods = this.pushHandlerMethods;
+		if (methods == null && this.handlerRegistry != null && this.handlerMethodFactory != null) {
+			synchronized (this.pushHandlerMonitor) {
+				methods = this.pushHandlerMethods;
+				if (methods == null) {
+					methods = new PushHandlerMethods(this.handlerRegistry, this.handlerMethodFactory,
+							this.messageConverter, this.messageFormat);
+					this.pushHandlerMethods = methods;
+				}
+			}
+		}
+		return methods;
 	}
 
 	/** What the template does with the messages and events of its sessions. */
@@ -524,6 +679,15 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 
 		@Override
 		public void received(ClientSession session, byte[] bytes) {
+			if (KcpTemplate.this.messageFormat == KcpMessageFormat.RAW) {
+				receivedRaw(session, bytes);
+			}
+			else {
+				receivedEnvelope(session, bytes);
+			}
+		}
+
+		private void receivedRaw(ClientSession session, byte[] bytes) {
 			Message<byte[]> message = KcpMessages.of(session.session, bytes);
 			PendingReply<?> request = session.correlation().take(0);
 			if (request != null && request.settle()) {
@@ -533,6 +697,53 @@ public class KcpTemplate implements KcpOperations, ApplicationEventPublisherAwar
 				session.inOrder.execute(() -> push(session, message));
 			}
 			// else: the reply of a request that just timed out; its session is being closed
+		}
+
+		private void receivedEnvelope(ClientSession session, byte[] bytes) {
+			KcpEnvelope envelope;
+			try {
+				envelope = KcpEnvelopeCodec.decode(bytes);
+			}
+			catch (KcpEnvelopeFormatException ex) {
+				KcpTemplate.this.malformedMessages.increment();
+				logger.debug("Dropped a message of {} bytes from {}: {}", bytes.length, session.target,
+						ex.getMessage());
+				return;
+			}
+			switch (envelope.type()) {
+				case REPLY, ERROR -> {
+					PendingReply<?> request = session.correlation().take(envelope.correlationId());
+					if (request == null || !request.settle()) {
+						KcpTemplate.this.lateReplies.increment();
+						logger.debug("Dropped a {} with correlation id {} from {}: no request waits for it (timed out?)",
+								envelope.type(), Integer.toUnsignedString(envelope.correlationId()), session.target);
+						return;
+					}
+					if (envelope.type() == KcpFrameType.ERROR) {
+						request.fail(remoteException(session, envelope));
+					}
+					else {
+						Message<byte[]> reply = KcpMessages.of(session.session, envelope);
+						request.completeWith(() -> complete(request, session, reply));
+					}
+				}
+				case PUSH -> {
+					Message<byte[]> push = KcpMessages.of(session.session, envelope);
+					session.inOrder.execute(() -> push(session, push));
+				}
+				default -> {
+					KcpTemplate.this.malformedMessages.increment();
+					logger.debug("Dropped a {} frame from {}: a template takes replies, errors and pushes only",
+							envelope.type(), session.target);
+				}
+			}
+		}
+
+		private KcpRemoteException remoteException(ClientSession session, KcpEnvelope error) {
+			String code = error.headers().getOrDefault(KcpEnvelope.ERROR_CODE_HEADER, "ERROR");
+			return new KcpRemoteException(session.target, error.route(), code,
+					error.headers().get(KcpEnvelope.ERROR_TYPE_HEADER),
+					new String(error.payload(), StandardCharsets.UTF_8));
 		}
 
 		@Override

@@ -25,13 +25,16 @@ import io.github.kcp.spring.config.KcpHandlerEndpoint;
 import io.github.kcp.spring.config.KcpHandlerRegistry;
 import io.github.kcp.spring.listener.adapter.HandlerAdapter;
 import io.github.kcp.spring.listener.adapter.KcpHandlerMessageListenerAdapter;
+import io.github.kcp.spring.listener.adapter.KcpHandlerRouter;
 import io.github.kcp.spring.listener.adapter.PayloadKindRouter;
+import io.github.kcp.spring.listener.adapter.RouteMatchingRouter;
 import io.github.kcp.spring.event.KcpServerListeningEvent;
 import io.github.kcp.spring.event.KcpServerStoppedEvent;
 import io.github.kcp.spring.event.KcpSessionClosedEvent;
 import io.github.kcp.spring.event.KcpSessionOpenedEvent;
 import io.github.kcp.spring.support.KcpHeaders;
 import io.github.kcp.spring.support.KcpMessageConverters;
+import io.github.kcp.spring.support.KcpMessageFormat;
 import io.github.kcp.spring.support.KcpMessageHandlerMethodFactory;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -101,6 +104,12 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	private final Object monitor = new Object();
 
 	private final LongAdder refusedSessions = new LongAdder();
+
+	private final KcpSessionRegistry sessionRegistry;
+
+	private String id = "";
+
+	private volatile KcpMessageFormat messageFormat = KcpMessageFormat.RAW;
 
 	private KcpConfig config = KcpConfig.defaults();
 
@@ -180,6 +189,44 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 		this.registry = Objects.requireNonNull(registry, "registry");
 		this.methodFactory = Objects.requireNonNull(methodFactory, "methodFactory");
 		this.messageConverter = Objects.requireNonNull(messageConverter, "messageConverter");
+		this.sessionRegistry = new KcpSessionRegistry(() -> this.messageFormat, messageConverter);
+	}
+
+	/**
+	 * Sets the id of this server: it serves the {@code @KcpHandler} methods whose {@code server} attribute names
+	 * it. Only needed for a second server in one application.
+	 * @param id the id; empty (the default) for the default server, which serves the handlers without
+	 * {@code server}
+	 */
+	public void setId(String id) {
+		this.id = Objects.requireNonNull(id, "id");
+	}
+
+	/** The id of this server; empty for the default server. */
+	public String getId() {
+		return this.id;
+	}
+
+	/**
+	 * Sets what the messages of this server carry; its clients must use the same.
+	 * @param messageFormat {@link KcpMessageFormat#RAW} (the default, what every KCP peer speaks) or
+	 * {@link KcpMessageFormat#ENVELOPE} (routes and correlated replies)
+	 */
+	public void setMessageFormat(KcpMessageFormat messageFormat) {
+		this.messageFormat = Objects.requireNonNull(messageFormat, "messageFormat");
+	}
+
+	/** What the messages of this server carry. */
+	public KcpMessageFormat getMessageFormat() {
+		return this.messageFormat;
+	}
+
+	/**
+	 * The open sessions of this server, to inspect and to push messages to.
+	 * @return the registry (empty while the server is not running)
+	 */
+	public KcpSessionRegistry getSessionRegistry() {
+		return this.sessionRegistry;
 	}
 
 	/**
@@ -416,7 +463,7 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 			if (this.running) {
 				return;
 			}
-			List<KcpHandlerEndpoint> endpoints = this.registry.getEndpoints();
+			List<KcpHandlerEndpoint> endpoints = this.registry.getServerEndpoints(this.id);
 			if (endpoints.isEmpty() && this.messageListener == null && !this.startWithoutHandlers) {
 				logger.info("No @KcpHandler methods: the KCP server is not started");
 				return;
@@ -456,14 +503,21 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	}
 
 	private KcpHandlerMessageListenerAdapter handlerListener(List<KcpHandlerEndpoint> endpoints) {
+		KcpHandlerRegistry.check(endpoints, this.messageFormat, this.messageConverter, describe());
 		List<HandlerAdapter> handlers = endpoints.stream()
 			.map((endpoint) -> new HandlerAdapter(endpoint,
 					this.methodFactory.createInvocableHandlerMethod(endpoint.getBean(), endpoint.getMethod())))
 			.toList();
-		KcpHandlerMessageListenerAdapter adapter = new KcpHandlerMessageListenerAdapter(
-				new PayloadKindRouter(handlers), this.messageConverter);
+		KcpHandlerRouter router = (this.messageFormat == KcpMessageFormat.RAW) ? new PayloadKindRouter(handlers)
+				: new RouteMatchingRouter(handlers);
+		KcpHandlerMessageListenerAdapter adapter = new KcpHandlerMessageListenerAdapter(router,
+				this.messageConverter, this.messageFormat);
 		adapter.setErrorHandler(this.errorHandler);
 		return adapter;
+	}
+
+	private String describe() {
+		return this.id.isEmpty() ? "the KCP server" : "the KCP server '" + this.id + "'";
 	}
 
 	/**
@@ -658,7 +712,8 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 
 	@Override
 	public String toString() {
-		return "KcpServerContainer [" + ((this.server != null) ? this.server : this.bindAddress) + "]";
+		return "KcpServerContainer [" + (this.id.isEmpty() ? "" : "'" + this.id + "' ") + this.messageFormat + ", "
+				+ ((this.server != null) ? this.server : this.bindAddress) + "]";
 	}
 
 	/** The server's session handler: admission while stopping, events, and messages to the dispatcher. */
@@ -678,6 +733,7 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 				session.abort();
 				return;
 			}
+			KcpServerContainer.this.sessionRegistry.add(session);
 			this.dispatcher.sessionOpened(session,
 					() -> publish(new KcpSessionOpenedEvent(KcpServerContainer.this, session, true)));
 		}
@@ -689,6 +745,7 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 
 		@Override
 		public void onClose(KcpSession session, CloseReason reason, @Nullable Throwable cause) {
+			KcpServerContainer.this.sessionRegistry.remove(session);
 			this.dispatcher.sessionClosed(session,
 					() -> publish(new KcpSessionClosedEvent(KcpServerContainer.this, session, true, reason, cause)));
 		}

@@ -6,6 +6,8 @@ import io.github.kcp.core.transport.KcpSession;
  * Names of the message headers that carry KCP session details, for {@code @Header} parameters of
  * {@link io.github.kcp.spring.annotation.KcpHandler @KcpHandler} methods and for the messages a
  * {@link io.github.kcp.spring.core.KcpPushHandler} receives. Named like spring-integration-ip's {@code IpHeaders}.
+ * With the messaging envelope the envelope's own headers (such as {@code traceparent}) are message headers too,
+ * under their own names.
  *
  * <pre class="code">
  * &#64;KcpHandler
@@ -37,6 +39,24 @@ public final class KcpHeaders {
 
 	/** The {@link KcpSession} itself. A parameter of type {@code KcpSession} is simpler. */
 	public static final String SESSION = PREFIX + "session";
+
+	/** With the messaging envelope: the route of the message ({@link String}, empty for none). */
+	public static final String ROUTE = PREFIX + "route";
+
+	/**
+	 * With the messaging envelope: the correlation id of a request, reply or error ({@link Integer}, unsigned 32-bit
+	 * on the wire); absent for one-way messages and pushes.
+	 */
+	public static final String CORRELATION_ID = PREFIX + "correlationId";
+
+	/** With the messaging envelope: the frame type ({@link io.github.kcp.spring.envelope.KcpFrameType}). */
+	public static final String FRAME_TYPE = PREFIX + "frameType";
+
+	/**
+	 * With the messaging envelope: the content type the sender declared ({@link String}), if any. Payloads are still
+	 * converted by the parameter's type, so a {@code byte[]} parameter gets the bytes whatever the content type.
+	 */
+	public static final String CONTENT_TYPE = PREFIX + "contentType";
 
 	private KcpHeaders() {
 	}

@@ -3,7 +3,9 @@ package io.github.kcp.spring.support;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
@@ -23,11 +25,13 @@ import org.springframework.util.ClassUtils;
  * back.
  * <p>
  * The converter {@link #create(JsonMapper)} builds is a {@link CompositeMessageConverter} of, in this order:
- * {@code byte[]} as is, {@link ByteBuffer}, {@link String} in UTF-8, and any other type as JSON (Jackson 3). KCP
- * messages carry no content type, so each converter is chosen by the Java type alone: the first that supports the
- * type wins.
+ * {@code byte[]} as is, {@link ByteBuffer}, {@link String} in UTF-8, and any other type as JSON (Jackson 3). Raw KCP
+ * messages carry no content type (and the envelope's is informative), so each converter is chosen by the Java type
+ * alone: the first that supports the type wins.
  */
 public final class KcpMessageConverters {
+
+	private static final String OCTET_STREAM = "application/octet-stream";
 
 	private static final boolean jacksonPresent = ClassUtils.isPresent("tools.jackson.databind.json.JsonMapper",
 			KcpMessageConverters.class.getClassLoader());
@@ -75,34 +79,87 @@ public final class KcpMessageConverters {
 	 * @throws MessageConversionException if the converter cannot turn the payload into bytes
 	 */
 	public static byte[] toBytes(MessageConverter converter, Object payload) {
-		if (payload instanceof byte[] bytes) {
-			return bytes;
-		}
+		return serialize(converter, payload).bytes();
+	}
+
+	/**
+	 * Turns a payload into the parts of one KCP message with the messaging envelope: the bytes (as
+	 * {@link #toBytes}), their content type, and, for a {@link Message} payload, its text headers (those whose value
+	 * is a {@code String}, except {@code id}, {@code timestamp}, {@code contentType} and the {@link KcpHeaders}).
+	 * @param converter the converter for payloads that are not bytes already
+	 * @param payload the payload
+	 * @return the parts
+	 * @throws MessageConversionException if the converter cannot turn the payload into bytes
+	 */
+	public static Serialized serialize(MessageConverter converter, Object payload) {
 		@Nullable MessageHeaders headers = null;
 		Object body = payload;
 		if (payload instanceof Message<?> message) {
 			headers = message.getHeaders();
 			body = message.getPayload();
-			if (body instanceof byte[] bytes) {
-				return bytes;
-			}
+		}
+		Map<String, String> wireHeaders = (headers != null) ? wireHeaders(headers) : Map.of();
+		if (body instanceof byte[] bytes) {
+			return new Serialized(bytes, contentType(headers, OCTET_STREAM), wireHeaders);
 		}
 		@Nullable Message<?> converted = converter.toMessage(body, headers);
 		@Nullable Object serialized = (converted != null) ? converted.getPayload() : null;
+		String contentType = contentType((converted != null) ? converted.getHeaders() : null, null);
 		if (serialized instanceof byte[] bytes) {
-			return bytes;
+			return new Serialized(bytes, contentType, wireHeaders);
 		}
 		if (serialized instanceof ByteBuffer buffer) {
 			byte[] bytes = new byte[buffer.remaining()];
 			buffer.duplicate().get(bytes);
-			return bytes;
+			return new Serialized(bytes, contentType, wireHeaders);
 		}
 		if (serialized instanceof String text) {
-			return text.getBytes(StandardCharsets.UTF_8);
+			return new Serialized(text.getBytes(StandardCharsets.UTF_8), contentType, wireHeaders);
 		}
 		throw new MessageConversionException("Cannot turn a payload of type " + body.getClass().getName()
 				+ " into the bytes of a KCP message: no converter supports it (configured: " + converter
 				+ "); send byte[], String, or a type the JSON converter can write");
+	}
+
+	private static @Nullable String contentType(@Nullable MessageHeaders headers, @Nullable String fallback) {
+		Object value = (headers != null) ? headers.get(MessageHeaders.CONTENT_TYPE) : null;
+		return (value != null) ? value.toString() : fallback;
+	}
+
+	private static Map<String, String> wireHeaders(MessageHeaders headers) {
+		Map<String, String> wire = new LinkedHashMap<>();
+		headers.forEach((name, value) -> {
+			if (value instanceof String text && !name.startsWith(KcpHeaders.PREFIX) && !MessageHeaders.ID.equals(name)
+					&& !MessageHeaders.TIMESTAMP.equals(name) && !MessageHeaders.CONTENT_TYPE.equals(name)) {
+				wire.put(name, text);
+			}
+		});
+		return wire;
+	}
+
+	/**
+	 * Whether a converter can read JSON: any converter but the bytes-and-text-only composite {@link #create()}
+	 * builds without Jackson.
+	 * @param converter the converter
+	 * @return {@code false} if it holds nothing but the bytes, {@code ByteBuffer} and text converters
+	 */
+	public static boolean supportsJson(MessageConverter converter) {
+		if (!(converter instanceof CompositeMessageConverter composite)) {
+			return true;
+		}
+		return composite.getConverters().stream()
+			.anyMatch((candidate) -> !(candidate instanceof ByteArrayMessageConverter
+					|| candidate instanceof ByteBufferMessageConverter || candidate instanceof StringMessageConverter));
+	}
+
+	/**
+	 * A payload ready to be sent.
+	 *
+	 * @param bytes the bytes of the payload
+	 * @param contentType their MIME type, if the converter said
+	 * @param headers text headers to carry along (with the messaging envelope)
+	 */
+	public record Serialized(byte[] bytes, @Nullable String contentType, Map<String, String> headers) {
 	}
 
 	/**

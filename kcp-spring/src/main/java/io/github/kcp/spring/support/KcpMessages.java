@@ -1,6 +1,7 @@
 package io.github.kcp.spring.support;
 
 import io.github.kcp.core.transport.KcpSession;
+import io.github.kcp.spring.envelope.KcpEnvelope;
 
 import org.springframework.messaging.Message;
 import org.springframework.messaging.support.MessageBuilder;
@@ -29,6 +30,32 @@ public final class KcpMessages {
 			.setHeader(KcpHeaders.LOCAL_ADDRESS, session.localAddress())
 			.setHeader(KcpHeaders.SESSION_ID, KcpHeaders.sessionId(session))
 			.setHeader(KcpHeaders.SESSION, session);
+	}
+
+	/**
+	 * The message of an envelope frame received on {@code session}: its payload, the session headers, its route,
+	 * frame type, correlation id (for requests, replies and errors) and content type (if any) under their
+	 * {@link KcpHeaders} names, and the frame's own headers under their names (except any starting with
+	 * {@value KcpHeaders#PREFIX}, which a peer cannot set).
+	 * @param session the session the frame arrived on
+	 * @param envelope the frame
+	 * @return the message
+	 */
+	public static Message<byte[]> of(KcpSession session, KcpEnvelope envelope) {
+		MessageBuilder<byte[]> builder = builder(session, envelope.payload());
+		envelope.headers().forEach((name, value) -> {
+			if (!name.startsWith(KcpHeaders.PREFIX)) {
+				builder.setHeader(name, value);
+			}
+		});
+		builder.setHeader(KcpHeaders.ROUTE, envelope.route()).setHeader(KcpHeaders.FRAME_TYPE, envelope.type());
+		if (envelope.type().isCorrelated()) {
+			builder.setHeader(KcpHeaders.CORRELATION_ID, envelope.correlationId());
+		}
+		if (envelope.contentType() != null) {
+			builder.setHeader(KcpHeaders.CONTENT_TYPE, envelope.contentType());
+		}
+		return builder.build();
 	}
 
 	/**

@@ -84,7 +84,7 @@ class KcpTemplateTests {
 		KcpTemplate template = template(FAST);
 		template.setDefaultTarget(server.address());
 
-		Quote quote = template.sendAndReceive(new QuoteRequest("KCP", 4), Quote.class, WAIT).join();
+		Quote quote = template.sendAndReceive(new QuoteRequest("KCP", 4), Quote.class).join();
 
 		assertThat(quote).isEqualTo(new Quote("KCP", 1250, 5000));
 	}
@@ -96,13 +96,13 @@ class KcpTemplateTests {
 		KcpTemplate template = template(FAST);
 		InetSocketAddress target = reversing.address();
 
-		byte[] bytes = template.sendAndReceiveBlocking(target, new byte[] { 1, 2, 3, (byte) 0xff }, byte[].class,
+		byte[] bytes = template.sendAndReceiveBlocking(target, null, new byte[] { 1, 2, 3, (byte) 0xff }, byte[].class,
 				WAIT);
 		ByteBuffer buffer = ByteBuffer.wrap(new byte[] { 9, 8, 7, 6, 5 }, 1, 3);
-		ByteBuffer fromBuffer = template.sendAndReceiveBlocking(target, buffer, ByteBuffer.class, WAIT);
-		String text = template.sendAndReceive(KcpTargets.parse(target.getHostString() + ":" + target.getPort()),
+		ByteBuffer fromBuffer = template.sendAndReceiveBlocking(target, null, buffer, ByteBuffer.class, WAIT);
+		String text = template.sendAndReceive(KcpTargets.parse(target.getHostString() + ":" + target.getPort()), null,
 				"hello kcp", String.class, WAIT).join();
-		byte[] utf8 = template.sendAndReceiveBlocking(echoing.address(), "héllo ✓", byte[].class, WAIT);
+		byte[] utf8 = template.sendAndReceiveBlocking(echoing.address(), null, "héllo ✓", byte[].class, WAIT);
 
 		assertThat(bytes).containsExactly((byte) 0xff, 3, 2, 1);
 		assertThat(toArray(fromBuffer)).containsExactly(6, 7, 8);
@@ -149,7 +149,7 @@ class KcpTemplateTests {
 				await(start);
 				List<CompletableFuture<String>> replies = new ArrayList<>();
 				for (int n = first; n < first + perThread; n++) {
-					replies.add(template.sendAndReceive(Integer.toString(n), String.class, WAIT));
+					replies.add(template.sendAndReceive(Integer.toString(n), String.class));
 				}
 				return replies.stream().map(CompletableFuture::join).toList();
 			}, callers));
@@ -175,8 +175,8 @@ class KcpTemplateTests {
 		BlockingQueue<Object> events = new LinkedBlockingQueue<>();
 		template.setApplicationEventPublisher(events::add);
 
-		String first = template.sendAndReceiveBlocking("a", String.class, WAIT);
-		String second = template.sendAndReceiveBlocking("b", String.class, WAIT);
+		String first = template.sendAndReceiveBlocking("a", String.class);
+		String second = template.sendAndReceiveBlocking("b", String.class);
 		assertThat(second).as("second call on the same session").isEqualTo(first);
 		assertThat(events.poll(5, TimeUnit.SECONDS)).isInstanceOf(KcpSessionOpenedEvent.class);
 
@@ -186,7 +186,7 @@ class KcpTemplateTests {
 			assertThat(event.getReason()).isEqualTo(CloseReason.CLOSED_BY_PEER);
 			assertThat(event.isServerSession()).isFalse();
 		});
-		String third = template.sendAndReceiveBlocking("c", String.class, WAIT);
+		String third = template.sendAndReceiveBlocking("c", String.class);
 
 		assertThat(third).as("a new session after the close").isNotEqualTo(first);
 		assertThat(server.convs).hasSize(2);
@@ -216,7 +216,7 @@ class KcpTemplateTests {
 			throw new IllegalStateException("a failing handler does not stop delivery");
 		});
 
-		String reply = template.sendAndReceiveBlocking("subscribe", String.class, WAIT);
+		String reply = template.sendAndReceiveBlocking("subscribe", String.class);
 		Message<byte[]> firstPush = pushes.poll(5, TimeUnit.SECONDS);
 		Message<byte[]> secondPush = pushes.poll(5, TimeUnit.SECONDS);
 
@@ -247,11 +247,12 @@ class KcpTemplateTests {
 		});
 		KcpTemplate template = template(FAST);
 		template.setDefaultTarget(server.address());
-		assertThat(template.sendAndReceiveBlocking("hello", String.class, WAIT)).isEqualTo("re: hello");
+		assertThat(template.sendAndReceiveBlocking("hello", String.class)).isEqualTo("re: hello");
 
 		long started = System.nanoTime();
-		CompletableFuture<String> late = template.sendAndReceive("slow 1", String.class, Duration.ofMillis(300));
-		CompletableFuture<String> queuedBehind = template.sendAndReceive("slow 2", String.class, WAIT);
+		CompletableFuture<String> late = template.sendAndReceive(server.address(), null, "slow 1", String.class,
+				Duration.ofMillis(300));
+		CompletableFuture<String> queuedBehind = template.sendAndReceive("slow 2", String.class);
 
 		assertThat(late).failsWithin(WAIT)
 			.withThrowableOfType(ExecutionException.class)
@@ -267,9 +268,10 @@ class KcpTemplateTests {
 			.isInstanceOf(KcpSessionClosedException.class)
 			.withMessageContaining("timed out");
 		assertThatExceptionOfType(KcpReplyTimeoutException.class)
-			.isThrownBy(() -> template.sendAndReceiveBlocking("ignore me", String.class, Duration.ofMillis(200)))
+			.isThrownBy(() -> template.sendAndReceiveBlocking(server.address(), null, "ignore me", String.class,
+					Duration.ofMillis(200)))
 			.satisfies((ex) -> assertThat(ex.getTimeout()).isEqualTo(Duration.ofMillis(200)));
-		assertThat(template.sendAndReceiveBlocking("again", String.class, WAIT)).isEqualTo("re: again");
+		assertThat(template.sendAndReceiveBlocking("again", String.class)).isEqualTo("re: again");
 		assertThat(server.convs).as("a new session after each timeout").hasSize(3);
 	}
 
@@ -280,9 +282,9 @@ class KcpTemplateTests {
 		template.setDefaultTarget(server.address());
 
 		assertThatExceptionOfType(MessageConversionException.class)
-			.isThrownBy(() -> template.sendAndReceiveBlocking("x", Quote.class, WAIT))
+			.isThrownBy(() -> template.sendAndReceiveBlocking("x", Quote.class))
 			.withMessageContaining(Quote.class.getName());
-		assertThat(template.sendAndReceiveBlocking("y", String.class, WAIT)).isEqualTo("not json");
+		assertThat(template.sendAndReceiveBlocking("y", String.class)).isEqualTo("not json");
 		assertThat(server.convs).hasSize(1);
 	}
 
@@ -300,13 +302,13 @@ class KcpTemplateTests {
 		KcpTemplate template = template(encrypted);
 		KcpTemplate plaintext = template(FAST);
 
-		Quote quote = template.sendAndReceiveBlocking(server.address(), new QuoteRequest("AES", 3), Quote.class,
+		Quote quote = template.sendAndReceiveBlocking(server.address(), null, new QuoteRequest("AES", 3), Quote.class,
 				WAIT);
 
 		assertThat(quote).isEqualTo(new Quote("AES", 7, 21));
 		assertThatExceptionOfType(KcpReplyTimeoutException.class)
 			.as("the server ignores datagrams that are not encrypted with its key")
-			.isThrownBy(() -> plaintext.sendAndReceiveBlocking(server.address(), new QuoteRequest("AES", 1),
+			.isThrownBy(() -> plaintext.sendAndReceiveBlocking(server.address(), null, new QuoteRequest("AES", 1),
 					Quote.class, Duration.ofMillis(300)));
 	}
 
@@ -315,7 +317,7 @@ class KcpTemplateTests {
 		ReplyingServer server = server(FAST, (session, message) -> message);
 		KcpTemplate template = new KcpTemplate(FAST, KcpMessageConverters.create());
 		template.setDefaultTarget(server.address());
-		assertThat(template.sendAndReceiveBlocking("ping", String.class, WAIT)).isEqualTo("ping");
+		assertThat(template.sendAndReceiveBlocking("ping", String.class)).isEqualTo("ping");
 
 		template.destroy();
 
@@ -330,7 +332,8 @@ class KcpTemplateTests {
 			KcpTemplate template = new KcpTemplate(FAST.toBuilder().closeTimeout(Duration.ofMillis(500)).build(),
 					KcpMessageConverters.create());
 			CompletableFuture<Void> unacknowledged = template
-				.send(new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()), "anyone there?");
+				.send(new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()), null,
+						"anyone there?");
 
 			long started = System.nanoTime();
 			template.destroy();
@@ -375,6 +378,7 @@ class KcpTemplateTests {
 
 	private KcpTemplate template(KcpConfig config) {
 		KcpTemplate template = new KcpTemplate(config, KcpMessageConverters.create());
+		template.setReplyTimeout(WAIT);
 		this.resources.add(template::destroy);
 		return template;
 	}

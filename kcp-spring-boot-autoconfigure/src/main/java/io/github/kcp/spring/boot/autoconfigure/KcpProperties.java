@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 
 import io.github.kcp.core.crypto.CipherMode;
+import io.github.kcp.spring.support.KcpMessageFormat;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -108,6 +109,12 @@ public class KcpProperties {
 	 * tick.
 	 */
 	private boolean eagerFlush = true;
+
+	/**
+	 * What one KCP message carries: raw (the payload only, what every KCP peer speaks) or envelope (a frame with
+	 * route, correlation id and headers, for Spring-to-Spring messaging). Both ends must agree.
+	 */
+	private KcpMessageFormat messageFormat = KcpMessageFormat.RAW;
 
 	private final Crypto crypto = new Crypto();
 
@@ -241,6 +248,14 @@ public class KcpProperties {
 
 	public void setEagerFlush(boolean eagerFlush) {
 		this.eagerFlush = eagerFlush;
+	}
+
+	public KcpMessageFormat getMessageFormat() {
+		return this.messageFormat;
+	}
+
+	public void setMessageFormat(KcpMessageFormat messageFormat) {
+		this.messageFormat = messageFormat;
 	}
 
 	public Crypto getCrypto() {
@@ -565,7 +580,20 @@ public class KcpProperties {
 		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration shutdownTimeout = Duration.ofSeconds(10);
 
+		/**
+		 * What the server's messages carry; defaults to kcp.message-format.
+		 */
+		private @Nullable KcpMessageFormat messageFormat;
+
 		private final HandlerExecutor handlerExecutor = new HandlerExecutor();
+
+		public @Nullable KcpMessageFormat getMessageFormat() {
+			return this.messageFormat;
+		}
+
+		public void setMessageFormat(@Nullable KcpMessageFormat messageFormat) {
+			this.messageFormat = messageFormat;
+		}
 
 		public @Nullable Boolean getEnabled() {
 			return this.enabled;
@@ -690,6 +718,19 @@ public class KcpProperties {
 		 * UDP port of the template's default target.
 		 */
 		private int port = 9700;
+
+		/**
+		 * What the template's messages carry; defaults to kcp.message-format.
+		 */
+		private @Nullable KcpMessageFormat messageFormat;
+
+		public @Nullable KcpMessageFormat getMessageFormat() {
+			return this.messageFormat;
+		}
+
+		public void setMessageFormat(@Nullable KcpMessageFormat messageFormat) {
+			this.messageFormat = messageFormat;
+		}
 
 		public String getHost() {
 			return this.host;

@@ -70,10 +70,10 @@ class KcpTemplateHandlerServerTests {
 			KcpTemplate template = context.getBean(KcpTemplate.class);
 			InetSocketAddress server = serverAddress(context);
 
-			Confirmation confirmation = template.sendAndReceiveBlocking(server, new Order("tea", 3),
+			Confirmation confirmation = template.sendAndReceiveBlocking(server, null, new Order("tea", 3),
 					Confirmation.class, WAIT);
-			String shout = template.sendAndReceiveBlocking(server, "hello", String.class, WAIT);
-			byte[] echo = template.sendAndReceiveBlocking(server, new byte[] { (byte) 0xc3, 0x28, 0, (byte) 0xff },
+			String shout = template.sendAndReceiveBlocking(server, null, "hello", String.class, WAIT);
+			byte[] echo = template.sendAndReceiveBlocking(server, null, new byte[] { (byte) 0xc3, 0x28, 0, (byte) 0xff },
 					byte[].class, WAIT);
 
 			assertThat(confirmation).isEqualTo(new Confirmation("tea", 3, 750));
@@ -98,10 +98,10 @@ class KcpTemplateHandlerServerTests {
 						for (int i = 0; i < 50; i++) {
 							int quantity = caller * 1000 + i;
 							// JSON and text handlers interleaved on the one shared session
-							checks.add(template.sendAndReceive(server, new Order("tea", quantity), Confirmation.class,
+							checks.add(template.sendAndReceive(server, null, new Order("tea", quantity), Confirmation.class,
 									WAIT)
 								.thenAccept((reply) -> assertThat(reply.quantity()).isEqualTo(quantity)));
-							checks.add(template.sendAndReceive(server, "word" + quantity, String.class, WAIT)
+							checks.add(template.sendAndReceive(server, null, "word" + quantity, String.class, WAIT)
 								.thenAccept((reply) -> assertThat(reply).isEqualTo("WORD" + quantity)));
 						}
 						CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).join();
@@ -122,14 +122,14 @@ class KcpTemplateHandlerServerTests {
 			InetSocketAddress server = serverAddress(context);
 			BlockingQueue<KcpSessionClosedEvent> clientClosed = context.getBean(HandlerConfiguration.class).clientClosed;
 
-			String first = template.sendAndReceiveBlocking(server, "whoami", String.class, WAIT);
-			String second = template.sendAndReceiveBlocking(server, "whoami", String.class, WAIT);
+			String first = template.sendAndReceiveBlocking(server, null, "whoami", String.class, WAIT);
+			String second = template.sendAndReceiveBlocking(server, null, "whoami", String.class, WAIT);
 			KcpSession serverSide = context.getBean(HandlerConfiguration.class).serverSessions.poll(5,
 					TimeUnit.SECONDS);
 			assertThat(serverSide).isNotNull();
 			serverSide.close().get(5, TimeUnit.SECONDS);
 			KcpSessionClosedEvent closed = clientClosed.poll(5, TimeUnit.SECONDS);
-			String third = template.sendAndReceiveBlocking(server, "whoami", String.class, WAIT);
+			String third = template.sendAndReceiveBlocking(server, null, "whoami", String.class, WAIT);
 
 			assertThat(second).isEqualTo(first);
 			assertThat(closed).isNotNull();
@@ -146,7 +146,7 @@ class KcpTemplateHandlerServerTests {
 			template.addPushHandler(pushes::add);
 
 			// No reply expected: the handler answers with two pushes on the session instead.
-			template.send(serverAddress(context), "subscribe").get(5, TimeUnit.SECONDS);
+			template.send(serverAddress(context), null, "subscribe").get(5, TimeUnit.SECONDS);
 
 			Message<byte[]> first = pushes.poll(5, TimeUnit.SECONDS);
 			Message<byte[]> second = pushes.poll(5, TimeUnit.SECONDS);
@@ -164,11 +164,11 @@ class KcpTemplateHandlerServerTests {
 			InetSocketAddress server = serverAddress(context);
 
 			assertThatExceptionOfType(KcpReplyTimeoutException.class)
-				.isThrownBy(() -> template.sendAndReceiveBlocking(server, "silence", String.class,
+				.isThrownBy(() -> template.sendAndReceiveBlocking(server, null, "silence", String.class,
 						Duration.ofMillis(300)))
 				.withMessageContaining("No reply from " + server)
 				.withMessageContaining("300 ms");
-			assertThat(template.sendAndReceiveBlocking(server, "after", String.class, WAIT)).isEqualTo("AFTER");
+			assertThat(template.sendAndReceiveBlocking(server, null, "after", String.class, WAIT)).isEqualTo("AFTER");
 		});
 	}
 
@@ -182,7 +182,7 @@ class KcpTemplateHandlerServerTests {
 			.run((context) -> {
 				KcpTemplate template = context.getBean(KcpTemplate.class);
 
-				Confirmation confirmation = template.sendAndReceiveBlocking(serverAddress(context),
+				Confirmation confirmation = template.sendAndReceiveBlocking(serverAddress(context), null,
 						new Order("coffee", 2), Confirmation.class, WAIT);
 
 				assertThat(confirmation).isEqualTo(new Confirmation("coffee", 2, 500));

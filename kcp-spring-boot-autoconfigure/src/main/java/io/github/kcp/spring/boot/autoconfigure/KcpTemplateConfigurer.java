@@ -1,0 +1,117 @@
+package io.github.kcp.spring.boot.autoconfigure;
+
+import java.util.List;
+import java.util.Objects;
+
+import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.transport.KcpConfig;
+import io.github.kcp.spring.config.KcpHandlerRegistry;
+import io.github.kcp.spring.core.KcpPushHandler;
+import io.github.kcp.spring.core.KcpTemplate;
+import io.github.kcp.spring.support.KcpMessageFormat;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.thread.Threading;
+import org.springframework.core.env.Environment;
+import org.springframework.core.task.VirtualThreadTaskExecutor;
+import org.springframework.messaging.handler.annotation.support.MessageHandlerMethodFactory;
+import org.springframework.util.StringUtils;
+
+/**
+ * Applies the {@code kcp.*} and {@code kcp.client.*} properties to a {@link KcpTemplate}, registers the
+ * {@link KcpPushHandler} beans and the client-side {@code @KcpHandler} methods, then applies the
+ * {@link KcpTemplateCustomizer} beans: what the auto-configured template gets, for templates an application defines
+ * itself (for another server, for example).
+ *
+ * <pre class="code">
+ * &#64;Bean
+ * KcpTemplate pricingTemplate(KcpTemplateConfigurer configurer, MessageConverter kcpMessageConverter) {
+ *     KcpTemplate template = new KcpTemplate(configurer.clientConfig(), kcpMessageConverter);
+ *     configurer.configure(template);
+ *     template.setDefaultTarget("pricing.internal", 9700);
+ *     return template;
+ * }
+ * </pre>
+ */
+public class KcpTemplateConfigurer {
+
+	private final KcpProperties properties;
+
+	private final PacketCipher cipher;
+
+	private final List<KcpPushHandler> pushHandlers;
+
+	private final @Nullable KcpHandlerRegistry handlerRegistry;
+
+	private final @Nullable MessageHandlerMethodFactory handlerMethodFactory;
+
+	private final List<KcpTemplateCustomizer> customizers;
+
+	private final Environment environment;
+
+	/**
+	 * @param properties the KCP properties
+	 * @param cipher the packet cipher of every session
+	 * @param pushHandlers handlers of pushes no client-side {@code @KcpHandler} takes, in order
+	 * @param handlerRegistry the {@code @KcpHandler} methods (for the client-side ones), or {@code null}
+	 * @param handlerMethodFactory resolves their arguments, or {@code null}
+	 * @param customizers applied last, in order
+	 * @param environment for {@code spring.threads.virtual.enabled}
+	 */
+	public KcpTemplateConfigurer(KcpProperties properties, PacketCipher cipher, List<KcpPushHandler> pushHandlers,
+			@Nullable KcpHandlerRegistry handlerRegistry, @Nullable MessageHandlerMethodFactory handlerMethodFactory,
+			List<KcpTemplateCustomizer> customizers, Environment environment) {
+		this.properties = Objects.requireNonNull(properties, "properties");
+		this.cipher = Objects.requireNonNull(cipher, "cipher");
+		this.pushHandlers = List.copyOf(pushHandlers);
+		this.handlerRegistry = handlerRegistry;
+		this.handlerMethodFactory = handlerMethodFactory;
+		this.customizers = List.copyOf(customizers);
+		this.environment = Objects.requireNonNull(environment, "environment");
+	}
+
+	/**
+	 * The configuration of the template's sessions: {@code kcp.*} overridden by {@code kcp.client.*}, with the
+	 * packet cipher.
+	 * @return the configuration
+	 * @throws InvalidConfigurationPropertyValueException naming the property of the first invalid value
+	 */
+	public KcpConfig clientConfig() {
+		return new KcpConfigMapper(this.properties).clientConfig(this.cipher);
+	}
+
+	/**
+	 * Applies the properties, the push handlers, the client-side handler methods and the customizers.
+	 * @param template the template to configure
+	 * @throws InvalidConfigurationPropertyValueException naming the property of the first invalid value
+	 */
+	public void configure(KcpTemplate template) {
+		KcpProperties.Client client = this.properties.getClient();
+		if (!StringUtils.hasText(client.getHost())) {
+			throw new InvalidConfigurationPropertyValueException("kcp.client.host", client.getHost(),
+					"A host name or address is required");
+		}
+		if (client.getPort() < 1 || client.getPort() > 65535) {
+			throw new InvalidConfigurationPropertyValueException("kcp.client.port", client.getPort(),
+					"A UDP port 1..65535 is required");
+		}
+		template.setDefaultTarget(client.getHost(), client.getPort());
+		template.setMessageFormat(messageFormat());
+		if (Threading.VIRTUAL.isActive(this.environment)) {
+			template.setCallbackExecutor(new VirtualThreadTaskExecutor("kcp-template-"));
+		}
+		this.pushHandlers.forEach(template::addPushHandler);
+		if (this.handlerRegistry != null && this.handlerMethodFactory != null) {
+			template.setHandlerMethods(this.handlerRegistry, this.handlerMethodFactory);
+		}
+		this.customizers.forEach((customizer) -> customizer.customize(template));
+	}
+
+	/** The message format of the client side: {@code kcp.client.message-format}, else {@code kcp.message-format}. */
+	KcpMessageFormat messageFormat() {
+		KcpMessageFormat override = this.properties.getClient().getMessageFormat();
+		return (override != null) ? override : this.properties.getMessageFormat();
+	}
+
+}
