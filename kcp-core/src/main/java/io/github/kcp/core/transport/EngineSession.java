@@ -173,8 +173,11 @@ final class EngineSession implements KcpSession {
 			}
 			return;
 		}
+		if (this.endpoint.refusingData) {
+			length = withoutData(data, offset, length);
+		}
 		int now = MonotonicClock.nowMillis();
-		InputResult result = this.kcp.input(data, offset, length, now);
+		InputResult result = (length > 0) ? this.kcp.input(data, offset, length, now) : InputResult.OK;
 		if (result != InputResult.OK) {
 			this.droppedDatagrams++;
 			this.endpoint.drop(DropReason.ENGINE_REJECTED);
@@ -191,6 +194,27 @@ final class EngineSession implements KcpSession {
 			this.flushPending = true;
 			this.endpoint.markDirty(this);
 		}
+	}
+
+	/**
+	 * Removes the data segments of a datagram in place, keeping acknowledgements and window segments (stop-gap, see
+	 * {@link KcpServer#refuseNewData()}).
+	 * @return the length of what is left
+	 */
+	private static int withoutData(byte[] data, int offset, int length) {
+		int read = offset;
+		int write = offset;
+		int end = offset + length;
+		while (end - read >= KcpCodec.OVERHEAD) {
+			int segment = KcpCodec.OVERHEAD + Math.max(0, Math.min(KcpCodec.readInt(data, read + 20),
+					end - read - KcpCodec.OVERHEAD));
+			if ((data[read + 4] & 0xff) != KcpCodec.CMD_PUSH) {
+				System.arraycopy(data, read, data, write, segment);
+				write += segment;
+			}
+			read += segment;
+		}
+		return write - offset;
 	}
 
 	/** Flushes after a batch of input, if input asked for it. */

@@ -58,6 +58,12 @@ public abstract class KcpEndpoint {
 	/** The event loop of the channel, where every session of this endpoint runs. */
 	EventLoop loop;
 
+	/**
+	 * Set when a graceful stop begins (stop-gap for the connection rewrite, see {@link KcpServer#refuseNewData()}):
+	 * data segments are neither acknowledged nor delivered from then on.
+	 */
+	volatile boolean refusingData;
+
 	/** Sessions that received input during the current read burst; flushed once at its end. */
 	private final List<EngineSession> dirty = new ArrayList<>();
 

@@ -131,6 +131,20 @@ public final class KcpServer extends KcpEndpoint implements AutoCloseable {
 		this.sessionConfig = change.apply(this.sessionConfig.toBuilder()).build();
 	}
 
+	/**
+	 * Starts a graceful stop without closing anything yet: from now on the server acknowledges no new data — data
+	 * segments of open sessions are dropped before the engine sees them (neither acknowledged nor delivered; their
+	 * senders keep them to retry elsewhere) and new conversations are refused — while acknowledgements of what the
+	 * sessions send are still processed and every message already acknowledged in order is still delivered to the
+	 * handlers. Sessions stay open for replies; {@link #shutdown(Duration)} closes them afterwards.
+	 * <p>
+	 * Stop-gap for the Spring container's stop guarantee, to be replaced by the connection rewrite's graceful
+	 * shutdown.
+	 */
+	public void refuseNewData() {
+		this.refusingData = true;
+	}
+
 	/** Whether {@link #close} has been called. */
 	public boolean isClosing() {
 		return this.closing;
@@ -208,7 +222,7 @@ public final class KcpServer extends KcpEndpoint implements AutoCloseable {
 			return;
 		}
 		int signal = KcpCodec.closeSignal(data, offset, length);
-		if (this.closing) {
+		if (this.closing || this.refusingData) {
 			drop(DropReason.SHUTTING_DOWN);
 			return;
 		}
