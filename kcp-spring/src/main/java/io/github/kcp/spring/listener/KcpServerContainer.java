@@ -67,11 +67,14 @@ import org.springframework.messaging.handler.annotation.support.MessageHandlerMe
  * handled, and each closed one with a {@link KcpSessionClosedEvent} (with the reason) after its last. Events are
  * published on the handler executor, never on the network thread.
  * <p>
- * <b>Graceful stop</b>, within the {@link #setShutdownTimeout(Duration) shutdown timeout}: sessions that open from
- * then on are refused (aborted, which tells the peer) and open sessions stop reading; messages already received are
- * still handled and their replies — including those of handlers still computing — are sent; then the server closes
- * every session gracefully (unacknowledged data is delivered and acknowledged, the peer is told) and releases its
- * socket. Whatever is left when the timeout expires is aborted. A {@link KcpServerStoppedEvent} follows.
+ * <b>Graceful stop: no acknowledged message is lost.</b> A message the server acknowledged (its sender's send
+ * future completed) is handled exactly once, also across a stop. From the moment the stop begins the server
+ * acknowledges no new data: data segments are neither acknowledged nor delivered (their senders keep them and may
+ * retry elsewhere; their futures fail when the session closes) and new sessions are refused. Every message it had
+ * acknowledged is still delivered and handled, and its reply handed to the session; then the server closes every
+ * session gracefully (replies are delivered and acknowledged, the peer is told) and releases its socket — all within
+ * the {@link #setShutdownTimeout(Duration) shutdown timeout}. What cannot be finished in time is logged at WARN with
+ * its counts, and the rest is aborted. A {@link KcpServerStoppedEvent} follows.
  * <p>
  * The handler executor is the one {@link #setTaskExecutor(Executor) given}, or else a pool of
  * {@link #DEFAULT_POOL_SIZE} threads created at start and shut down when the container is destroyed.
@@ -589,17 +592,16 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 		InetSocketAddress address = current.localAddress();
 		logger.info("KCP server on {} stopping: {} session(s), {} message(s) in progress, up to {}", address,
 				current.sessionCount(), currentDispatcher.inFlight(), this.shutdownTimeout);
-		// 1. Refuse new sessions (SessionEvents.onOpen); stop reading so that peers back off.
-		current.sessions().forEach(KcpSession::pauseReading);
-		// 2. Let handlers finish and hand their replies to the sessions, 3. then let the server deliver what is
-		// unacknowledged and close the sessions, 4. then wait for the closed events.
-		currentDispatcher.whenIdle()
-			.completeOnTimeout(null, remainingNanos(deadline), TimeUnit.NANOSECONDS)
-			.thenCompose((ignored) -> {
-				int left = currentDispatcher.inFlight();
-				if (left > 0) {
-					logger.warn("KCP server on {}: {} message(s) still in progress after {}; closing anyway", address,
-							left, this.shutdownTimeout);
+		// 1. Acknowledge no new data from now on (peers keep it to retry elsewhere) and refuse new sessions.
+		current.refuseNewData();
+		// 2. Handle every message already acknowledged and hand its reply to its session, 3. then let the server
+		// deliver what is unacknowledged and close the sessions, 4. then wait for the closed events.
+		AcknowledgedMessagesDrain.drain(current, currentDispatcher)
+			.thenApply((drained) -> true)
+			.completeOnTimeout(false, remainingNanos(deadline), TimeUnit.NANOSECONDS)
+			.thenCompose((drained) -> {
+				if (!drained) {
+					reportUndrained(current, currentDispatcher, address);
 				}
 				return current.shutdown(Duration.ofNanos(remainingNanos(deadline)));
 			})
@@ -657,6 +659,22 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 				}
 			}
 		}
+	}
+
+	/** What a stop that ran out of time leaves: logged at WARN with the counts, never silently. */
+	private void reportUndrained(KcpServer server, SessionDispatcher dispatcher, InetSocketAddress address) {
+		long undelivered = 0;
+		for (KcpSession session : server.sessions()) {
+			try {
+				undelivered += session.stats().receiveQueueSegments();
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Could not read the receive queue of session {}", KcpHeaders.sessionId(session), ex);
+			}
+		}
+		logger.warn("KCP server on {} did not finish its acknowledged messages within {}: {} message(s) still being "
+				+ "handled or replied to, {} received segment(s) not yet delivered to a handler; closing anyway",
+				address, this.shutdownTimeout, dispatcher.inFlight(), undelivered);
 	}
 
 	private static long remainingNanos(long deadline) {

@@ -105,11 +105,20 @@ final class SessionDispatcher {
 			queue.pause();
 		}
 		queue.serial.enqueue(() -> {
+			CompletionStage<?> done = null;
 			try {
-				handle(session, message);
+				done = handle(session, message);
 			}
 			finally {
+				// Before the message stops counting as in flight: once the dispatcher is idle, every session it
+				// paused has been told to resume (a graceful stop relies on it).
 				dequeued(queue);
+				if (done == null) {
+					this.inFlight.end();
+				}
+				else {
+					done.whenComplete((ignored, ex) -> this.inFlight.end());
+				}
 			}
 		});
 	}
@@ -193,27 +202,19 @@ final class SessionDispatcher {
 		});
 	}
 
-	/** Runs on the session's serial executor. */
-	private void handle(KcpSession session, byte[] message) {
-		CompletionStage<?> done;
+	/** Runs on the session's serial executor; the stage of the message, or {@code null} when it is done. */
+	private @Nullable CompletionStage<?> handle(KcpSession session, byte[] message) {
 		try {
-			done = this.listener.onMessage(session, message);
+			return this.listener.onMessage(session, message);
 		}
 		catch (RuntimeException | Error ex) {
 			this.listenerFailures.increment();
-			this.inFlight.end();
 			if (ex instanceof VirtualMachineError) {
 				throw ex;
 			}
 			logger.error("KCP message listener {} failed on a message of {} bytes from session {}", this.listener,
 					message.length, KcpHeaders.sessionId(session), ex);
-			return;
-		}
-		if (done == null) {
-			this.inFlight.end();
-		}
-		else {
-			done.whenComplete((ignored, ex) -> this.inFlight.end());
+			return null;
 		}
 	}
 

@@ -24,6 +24,7 @@ import io.github.kcp.core.crypto.AesGcmCipher;
 import io.github.kcp.core.crypto.CipherMode;
 import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.transport.CloseReason;
+import io.github.kcp.core.transport.DropReason;
 import io.github.kcp.core.transport.KcpClient;
 import io.github.kcp.core.transport.KcpConfig;
 import io.github.kcp.core.transport.KcpServer;
@@ -225,7 +226,7 @@ class KcpServerIntegrationTests {
 	}
 
 	@Test
-	void gracefulShutdownDeliversRepliesBeingComputedAndRefusesNewSessions() {
+	void gracefulShutdownDeliversRepliesBeingComputedAndAcknowledgesNothingNew() {
 		this.contextRunner.run((context) -> {
 			Handlers handlers = context.getBean(Handlers.class);
 			KcpServerContainer container = context.getBean(KcpServerContainer.class);
@@ -234,12 +235,15 @@ class KcpServerIntegrationTests {
 			client.session.send(utf8("slow:1"));
 			client.session.send(utf8("slow:2"));
 			assertThat(handlers.slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
+			KcpServer server = container.getServer();
 			CompletableFuture<Void> closed = CompletableFuture.runAsync(context::close);
 			await().atMost(WAIT).until(container::isStopping);
-			// A session that opens now is refused and told so
+			// A session that opens now is not admitted and its data not acknowledged: its sender keeps it
 			TestClient late = connect(context, CLIENT_CONFIG);
-			late.session.send(utf8("too late"));
-			assertThat(late.session.closeFuture().get(10, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
+			CompletableFuture<Void> lateSend = late.session.send(utf8("too late"));
+			// The message of the open session sent now is not acknowledged either
+			CompletableFuture<Void> afterStop = client.session.send(utf8("after the stop"));
+			await().atMost(WAIT).until(() -> server.droppedDatagrams(DropReason.SHUTTING_DOWN) > 0);
 			assertThat(closed).isNotDone();
 			// The replies being computed when the stop began are delivered, in order, then the session closes
 			handlers.slowGate.complete(null);
@@ -247,8 +251,12 @@ class KcpServerIntegrationTests {
 			assertThat(text(client.next())).isEqualTo("done:slow:2");
 			assertThat(client.session.closeFuture().get(10, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
 			closed.get(10, TimeUnit.SECONDS);
+			assertThat(afterStop).as("never acknowledged").isCompletedExceptionally();
+			assertThat(lateSend).as("never acknowledged").isNotDone();
+			late.session.abort();
+			assertThat(handlers.received.values()).flatMap((texts) -> texts)
+				.containsExactlyInAnyOrder("slow:1", "slow:2");
 			assertThat(container.isRunning()).isFalse();
-			assertThat(container.getRefusedSessions()).isEqualTo(1);
 			assertThat(events.events).last().isInstanceOf(KcpServerStoppedEvent.class);
 			assertThat(events.events).filteredOn(KcpSessionClosedEvent.class::isInstance)
 				.singleElement()
