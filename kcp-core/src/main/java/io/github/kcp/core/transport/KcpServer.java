@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -72,6 +73,7 @@ public final class KcpServer extends KcpEndpoint implements AutoCloseable {
 
 	private KcpServer(Builder builder, EventLoopGroup group, boolean ownsGroup) {
 		super(group, ownsGroup, builder.config.cipher());
+		this.decryptFailureListener = builder.decryptFailureListener;
 		this.sessionConfig = builder.config;
 		this.handlerFactory = builder.handlerFactory;
 		this.maxSessions = builder.maxSessions;
@@ -357,7 +359,18 @@ public final class KcpServer extends KcpEndpoint implements AutoCloseable {
 
 		private @Nullable EventLoopGroup group;
 
+		private @Nullable BiConsumer<DropReason, InetSocketAddress> decryptFailureListener;
+
 		private Builder() {
+		}
+
+		/**
+		 * Told, on the event loop, of every datagram that fails to decrypt, with its source address (for
+		 * diagnostics; it must not block). Stop-gap until the connection rewrite.
+		 */
+		public Builder decryptFailureListener(BiConsumer<DropReason, InetSocketAddress> listener) {
+			this.decryptFailureListener = Objects.requireNonNull(listener, "listener");
+			return this;
 		}
 
 		/** Session configuration (also carries the cipher). Default {@link KcpConfig#defaults()}. */
