@@ -206,6 +206,8 @@ final class ClientSession implements KcpSessionHandler {
 
 	@Override
 	public void onOpen(KcpSession session) {
+		// Called while connecting, possibly before the connecting thread has set the field.
+		this.session = session;
 		this.inOrder.execute(() -> this.owner.opened(this));
 	}
 

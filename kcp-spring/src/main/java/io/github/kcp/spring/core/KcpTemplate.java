@@ -23,7 +23,9 @@ import io.github.kcp.core.transport.CloseReason;
 import io.github.kcp.core.transport.KcpClient;
 import io.github.kcp.core.transport.KcpConfig;
 import io.github.kcp.core.transport.KcpException;
+import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionClosedException;
+import io.github.kcp.core.transport.KcpSessionStats;
 import io.github.kcp.spring.config.KcpHandlerRegistry;
 import io.github.kcp.spring.envelope.KcpEnvelope;
 import io.github.kcp.spring.envelope.KcpEnvelopeCodec;
@@ -88,6 +90,9 @@ public class KcpTemplate
 		implements KcpOperations, ApplicationEventPublisherAware, SmartInitializingSingleton, DisposableBean,
 		AutoCloseable {
 
+	/** The default of {@link #setUnansweredSessionWarning(Duration)}. */
+	public static final Duration DEFAULT_UNANSWERED_SESSION_WARNING = Duration.ofSeconds(3);
+
 	/** The default of {@link #setReplyTimeout(Duration)}. */
 	public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(10);
 
@@ -120,6 +125,8 @@ public class KcpTemplate
 	private volatile Duration replyTimeout = DEFAULT_REPLY_TIMEOUT;
 
 	private volatile KcpMessageFormat messageFormat = KcpMessageFormat.RAW;
+
+	private volatile Duration unansweredSessionWarning = DEFAULT_UNANSWERED_SESSION_WARNING;
 
 	private volatile @Nullable KcpHandlerRegistry handlerRegistry;
 
@@ -207,6 +214,17 @@ public class KcpTemplate
 	/** How long the operations without a timeout argument wait; see {@link #setReplyTimeout(Duration)}. */
 	public Duration getReplyTimeout() {
 		return this.replyTimeout;
+	}
+
+	/**
+	 * Set after how long a new session whose server has not sent a single datagram (though the template sent it
+	 * messages) is logged at WARN with the likely causes: nothing listens on that address and port, or the two ends
+	 * use different packet encryption (a server that cannot decrypt drops everything silently).
+	 * @param delay the delay; zero to never warn. Default 3 s
+	 */
+	public void setUnansweredSessionWarning(Duration delay) {
+		Assert.isTrue(delay != null && !delay.isNegative(), "delay must not be negative");
+		this.unansweredSessionWarning = delay;
 	}
 
 	/**
@@ -567,7 +585,36 @@ public class KcpTemplate
 		ClientSession clientSession = new ClientSession(target, new SessionEvents(), correlation, this::runCallback);
 		clientSession.session = KcpClient.builder().config(this.config).handler(clientSession).connect(target);
 		logger.debug("KCP template opened {}", clientSession.describe());
+		warnIfUnanswered(clientSession);
 		return clientSession;
+	}
+
+	private void warnIfUnanswered(ClientSession clientSession) {
+		Duration delay = this.unansweredSessionWarning;
+		if (delay.isZero()) {
+			return;
+		}
+		KcpSession session = clientSession.session;
+		Runnable check = () -> {
+			if (!session.isOpen()) {
+				return;
+			}
+			KcpSessionStats stats = session.stats();
+			if (stats.datagramsIn() == 0 && stats.messagesOut() > 0) {
+				logger.warn("KCP server {} has not answered the {} within {} ms ({} message(s) sent, no datagram "
+						+ "received): is a KCP server listening on that address and port, and do both ends use the "
+						+ "same packet encryption (mode, key and salt)? A server that cannot decrypt drops datagrams "
+						+ "and logs a warning naming the sender's address.", clientSession.target,
+						clientSession.describe(), delay.toMillis(), stats.messagesOut());
+			}
+		};
+		try {
+			// Read the stats on the session's own loop, so that the timer thread never waits for it.
+			this.timer.schedule(() -> session.executor().execute(check), delay.toNanos(), TimeUnit.NANOSECONDS);
+		}
+		catch (RejectedExecutionException ex) {
+			// destroyed meanwhile
+		}
 	}
 
 	private <T> CompletableFuture<T> completeOnCallbackExecutor(CompletableFuture<T> future) {

@@ -93,6 +93,10 @@ public class KcpServerContainerConfigurer {
 			container.setTaskExecutor(ownExecutor(server.getHandlerExecutor()), true);
 		}
 		container.setErrorHandler(this.errorHandler);
+		if (this.cipher != PacketCipher.NONE) {
+			DecryptFailureReporter reporter = new DecryptFailureReporter(this.cipher.name());
+			container.addServerCustomizer((builder) -> builder.decryptFailureListener(reporter));
+		}
 		this.customizers.forEach((customizer) -> container.addServerCustomizer(customizer::customize));
 	}
 
