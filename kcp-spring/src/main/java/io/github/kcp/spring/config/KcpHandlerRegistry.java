@@ -101,9 +101,7 @@ public class KcpHandlerRegistry {
 				.map(KcpHandlerEndpoint::getId)
 				.toList();
 			if (!json.isEmpty()) {
-				throw new KcpHandlerConfigurationException("@KcpHandler methods take JSON payloads but no JSON "
-						+ "converter is available: " + json + ". Add Jackson 3 (tools.jackson.core:jackson-databind; "
-						+ "with Spring Boot, spring-boot-jackson), or take byte[] or String");
+				throw new KcpJsonConverterMissingException(json);
 			}
 		}
 	}

@@ -59,6 +59,14 @@ public final class KcpMessageConverters {
 		if (jacksonPresent) {
 			return JsonSupport.create();
 		}
+		return createWithoutJson();
+	}
+
+	/**
+	 * The KCP converter without JSON: bytes, {@code ByteBuffer} and UTF-8 text only.
+	 * @return the converter
+	 */
+	public static CompositeMessageConverter createWithoutJson() {
 		return new CompositeMessageConverter(baseConverters());
 	}
 

@@ -120,7 +120,6 @@ class GracefulStopTests {
 			await().atMost(Duration.ofSeconds(30)).until(() -> recorder.handled.size() >= 200);
 			int handledAtStop = recorder.handled.size();
 			container.stop();
-			int acknowledgedAfterStop = acknowledged.size();
 			// A sender whose session closed may have opened a new one, which the stopped server never answers:
 			// closing the templates fails those sends instead of waiting for their timeout.
 			templates.forEach(KcpTemplate::destroy);
@@ -130,8 +129,6 @@ class GracefulStopTests {
 			assertThat(recorder.duplicates).as("no message handled twice").isEmpty();
 			assertThat(recorder.handled.keySet()).as("every acknowledged message was handled")
 				.containsAll(acknowledged);
-			assertThat(acknowledged.size()).as("nothing was acknowledged after the stop")
-				.isEqualTo(acknowledgedAfterStop);
 			return new RoundResult(acknowledged.size(), recorder.handled.size(),
 					recorder.handled.size() - handledAtStop, container.getHandlerExecutorStalls());
 		}

@@ -6,6 +6,7 @@ import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.spring.annotation.EnableKcp;
 import io.github.kcp.spring.annotation.KcpBootstrapConfiguration;
 import io.github.kcp.spring.config.KcpHandlerRegistry;
+import io.github.kcp.spring.event.KcpServerListeningEvent;
 import io.github.kcp.spring.listener.KcpHandlerErrorHandler;
 import io.github.kcp.spring.listener.KcpServerContainer;
 import io.github.kcp.spring.listener.KcpSessionRegistry;
@@ -20,10 +21,14 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
+import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.convert.converter.GenericConverter;
 import org.springframework.core.env.Environment;
 import org.springframework.messaging.converter.MessageConverter;
 import org.springframework.messaging.handler.annotation.support.MessageHandlerMethodFactory;
@@ -106,6 +111,27 @@ public final class KcpAutoConfiguration {
 		return (beanName, definition, type) -> OnKcpServerCondition.hasHandlerMethods(ClassUtils.getUserClass(type));
 	}
 
+	/**
+	 * Binds {@code kcp.nodelay} (and its overrides) from {@code true}, {@code false}, {@code 0}, {@code 1} or
+	 * {@code 2}.
+	 * @return the converter
+	 */
+	@Bean
+	@ConfigurationPropertiesBinding
+	static GenericConverter kcpNodelayModeConverter() {
+		return new NodelayModeConverter();
+	}
+
+	/**
+	 * Publishes {@code local.kcp.server.port} when a server listens.
+	 * @param context the application context
+	 * @return the listener
+	 */
+	@Bean
+	static ApplicationListener<KcpServerListeningEvent> kcpServerPortPublisher(ConfigurableApplicationContext context) {
+		return new KcpServerPortPublisher(context);
+	}
+
 	@Bean(MESSAGE_HANDLER_METHOD_FACTORY_BEAN_NAME)
 	@ConditionalOnMissingBean(name = MESSAGE_HANDLER_METHOD_FACTORY_BEAN_NAME)
 	KcpMessageHandlerMethodFactory kcpMessageHandlerMethodFactory(
@@ -134,7 +160,7 @@ public final class KcpAutoConfiguration {
 		@Bean(MESSAGE_CONVERTER_BEAN_NAME)
 		@ConditionalOnMissingBean(name = MESSAGE_CONVERTER_BEAN_NAME)
 		MessageConverter kcpMessageConverter() {
-			return KcpMessageConverters.create();
+			return KcpMessageConverters.createWithoutJson();
 		}
 
 	}

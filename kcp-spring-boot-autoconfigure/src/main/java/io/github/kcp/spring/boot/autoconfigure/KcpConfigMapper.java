@@ -66,8 +66,8 @@ public final class KcpConfigMapper {
 		Resolver resolver = new Resolver(sidePrefix, overrides);
 		KcpConfig.Builder builder = KcpConfig.builder()
 			.mtu(resolver.resolve("mtu", "mtu", KcpProperties::getMtu, KcpProperties.ProtocolOverrides::getMtu))
-			.nodelay(resolver.resolve("nodelay", "nodelay", KcpProperties::isNodelay,
-					KcpProperties.ProtocolOverrides::getNodelay) ? 1 : 0)
+			.nodelay(resolver.resolve("nodelay", "nodelay", KcpProperties::getNodelay,
+					KcpProperties.ProtocolOverrides::getNodelay).mode())
 			.interval(resolver.millis("interval", "interval", KcpProperties::getInterval,
 					KcpProperties.ProtocolOverrides::getInterval))
 			.resend(resolver.resolve("resend", "resend", KcpProperties::getResend,
@@ -80,8 +80,8 @@ public final class KcpConfigMapper {
 					KcpProperties.ProtocolOverrides::getReceiveWindow))
 			.stream(resolver.resolve("stream", "stream", KcpProperties::isStream,
 					KcpProperties.ProtocolOverrides::getStream))
-			.idleTimeout(resolver.duration("idleTimeout", "timeout", KcpProperties::getTimeout,
-					KcpProperties.ProtocolOverrides::getTimeout))
+			.idleTimeout(resolver.duration("idleTimeout", "idle-timeout", KcpProperties::getIdleTimeout,
+					KcpProperties.ProtocolOverrides::getIdleTimeout))
 			.minRto(resolver.millis("minRto", "min-rto", KcpProperties::getMinRto,
 					KcpProperties.ProtocolOverrides::getMinRto))
 			.deadLink(resolver.resolve("deadLink", "dead-link", KcpProperties::getDeadLink,

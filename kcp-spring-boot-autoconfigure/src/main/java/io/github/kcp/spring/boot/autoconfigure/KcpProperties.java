@@ -31,9 +31,9 @@ public class KcpProperties {
 	private int mtu = 1400;
 
 	/**
-	 * Whether nodelay mode is on (faster retransmission: minimum RTO 30 ms, gentler backoff).
+	 * Nodelay mode: false (0), true (1: minimum RTO 30 ms, gentler backoff) or 2 (backoff by half the RTT estimate).
 	 */
-	private boolean nodelay = true;
+	private NodelayMode nodelay = NodelayMode.ON;
 
 	/**
 	 * Internal update interval of the protocol (10ms to 5s, millisecond precision).
@@ -70,7 +70,7 @@ public class KcpProperties {
 	 * Idle timeout: close a session when nothing has been received from the peer for this long, 0 to disable.
 	 */
 	@DurationUnit(ChronoUnit.SECONDS)
-	private Duration timeout = Duration.ofSeconds(600);
+	private Duration idleTimeout = Duration.ofSeconds(600);
 
 	/**
 	 * Minimum retransmission timeout, 0 for the nodelay mode's (30ms with nodelay, else 100ms).
@@ -130,11 +130,11 @@ public class KcpProperties {
 		this.mtu = mtu;
 	}
 
-	public boolean isNodelay() {
+	public NodelayMode getNodelay() {
 		return this.nodelay;
 	}
 
-	public void setNodelay(boolean nodelay) {
+	public void setNodelay(NodelayMode nodelay) {
 		this.nodelay = nodelay;
 	}
 
@@ -186,12 +186,12 @@ public class KcpProperties {
 		this.stream = stream;
 	}
 
-	public Duration getTimeout() {
-		return this.timeout;
+	public Duration getIdleTimeout() {
+		return this.idleTimeout;
 	}
 
-	public void setTimeout(Duration timeout) {
-		this.timeout = timeout;
+	public void setIdleTimeout(Duration idleTimeout) {
+		this.idleTimeout = idleTimeout;
 	}
 
 	public Duration getMinRto() {
@@ -329,9 +329,9 @@ public class KcpProperties {
 		private @Nullable Integer mtu;
 
 		/**
-		 * Whether nodelay mode is on for this side; defaults to kcp.nodelay.
+		 * Nodelay mode for this side (false, true or 2); defaults to kcp.nodelay.
 		 */
-		private @Nullable Boolean nodelay;
+		private @Nullable NodelayMode nodelay;
 
 		/**
 		 * Internal update interval for this side; defaults to kcp.interval.
@@ -365,10 +365,10 @@ public class KcpProperties {
 		private @Nullable Boolean stream;
 
 		/**
-		 * Idle timeout for this side; defaults to kcp.timeout.
+		 * Idle timeout for this side; defaults to kcp.idle-timeout.
 		 */
 		@DurationUnit(ChronoUnit.SECONDS)
-		private @Nullable Duration timeout;
+		private @Nullable Duration idleTimeout;
 
 		/**
 		 * Minimum retransmission timeout for this side; defaults to kcp.min-rto.
@@ -415,11 +415,11 @@ public class KcpProperties {
 			this.mtu = mtu;
 		}
 
-		public @Nullable Boolean getNodelay() {
+		public @Nullable NodelayMode getNodelay() {
 			return this.nodelay;
 		}
 
-		public void setNodelay(@Nullable Boolean nodelay) {
+		public void setNodelay(@Nullable NodelayMode nodelay) {
 			this.nodelay = nodelay;
 		}
 
@@ -471,12 +471,12 @@ public class KcpProperties {
 			this.stream = stream;
 		}
 
-		public @Nullable Duration getTimeout() {
-			return this.timeout;
+		public @Nullable Duration getIdleTimeout() {
+			return this.idleTimeout;
 		}
 
-		public void setTimeout(@Nullable Duration timeout) {
-			this.timeout = timeout;
+		public void setIdleTimeout(@Nullable Duration idleTimeout) {
+			this.idleTimeout = idleTimeout;
 		}
 
 		public @Nullable Duration getMinRto() {
@@ -715,14 +715,29 @@ public class KcpProperties {
 		private String host = "localhost";
 
 		/**
-		 * UDP port of the template's default target.
+		 * UDP port of the template's default target; when not set, the port of this application's own KCP server
+		 * if it runs one (local.kcp.server.port, useful with kcp.server.port=0), else 9700.
 		 */
-		private int port = 9700;
+		private @Nullable Integer port;
+
+		/**
+		 * How long a request waits for its reply, and a blocking send for its acknowledgement, unless the call says.
+		 */
+		@DurationUnit(ChronoUnit.SECONDS)
+		private Duration replyTimeout = Duration.ofSeconds(10);
 
 		/**
 		 * What the template's messages carry; defaults to kcp.message-format.
 		 */
 		private @Nullable KcpMessageFormat messageFormat;
+
+		public Duration getReplyTimeout() {
+			return this.replyTimeout;
+		}
+
+		public void setReplyTimeout(Duration replyTimeout) {
+			this.replyTimeout = replyTimeout;
+		}
 
 		public @Nullable KcpMessageFormat getMessageFormat() {
 			return this.messageFormat;
@@ -740,11 +755,11 @@ public class KcpProperties {
 			this.host = host;
 		}
 
-		public int getPort() {
+		public @Nullable Integer getPort() {
 			return this.port;
 		}
 
-		public void setPort(int port) {
+		public void setPort(@Nullable Integer port) {
 			this.port = port;
 		}
 

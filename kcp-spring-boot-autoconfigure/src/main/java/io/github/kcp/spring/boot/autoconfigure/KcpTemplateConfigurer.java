@@ -1,5 +1,6 @@
 package io.github.kcp.spring.boot.autoconfigure;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -9,6 +10,7 @@ import io.github.kcp.spring.config.KcpHandlerRegistry;
 import io.github.kcp.spring.core.KcpPushHandler;
 import io.github.kcp.spring.core.KcpTemplate;
 import io.github.kcp.spring.support.KcpMessageFormat;
+import io.github.kcp.spring.support.KcpTargets;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -35,6 +37,9 @@ import org.springframework.util.StringUtils;
  * </pre>
  */
 public class KcpTemplateConfigurer {
+
+	/** The port of the default target when neither {@code kcp.client.port} nor a local server says otherwise. */
+	static final int DEFAULT_PORT = 9700;
 
 	private final KcpProperties properties;
 
@@ -92,11 +97,21 @@ public class KcpTemplateConfigurer {
 			throw new InvalidConfigurationPropertyValueException("kcp.client.host", client.getHost(),
 					"A host name or address is required");
 		}
-		if (client.getPort() < 1 || client.getPort() > 65535) {
-			throw new InvalidConfigurationPropertyValueException("kcp.client.port", client.getPort(),
+		Integer port = client.getPort();
+		if (port != null && (port < 1 || port > 65535)) {
+			throw new InvalidConfigurationPropertyValueException("kcp.client.port", port,
 					"A UDP port 1..65535 is required");
 		}
-		template.setDefaultTarget(client.getHost(), client.getPort());
+		if (port != null) {
+			template.setDefaultTarget(client.getHost(), port);
+		}
+		else {
+			// Resolved at each call: this application's own server may bind its port (port 0) after this runs.
+			String host = client.getHost();
+			template.setDefaultTarget(() -> KcpTargets.resolve(host, this.environment
+				.getProperty(KcpServerPortPublisher.LOCAL_PORT_PROPERTY, Integer.class, DEFAULT_PORT)));
+		}
+		template.setReplyTimeout(positive("kcp.client.reply-timeout", client.getReplyTimeout()));
 		template.setMessageFormat(messageFormat());
 		if (Threading.VIRTUAL.isActive(this.environment)) {
 			template.setCallbackExecutor(new VirtualThreadTaskExecutor("kcp-template-"));
@@ -106,6 +121,13 @@ public class KcpTemplateConfigurer {
 			template.setHandlerMethods(this.handlerRegistry, this.handlerMethodFactory);
 		}
 		this.customizers.forEach((customizer) -> customizer.customize(template));
+	}
+
+	private static Duration positive(String property, @Nullable Duration value) {
+		if (value == null || value.isNegative() || value.isZero()) {
+			throw new InvalidConfigurationPropertyValueException(property, value, "Expected a positive duration");
+		}
+		return value;
 	}
 
 	/** The message format of the client side: {@code kcp.client.message-format}, else {@code kcp.message-format}. */

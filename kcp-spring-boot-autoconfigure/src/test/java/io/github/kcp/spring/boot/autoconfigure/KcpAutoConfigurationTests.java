@@ -150,14 +150,14 @@ class KcpAutoConfigurationTests {
 	void everyPropertyBinds() throws Exception {
 		Map<String, Object> expected = new LinkedHashMap<>();
 		expected.put("kcp.mtu", 1200);
-		expected.put("kcp.nodelay", false);
+		expected.put("kcp.nodelay", NodelayMode.FAST);
 		expected.put("kcp.interval", Duration.ofMillis(20));
 		expected.put("kcp.resend", 3);
 		expected.put("kcp.congestion-control", false);
 		expected.put("kcp.send-window", 64);
 		expected.put("kcp.receive-window", 256);
 		expected.put("kcp.stream", true);
-		expected.put("kcp.timeout", Duration.ofSeconds(30));
+		expected.put("kcp.idle-timeout", Duration.ofSeconds(30));
 		expected.put("kcp.min-rto", Duration.ofMillis(15));
 		expected.put("kcp.dead-link", 11);
 		expected.put("kcp.fast-limit", 7);
@@ -183,16 +183,17 @@ class KcpAutoConfigurationTests {
 		expected.put("kcp.client.message-format", KcpMessageFormat.ENVELOPE);
 		expected.put("kcp.client.host", "example.org");
 		expected.put("kcp.client.port", 9124);
+		expected.put("kcp.client.reply-timeout", Duration.ofSeconds(7));
 		for (String side : List.of("server", "client")) {
 			expected.put("kcp." + side + ".mtu", 1300);
-			expected.put("kcp." + side + ".nodelay", true);
+			expected.put("kcp." + side + ".nodelay", NodelayMode.OFF);
 			expected.put("kcp." + side + ".interval", Duration.ofMillis(30));
 			expected.put("kcp." + side + ".resend", 4);
 			expected.put("kcp." + side + ".congestion-control", true);
 			expected.put("kcp." + side + ".send-window", 128);
 			expected.put("kcp." + side + ".receive-window", 512);
 			expected.put("kcp." + side + ".stream", false);
-			expected.put("kcp." + side + ".timeout", Duration.ofSeconds(40));
+			expected.put("kcp." + side + ".idle-timeout", Duration.ofSeconds(40));
 			expected.put("kcp." + side + ".min-rto", Duration.ofMillis(25));
 			expected.put("kcp." + side + ".dead-link", 12);
 			expected.put("kcp." + side + ".fast-limit", 8);
@@ -528,6 +529,9 @@ class KcpAutoConfigurationTests {
 		}
 		if (value instanceof CipherMode mode) {
 			return mode.modeName();
+		}
+		if (value instanceof NodelayMode mode) {
+			return Integer.toString(mode.mode());
 		}
 		return String.valueOf(value);
 	}

@@ -31,14 +31,14 @@ class KcpPropertiesTests {
 	void defaultsAreAiokcps() {
 		// aiokcp's default_kcp_kwargs and default_timeout, from its README
 		assertThat(this.properties.getMtu()).as("max_transmission").isEqualTo(1400);
-		assertThat(this.properties.isNodelay()).as("no_delay").isTrue();
+		assertThat(this.properties.getNodelay()).as("no_delay").isEqualTo(NodelayMode.ON);
 		assertThat(this.properties.getInterval()).as("update_interval").isEqualTo(Duration.ofMillis(100));
 		assertThat(this.properties.getResend()).as("resend_count").isEqualTo(2);
 		assertThat(this.properties.isCongestionControl()).as("not no_congestion_control").isTrue();
 		assertThat(this.properties.getSendWindow()).as("send_window_size").isEqualTo(32);
 		assertThat(this.properties.getReceiveWindow()).as("receive_window_size").isEqualTo(128);
 		assertThat(this.properties.isStream()).as("stream").isFalse();
-		assertThat(this.properties.getTimeout()).as("default_timeout").isEqualTo(Duration.ofSeconds(600));
+		assertThat(this.properties.getIdleTimeout()).as("default_timeout").isEqualTo(Duration.ofSeconds(600));
 		assertThat(this.properties.getCrypto().getMode()).isEqualTo(CipherMode.NONE);
 	}
 
@@ -53,14 +53,14 @@ class KcpPropertiesTests {
 	void defaultsMatchTheCoreSettingBySetting() {
 		KcpConfig core = KcpConfig.defaults();
 		assertThat(this.properties.getMtu()).isEqualTo(core.mtu());
-		assertThat(this.properties.isNodelay()).isEqualTo(core.nodelay() != 0);
+		assertThat(this.properties.getNodelay().mode()).isEqualTo(core.nodelay());
 		assertThat(this.properties.getInterval().toMillis()).isEqualTo(core.interval());
 		assertThat(this.properties.getResend()).isEqualTo(core.resend());
 		assertThat(this.properties.isCongestionControl()).isEqualTo(core.congestionControl());
 		assertThat(this.properties.getSendWindow()).isEqualTo(core.sendWindow());
 		assertThat(this.properties.getReceiveWindow()).isEqualTo(core.receiveWindow());
 		assertThat(this.properties.isStream()).isEqualTo(core.stream());
-		assertThat(this.properties.getTimeout()).isEqualTo(core.idleTimeout());
+		assertThat(this.properties.getIdleTimeout()).isEqualTo(core.idleTimeout());
 		assertThat(this.properties.getMinRto().toMillis()).isEqualTo(core.minRto());
 		assertThat(this.properties.getDeadLink()).isEqualTo(core.deadLink());
 		assertThat(this.properties.getFastLimit()).isEqualTo(core.fastLimit());
@@ -75,7 +75,7 @@ class KcpPropertiesTests {
 		this.properties.setInterval(Duration.ofMillis(40));
 		this.properties.getServer().setInterval(Duration.ofMillis(10));
 		this.properties.getServer().setSendWindow(512);
-		this.properties.getClient().setNodelay(false);
+		this.properties.getClient().setNodelay(NodelayMode.OFF);
 		this.properties.getClient().setSendBufferSize(DataSize.ofKilobytes(64));
 		KcpConfigMapper mapper = new KcpConfigMapper(this.properties);
 		KcpConfig server = mapper.serverConfig(null);
@@ -120,11 +120,11 @@ class KcpPropertiesTests {
 			.isThrownBy(() -> new KcpConfigMapper(this.properties).serverConfig(null))
 			.satisfies((ex) -> assertThat(ex.getName()).isEqualTo("kcp.server.interval"));
 		this.properties.getServer().setInterval(null);
-		this.properties.setTimeout(Duration.ofSeconds(-1));
+		this.properties.setIdleTimeout(Duration.ofSeconds(-1));
 		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
 			.isThrownBy(() -> new KcpConfigMapper(this.properties).serverConfig(null))
-			.satisfies((ex) -> assertThat(ex.getName()).isEqualTo("kcp.timeout"));
-		this.properties.setTimeout(Duration.ofSeconds(1));
+			.satisfies((ex) -> assertThat(ex.getName()).isEqualTo("kcp.idle-timeout"));
+		this.properties.setIdleTimeout(Duration.ofSeconds(1));
 		this.properties.setSendBufferSize(DataSize.ofGigabytes(3));
 		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
 			.isThrownBy(() -> new KcpConfigMapper(this.properties).clientConfig(null))
@@ -184,7 +184,7 @@ class KcpPropertiesTests {
 			List<Object> mtuDefault = JsonPath.read(document, "$.properties[?(@.name == 'kcp.mtu')].defaultValue");
 			assertThat(mtuDefault).containsExactly(1400);
 			List<Object> timeoutDefault = JsonPath.read(document,
-					"$.properties[?(@.name == 'kcp.timeout')].defaultValue");
+					"$.properties[?(@.name == 'kcp.idle-timeout')].defaultValue");
 			assertThat(timeoutDefault).containsExactly("600s");
 		}
 	}

@@ -6,9 +6,11 @@ import java.util.concurrent.Executor;
 
 import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.transport.KcpConfig;
+import io.github.kcp.spring.annotation.KcpHandler;
 import io.github.kcp.spring.core.KcpOperations;
 import io.github.kcp.spring.core.KcpPushHandler;
 import io.github.kcp.spring.core.KcpTemplate;
+import io.github.kcp.spring.listener.KcpServerContainer;
 import io.github.kcp.spring.support.KcpMessageConverters;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -46,6 +48,43 @@ class KcpTemplateAutoConfigurationTests {
 				.isEqualTo(KcpConfig.defaults().toBuilder().cipher(PacketCipher.NONE).build().toString());
 			assertThat(template.getPushHandlers()).isEmpty();
 		});
+	}
+
+	@Test
+	void withoutAClientPortTheTemplateTargetsThisApplicationsServerOnItsBoundPort() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(KcpAutoConfiguration.class, KcpTemplateAutoConfiguration.class))
+			.withUserConfiguration(EchoConfiguration.class)
+			.withPropertyValues("kcp.server.address=127.0.0.1", "kcp.server.port=0", "kcp.client.host=127.0.0.1",
+					"kcp.client.reply-timeout=3s", "kcp.interval=10ms")
+			.run((context) -> {
+				int bound = context.getBean(KcpServerContainer.class).getPort();
+				assertThat(context.getEnvironment().getProperty("local.kcp.server.port", Integer.class))
+					.isEqualTo(bound);
+				KcpTemplate template = context.getBean(KcpTemplate.class);
+				assertThat(template.getReplyTimeout()).isEqualTo(Duration.ofSeconds(3));
+				assertThat(template.getDefaultTarget()).isEqualTo(new InetSocketAddress("127.0.0.1", bound));
+				assertThat(template.sendAndReceiveBlocking("ping", String.class)).isEqualTo("echo ping");
+			});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class EchoConfiguration {
+
+		@Bean
+		Echo echo() {
+			return new Echo();
+		}
+
+	}
+
+	static class Echo {
+
+		@KcpHandler
+		String echo(String text) {
+			return "echo " + text;
+		}
+
 	}
 
 	@Test
