@@ -1,6 +1,5 @@
 package io.github.kcp.demo;
 
-import java.math.BigDecimal;
 import java.util.Locale;
 import java.util.TreeSet;
 
@@ -13,13 +12,15 @@ import org.springframework.messaging.handler.annotation.Header;
 import org.springframework.stereotype.Component;
 
 /**
- * The desk's KCP server side. Messages are routed by what they look like (see {@code @KcpHandler}): a JSON object
- * goes to {@link #quote}, other UTF-8 text to {@link #command}, anything else to {@link #echo}.
+ * The desk for any KCP peer (the raw server, {@code server = "raw"}: no envelope, what kcp-tool, kcp-go and aiokcp
+ * speak). Messages are routed by what they look like: UTF-8 text to {@link #command}, anything else to
+ * {@link #echo}.
  */
 @Component
-public class DeskHandlers {
+@KcpHandler(server = RawDeskConfiguration.SERVER_ID)
+public class RawDeskHandlers {
 
-	private static final Logger logger = LoggerFactory.getLogger(DeskHandlers.class);
+	private static final Logger logger = LoggerFactory.getLogger(RawDeskHandlers.class);
 
 	private final PriceBook priceBook;
 
@@ -27,26 +28,8 @@ public class DeskHandlers {
 	 * Handlers over the given prices.
 	 * @param priceBook the prices
 	 */
-	public DeskHandlers(PriceBook priceBook) {
+	public RawDeskHandlers(PriceBook priceBook) {
 		this.priceBook = priceBook;
-	}
-
-	/**
-	 * Prices a JSON {@link QuoteRequest}; the returned {@link Quote} goes back as JSON on the same session.
-	 * @param request the request
-	 * @return the quote
-	 * @throws IllegalArgumentException for an unknown symbol or a quantity below one (logged by the server, no
-	 * reply)
-	 */
-	@KcpHandler
-	public Quote quote(QuoteRequest request) {
-		if (request.quantity() < 1) {
-			throw new IllegalArgumentException("Quantity must be at least 1 but was " + request.quantity());
-		}
-		BigDecimal unitPrice = this.priceBook.price(request.symbol())
-			.orElseThrow(() -> new IllegalArgumentException("Unknown symbol '" + request.symbol() + "'"));
-		return new Quote(request.symbol().toUpperCase(Locale.ROOT), request.quantity(), unitPrice,
-				unitPrice.multiply(BigDecimal.valueOf(request.quantity())), this.priceBook.sequence());
 	}
 
 	/**
@@ -73,8 +56,8 @@ public class DeskHandlers {
 	}
 
 	/**
-	 * Echoes binary messages unchanged, so that any KCP echo client (for example {@code kcp-tool echo-client})
-	 * can measure the desk's round trip.
+	 * Echoes binary messages unchanged, so that any KCP echo client (for example {@code kcp-tool echo-client}) can
+	 * measure the desk's round trip.
 	 * @param payload the message
 	 * @return the same bytes
 	 */
