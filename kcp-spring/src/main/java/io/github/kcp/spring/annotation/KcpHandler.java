@@ -64,7 +64,8 @@ import org.springframework.core.annotation.AliasFor;
  * reply frame (empty for {@code void} or {@code null}), or an error frame; a one-way message gets none.
  * <p>
  * A handler that throws (or whose future fails, or whose payload cannot be converted) is logged once with its
- * session and counted ({@link io.github.kcp.spring.listener.adapter.KcpHandlerMessageListenerAdapter#getHandlerFailures()});
+ * session and counted
+ * ({@link io.github.kcp.spring.listener.adapter.KcpHandlerMessageListenerAdapter#getHandlerFailures()});
  * a {@link io.github.kcp.spring.listener.KcpHandlerErrorHandler} may return a reply instead. Otherwise a raw
  * request gets nothing and an envelope request an error frame with the exception's type and message (the caller's
  * future fails with a {@link io.github.kcp.spring.core.KcpRemoteException}). The session and the server go on.
@@ -104,8 +105,9 @@ public @interface KcpHandler {
 	String[] route() default {};
 
 	/**
-	 * The id of the server container that serves this handler ({@link io.github.kcp.spring.listener.KcpServerContainer#setId
-	 * KcpServerContainer.setId}); empty for the default server. On a class, the default of its methods. Ignored for
+	 * The id of the server container that serves this handler
+	 * ({@link io.github.kcp.spring.listener.KcpServerContainer#setId KcpServerContainer.setId}); empty for the default
+	 * server. On a class, the default of its methods. Ignored for
 	 * {@link Side#CLIENT} handlers.
 	 * @return the server id
 	 */

@@ -1,7 +1,6 @@
 package io.github.kcp.spring.core;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -27,16 +26,10 @@ import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionClosedException;
 import io.github.kcp.core.transport.KcpSessionStats;
 import io.github.kcp.spring.config.KcpHandlerRegistry;
-import io.github.kcp.spring.envelope.KcpEnvelope;
-import io.github.kcp.spring.envelope.KcpEnvelopeCodec;
-import io.github.kcp.spring.envelope.KcpEnvelopeFormatException;
-import io.github.kcp.spring.envelope.KcpFrameType;
 import io.github.kcp.spring.event.KcpSessionClosedEvent;
 import io.github.kcp.spring.event.KcpSessionOpenedEvent;
-import io.github.kcp.spring.support.KcpHeaders;
 import io.github.kcp.spring.support.KcpMessageConverters;
 import io.github.kcp.spring.support.KcpMessageFormat;
-import io.github.kcp.spring.support.KcpMessages;
 import io.github.kcp.spring.support.KcpTargets;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -366,7 +359,7 @@ public class KcpTemplate
 
 	@Override
 	public CompletableFuture<Void> send(InetSocketAddress target, @Nullable String route, Object payload) {
-		IntFunction<byte[]> frame = oneWay(route, payload);
+		IntFunction<byte[]> frame = OutgoingFrames.oneWay(this.messageFormat, this.messageConverter, route, payload);
 		return completeOnCallbackExecutor(doSend(target, frame, null));
 	}
 
@@ -398,7 +391,7 @@ public class KcpTemplate
 
 	@Override
 	public void sendBlocking(InetSocketAddress target, @Nullable String route, Object payload) {
-		IntFunction<byte[]> frame = oneWay(route, payload);
+		IntFunction<byte[]> frame = OutgoingFrames.oneWay(this.messageFormat, this.messageConverter, route, payload);
 		Duration timeout = this.replyTimeout;
 		CompletableFuture<Void> acknowledged = doSend(target, frame, timeout);
 		try {
@@ -489,49 +482,6 @@ public class KcpTemplate
 		return target;
 	}
 
-	/** The bytes of a one-way message, whatever correlation id its session gives it (none). */
-	private IntFunction<byte[]> oneWay(@Nullable String route, Object payload) {
-		Objects.requireNonNull(payload, "payload");
-		if (this.messageFormat == KcpMessageFormat.RAW) {
-			byte[] bytes = KcpMessageConverters.toBytes(this.messageConverter, payload);
-			requireNoRoute(route);
-			return (id) -> bytes;
-		}
-		byte[] frame = KcpEnvelopeCodec.encode(envelope(KcpFrameType.ONE_WAY, 0, route, payload));
-		return (id) -> frame;
-	}
-
-	/** The bytes of a request, given the correlation id its session gives it. */
-	private IntFunction<byte[]> request(@Nullable String route, Object payload) {
-		Objects.requireNonNull(payload, "payload");
-		if (this.messageFormat == KcpMessageFormat.RAW) {
-			byte[] bytes = KcpMessageConverters.toBytes(this.messageConverter, payload);
-			requireNoRoute(route);
-			return (id) -> bytes;
-		}
-		// Converted once, outside the session's write lock; only the id is written under it.
-		KcpEnvelope template = envelope(KcpFrameType.ONE_WAY, 0, route, payload);
-		return (id) -> KcpEnvelopeCodec.encode(new KcpEnvelope(KcpFrameType.REQUEST, id, template.route(),
-				template.contentType(), template.headers(), template.payload()));
-	}
-
-	private KcpEnvelope envelope(KcpFrameType type, int id, @Nullable String route, Object payload) {
-		KcpMessageConverters.Serialized serialized = KcpMessageConverters.serialize(this.messageConverter, payload);
-		KcpEnvelope envelope = new KcpEnvelope(type, id, (route != null) ? route : "", serialized.contentType(),
-				serialized.headers(), serialized.bytes());
-		// Fails here, on the caller's thread, if a field does not fit.
-		KcpEnvelopeCodec.encode(envelope);
-		return envelope;
-	}
-
-	private void requireNoRoute(@Nullable String route) {
-		if (route != null) {
-			throw new IllegalStateException("Route '" + route + "' needs the messaging envelope, but this "
-					+ "KcpTemplate sends raw KCP messages, which carry no route: set its message format to ENVELOPE "
-					+ "(and the server's), or send without a route");
-		}
-	}
-
 	/**
 	 * Write the bytes on the target's session, on a fresh session if the one picked closed under us.
 	 * @param waitForRoom how long to wait for room in the send buffer, or {@code null} to fail fast
@@ -556,7 +506,7 @@ public class KcpTemplate
 		Objects.requireNonNull(target, "target");
 		Objects.requireNonNull(replyType, "replyType");
 		Assert.isTrue(timeout != null && !timeout.isNegative() && !timeout.isZero(), "timeout must be positive");
-		IntFunction<byte[]> frame = request(route, payload);
+		IntFunction<byte[]> frame = OutgoingFrames.request(this.messageFormat, this.messageConverter, route, payload);
 		long deadline = System.nanoTime() + timeout.toNanos();
 		for (int attempt = 1;; attempt++) {
 			ClientSession session = this.sessions.sessionFor(target);
@@ -582,7 +532,8 @@ public class KcpTemplate
 	private ClientSession open(InetSocketAddress target) {
 		ReplyCorrelation correlation = (this.messageFormat == KcpMessageFormat.RAW) ? new InOrderCorrelation()
 				: new CorrelationById();
-		ClientSession clientSession = new ClientSession(target, new SessionEvents(), correlation, this::runCallback);
+		ClientSession clientSession = new ClientSession(target, new TemplateSessionEvents(this, this.messageFormat),
+				correlation, this::runCallback);
 		clientSession.session = KcpClient.builder().config(this.config).handler(clientSession).connect(target);
 		logger.debug("KCP template opened {}", clientSession.describe());
 		warnIfUnanswered(clientSession);
@@ -651,7 +602,7 @@ public class KcpTemplate
 		return new KcpException(String.valueOf((cause != null) ? cause.getMessage() : ex.getMessage()), ex);
 	}
 
-	private void publish(Object event) {
+	void publish(Object event) {
 		ApplicationEventPublisher publisher = this.eventPublisher;
 		if (publisher != null) {
 			try {
@@ -663,32 +614,8 @@ public class KcpTemplate
 		}
 	}
 
-	private <T> void complete(PendingReply<T> request, ClientSession session, Message<byte[]> reply) {
-		try {
-			if (reply.getPayload().length == 0 && reply.getHeaders().get(KcpHeaders.CONTENT_TYPE) == null
-					&& reply.getHeaders().get(KcpHeaders.FRAME_TYPE) == KcpFrameType.REPLY) {
-				// An envelope reply to a handler that returned nothing.
-				request.future.complete(null);
-				return;
-			}
-			request.future.complete(convert(reply, request.replyType));
-		}
-		catch (MessageConversionException ex) {
-			request.future.completeExceptionally(new MessageConversionException(reply, "The reply of "
-					+ reply.getPayload().length + " bytes from " + session.target + " could not be read as "
-					+ request.replyType.getName() + ": " + ex.getMessage(), ex));
-		}
-		catch (RuntimeException ex) {
-			request.future.completeExceptionally(ex);
-		}
-	}
-
-	/** Hands a push to the client-side {@code @KcpHandler} that takes it, else to the push handlers. */
-	private void push(ClientSession session, Message<byte[]> message) {
-		PushHandlerMethods methods = pushHandlerMethods();
-		if (methods != null && methods.handle(session.session, message)) {
-			return;
-		}
+	/** Hands pushes no client-side handler takes to the push handlers. */
+	void pushToHandlers(ClientSession session, Message<byte[]> message) {
 		List<KcpPushHandler> handlers = this.pushHandlers;
 		if (handlers.isEmpty()) {
 			logger.debug("Dropped a message of {} bytes pushed by {}: no client-side @KcpHandler or KcpPushHandler "
@@ -706,7 +633,8 @@ public class KcpTemplate
 		}
 	}
 
-	private @Nullable PushHandlerMethods pushHandlerMethods() {
+	/** The client-side {@code @KcpHandler} methods, built at the first need; {@code null} without a registry. */
+	@Nullable PushHandlerMethods pushHandlerMethods() {
 		PushHandlerMethods methods = this.pushHandlerMethods;
 		if (methods == null && this.handlerRegistry != null && this.handlerMethodFactory != null) {
 			synchronized (this.pushHandlerMonitor) {
@@ -721,93 +649,16 @@ public class KcpTemplate
 		return methods;
 	}
 
-	/** What the template does with the messages and events of its sessions. */
-	private final class SessionEvents implements ClientSession.Owner {
+	void countMalformed() {
+		this.malformedMessages.increment();
+	}
 
-		@Override
-		public void received(ClientSession session, byte[] bytes) {
-			if (KcpTemplate.this.messageFormat == KcpMessageFormat.RAW) {
-				receivedRaw(session, bytes);
-			}
-			else {
-				receivedEnvelope(session, bytes);
-			}
-		}
+	void countLateReply() {
+		this.lateReplies.increment();
+	}
 
-		private void receivedRaw(ClientSession session, byte[] bytes) {
-			Message<byte[]> message = KcpMessages.of(session.session, bytes);
-			PendingReply<?> request = session.correlation().take(0);
-			if (request != null && request.settle()) {
-				request.completeWith(() -> complete(request, session, message));
-			}
-			else if (request == null) {
-				session.inOrder.execute(() -> push(session, message));
-			}
-			// else: the reply of a request that just timed out; its session is being closed
-		}
-
-		private void receivedEnvelope(ClientSession session, byte[] bytes) {
-			KcpEnvelope envelope;
-			try {
-				envelope = KcpEnvelopeCodec.decode(bytes);
-			}
-			catch (KcpEnvelopeFormatException ex) {
-				KcpTemplate.this.malformedMessages.increment();
-				logger.debug("Dropped a message of {} bytes from {}: {}", bytes.length, session.target,
-						ex.getMessage());
-				return;
-			}
-			switch (envelope.type()) {
-				case REPLY, ERROR -> {
-					PendingReply<?> request = session.correlation().take(envelope.correlationId());
-					if (request == null || !request.settle()) {
-						KcpTemplate.this.lateReplies.increment();
-						logger.debug("Dropped a {} with correlation id {} from {}: no request waits for it (timed out?)",
-								envelope.type(), Integer.toUnsignedString(envelope.correlationId()), session.target);
-						return;
-					}
-					if (envelope.type() == KcpFrameType.ERROR) {
-						request.fail(remoteException(session, envelope));
-					}
-					else {
-						Message<byte[]> reply = KcpMessages.of(session.session, envelope);
-						request.completeWith(() -> complete(request, session, reply));
-					}
-				}
-				case PUSH -> {
-					Message<byte[]> push = KcpMessages.of(session.session, envelope);
-					session.inOrder.execute(() -> push(session, push));
-				}
-				default -> {
-					KcpTemplate.this.malformedMessages.increment();
-					logger.debug("Dropped a {} frame from {}: a template takes replies, errors and pushes only",
-							envelope.type(), session.target);
-				}
-			}
-		}
-
-		private KcpRemoteException remoteException(ClientSession session, KcpEnvelope error) {
-			String code = error.headers().getOrDefault(KcpEnvelope.ERROR_CODE_HEADER, "ERROR");
-			return new KcpRemoteException(session.target, error.route(), code,
-					error.headers().get(KcpEnvelope.ERROR_TYPE_HEADER),
-					new String(error.payload(), StandardCharsets.UTF_8));
-		}
-
-		@Override
-		public void opened(ClientSession session) {
-			publish(new KcpSessionOpenedEvent(KcpTemplate.this, session.session, false));
-		}
-
-		@Override
-		public void closed(ClientSession session, CloseReason reason, @Nullable Throwable cause) {
-			publish(new KcpSessionClosedEvent(KcpTemplate.this, session.session, false, reason, cause));
-		}
-
-		@Override
-		public void retired(ClientSession session) {
-			KcpTemplate.this.sessions.remove(session);
-		}
-
+	void forget(ClientSession session) {
+		this.sessions.remove(session);
 	}
 
 }

@@ -9,7 +9,8 @@ import org.springframework.messaging.Message;
 /**
  * Decides what the peer gets when a {@link io.github.kcp.spring.annotation.KcpHandler @KcpHandler} method throws
  * (or its future fails, or its payload cannot be converted). The failure is logged and counted by the
- * {@link io.github.kcp.spring.listener.adapter.KcpHandlerMessageListenerAdapter} before this is called; the session and the server go on either way.
+ * {@link io.github.kcp.spring.listener.adapter.KcpHandlerMessageListenerAdapter} before this is called; the session
+ * and the server go on either way.
  * <p>
  * The Spring Boot starter uses a bean of this type.
  *

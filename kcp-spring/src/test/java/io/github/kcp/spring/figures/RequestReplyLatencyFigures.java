@@ -23,8 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The README's request/reply figures: round trips of {@code sendAndReceive} through a {@code @KcpHandler} on
  * loopback, raw KCP messages against the messaging envelope, in one run (interleaved in blocks so that both see the
- * same machine). Not part of the normal build; run with
- * {@code mvn -B -ntp -pl kcp-spring -am verify -Dtest=RequestReplyLatencyFigures -Dsurefire.failIfNoSpecifiedTests=false -Dkcp.figures=true}.
+ * same machine). Not part of the normal build; run with {@code mvn -B -ntp -pl kcp-spring -am verify
+ * -Dtest=RequestReplyLatencyFigures -Dsurefire.failIfNoSpecifiedTests=false -Dkcp.figures=true}.
  */
 @EnabledIfSystemProperty(named = "kcp.figures", matches = "true")
 @Timeout(600)
