@@ -62,6 +62,11 @@ final class ClientSessionPool {
 			}
 			ClientSession opened = this.opener.apply(target);
 			this.sessions.put(target, opened);
+			if (this.closed) {
+				// close() ran meanwhile and may have missed it: nobody else would ever close this session.
+				opened.retire(null, null, "the template was destroyed");
+				throw new IllegalStateException("The KcpTemplate has been destroyed");
+			}
 			return opened;
 		}
 	}
