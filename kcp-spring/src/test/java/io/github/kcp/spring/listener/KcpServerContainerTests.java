@@ -15,6 +15,7 @@ import io.github.kcp.core.connection.CloseReason;
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.transport.KcpClient;
 import io.github.kcp.core.transport.KcpSession;
+import io.github.kcp.core.transport.KcpSessionClosedException;
 import io.github.kcp.spring.annotation.EnableKcp;
 import io.github.kcp.spring.annotation.KcpHandler;
 import io.github.kcp.spring.config.KcpHandlerEndpoint;
@@ -30,6 +31,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Tests for {@link KcpServerContainer} in a plain Spring application ({@link EnableKcp @EnableKcp}, no Boot).
@@ -95,6 +98,59 @@ class KcpServerContainerTests {
 			assertThat(client.closeFuture().get(10, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
 		}
 		finally {
+			client.abort();
+			container.destroy();
+		}
+	}
+
+	/**
+	 * The stop refuses new data from its start, not only once the acknowledged messages are handled: a message that
+	 * reaches the server while a handler still holds the drain up is not acknowledged (its sender keeps it and its
+	 * future fails when the session closes), while the messages acknowledged before the stop are all handled.
+	 */
+	@Test
+	void fromTheStartOfAStopNewDataIsNotAcknowledgedWhileAcknowledgedMessagesAreHandled() throws Exception {
+		Gate handler = new Gate();
+		KcpHandlerRegistry registry = new KcpHandlerRegistry();
+		registry.register(KcpHandlerEndpoint.of("gate", handler, Gate.class.getDeclaredMethod("handle", String.class)));
+		KcpServerContainer container = new KcpServerContainer(registry);
+		container.setConfig(FAST);
+		container.setBindAddress(new InetSocketAddress("127.0.0.1", 0));
+		container.setShutdownTimeout(Duration.ofSeconds(10));
+		container.start();
+		KcpSession client = KcpClient.builder()
+			.config(FAST)
+			.handler((session, message) -> {
+			})
+			.connect(new InetSocketAddress("127.0.0.1", container.getPort()));
+		try {
+			// Acknowledged before the stop: one being handled (it holds the drain up), one waiting behind it.
+			client.send(utf8("first")).get(10, TimeUnit.SECONDS);
+			assertThat(handler.entered.await(10, TimeUnit.SECONDS)).isTrue();
+			client.send(utf8("queued")).get(10, TimeUnit.SECONDS);
+
+			KcpSession served = container.getSessionRegistry().getSessions().iterator().next();
+			CountDownLatch stopped = new CountDownLatch(1);
+			container.stop(stopped::countDown);
+			// The stop's first step was handed to the server's event loop before stop() returned: once a task queued
+			// behind it has run, it is in effect.
+			CompletableFuture.runAsync(() -> {
+			}, served.executor()).get(10, TimeUnit.SECONDS);
+			long datagramsBefore = served.stats().datagramsIn();
+			CompletableFuture<Void> late = client.send(utf8("late"));
+			// The late message reached the server while the drain still waits for the handler.
+			await().atMost(Duration.ofSeconds(10)).until(() -> served.stats().datagramsIn() > datagramsBefore);
+			assertThat(late).isNotDone();
+			assertThat(stopped.getCount()).isEqualTo(1);
+
+			handler.release.countDown();
+			assertThat(stopped.await(15, TimeUnit.SECONDS)).isTrue();
+			assertThatThrownBy(() -> late.get(10, TimeUnit.SECONDS)).as("the late message was never acknowledged")
+				.hasCauseInstanceOf(KcpSessionClosedException.class);
+			assertThat(handler.handled).containsExactly("first", "queued");
+		}
+		finally {
+			handler.release.countDown();
 			client.abort();
 			container.destroy();
 		}
@@ -211,11 +267,32 @@ class KcpServerContainerTests {
 		}
 	}
 
+	private static byte[] utf8(String text) {
+		return text.getBytes(StandardCharsets.UTF_8);
+	}
+
 	static class Echo {
 
 		@KcpHandler
 		String handle(String text) {
 			return "pong:" + text;
+		}
+
+	}
+
+	static class Gate {
+
+		final CountDownLatch entered = new CountDownLatch(1);
+
+		final CountDownLatch release = new CountDownLatch(1);
+
+		final List<String> handled = new CopyOnWriteArrayList<>();
+
+		@KcpHandler
+		void handle(String text) throws InterruptedException {
+			this.handled.add(text);
+			this.entered.countDown();
+			this.release.await(20, TimeUnit.SECONDS);
 		}
 
 	}
