@@ -25,6 +25,7 @@ import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.CipherMode;
 import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.crypto.PacketCiphers;
+import io.github.kcp.core.transport.KcpEventLoopGroup;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionClosedException;
 import io.github.kcp.spring.event.KcpSessionClosedEvent;
@@ -368,6 +369,26 @@ class KcpTemplateTests {
 			.withMessageContaining("numeric port");
 		assertThatIllegalArgumentException().isThrownBy(() -> KcpTargets.parse("localhost:70000"))
 			.withMessageContaining("1..65535");
+	}
+
+	@Test
+	void sessionsRunOnTheEventLoopsSetOnTheTemplate() throws Exception {
+		KcpEventLoopGroup loops = KcpEventLoopGroup.create(1, "template-loop-", true);
+		this.resources.add(loops);
+		ReplyingServer server = server(FAST, (session, message) -> message);
+		KcpTemplate template = template(FAST);
+		template.setEventLoops(loops);
+		BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+		template.setApplicationEventPublisher(events::add);
+
+		assertThat(template.sendAndReceiveBlocking(server.address(), null, "on my loop", String.class, WAIT))
+			.isEqualTo("on my loop");
+
+		KcpSessionOpenedEvent opened = (KcpSessionOpenedEvent) events.poll(5, TimeUnit.SECONDS);
+		assertThat(opened).isNotNull();
+		String thread = CompletableFuture.supplyAsync(() -> Thread.currentThread().getName(),
+				opened.getSession().executor()).get(5, TimeUnit.SECONDS);
+		assertThat(thread).startsWith("template-loop-");
 	}
 
 	private ReplyingServer server(KcpConfig config,
