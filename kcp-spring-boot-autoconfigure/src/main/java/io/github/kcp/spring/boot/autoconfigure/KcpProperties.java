@@ -32,7 +32,8 @@ public class KcpProperties {
 	private int mtu = 1400;
 
 	/**
-	 * Nodelay mode: false (0), true (1: minimum RTO 30 ms, gentler backoff) or 2 (backoff by half the RTT estimate).
+	 * Nodelay mode: false (0), true (1: minimum RTO 30 ms, gentler backoff) or 2 (ikcp's mode 2; the same as 1 in
+	 * the sessions' tuned engine).
 	 */
 	private NodelayMode nodelay = NodelayMode.ON;
 

@@ -10,15 +10,16 @@ import org.jspecify.annotations.Nullable;
  */
 public enum NodelayMode {
 
-	/** Mode 0: minimum RTO 100 ms, the RTO doubles on each timeout. */
+	/** Mode 0: minimum RTO 100 ms; each timeout adds the whole RTO estimate to the segment's RTO. */
 	OFF(0),
 
-	/** Mode 1 (aiokcp's default): minimum RTO 30 ms, the RTO grows by half on each timeout. */
+	/** Mode 1 (aiokcp's default): minimum RTO 30 ms; each timeout adds half the RTO estimate. */
 	ON(1),
 
 	/**
-	 * Mode 2: as {@link #ON}, but the RTO grows by half of the current RTT-based estimate rather than of the segment's
-	 * own RTO, so repeated losses back off more gently.
+	 * Mode 2, ikcp's: the sessions' engine (tuned mode) treats it as {@link #ON}. Only the engine's exact ikcp mode
+	 * backs off differently, growing the RTO by half the RTT-based estimate rather than by half the segment's own
+	 * RTO. Accepted so that a peer's ikcp settings can be copied as they are.
 	 */
 	FAST(2);
 
