@@ -35,6 +35,8 @@ public final class KcpSessionStats {
 
 	private final long fastRetransmissions;
 
+	private final long earlyRetransmissions;
+
 	private final long datagramsOut;
 
 	private final long bytesOut;
@@ -55,8 +57,12 @@ public final class KcpSessionStats {
 
 	private final long messagesIn;
 
+	private final long payloadBytesOut;
+
+	private final long payloadBytesIn;
+
 	KcpSessionStats(Kcp kcp, long sendBufferedBytes, long datagramsOut, long bytesOut, long datagramsIn,
-			long bytesIn, long[] drops, long messagesOut, long messagesIn) {
+			long bytesIn, long[] drops, long messagesOut, long messagesIn, long payloadBytesOut, long payloadBytesIn) {
 		this.srtt = kcp.srtt();
 		this.rttVariation = kcp.rttVariation();
 		this.rto = kcp.rto();
@@ -69,6 +75,7 @@ public final class KcpSessionStats {
 		this.receiveBufferSegments = kcp.receiveBufferSize();
 		this.timeoutRetransmissions = kcp.timeoutRetransmissions();
 		this.fastRetransmissions = kcp.fastRetransmissions();
+		this.earlyRetransmissions = kcp.earlyRetransmissions();
 		this.datagramsOut = datagramsOut;
 		this.bytesOut = bytesOut;
 		this.segmentsOut = kcp.outSegments();
@@ -79,6 +86,8 @@ public final class KcpSessionStats {
 		this.drops = drops.clone();
 		this.messagesOut = messagesOut;
 		this.messagesIn = messagesIn;
+		this.payloadBytesOut = payloadBytesOut;
+		this.payloadBytesIn = payloadBytesIn;
 	}
 
 	/** Smoothed round-trip time in ms (0 before the first sample). */
@@ -147,9 +156,17 @@ public final class KcpSessionStats {
 		return this.fastRetransmissions;
 	}
 
+	/**
+	 * Segments resent early after a single duplicate acknowledgement when there was nothing new to send (the
+	 * sessions' tuned engine; always 0 in ikcp's exact mode).
+	 */
+	public long earlyRetransmissions() {
+		return this.earlyRetransmissions;
+	}
+
 	/** All retransmissions, whatever triggered them. */
 	public long retransmissions() {
-		return this.timeoutRetransmissions + this.fastRetransmissions;
+		return this.timeoutRetransmissions + this.fastRetransmissions + this.earlyRetransmissions;
 	}
 
 	/** Datagrams sent (close signals included). */
@@ -215,6 +232,16 @@ public final class KcpSessionStats {
 		return this.messagesIn;
 	}
 
+	/** Bytes of the messages (stream mode: writes) the application sent, before any framing or encryption. */
+	public long payloadBytesOut() {
+		return this.payloadBytesOut;
+	}
+
+	/** Bytes of the messages (stream mode: chunks) delivered to the application. */
+	public long payloadBytesIn() {
+		return this.payloadBytesIn;
+	}
+
 	@Override
 	public String toString() {
 		Map<DropReason, Long> dropped = new EnumMap<>(DropReason.class);
@@ -228,11 +255,13 @@ public final class KcpSessionStats {
 				+ this.inFlight + ", waitingSegments=" + this.waitingSegments + ", sendBufferedBytes="
 				+ this.sendBufferedBytes + ", receiveQueueSegments=" + this.receiveQueueSegments
 				+ ", receiveBufferSegments=" + this.receiveBufferSegments + ", timeoutRetransmissions="
-				+ this.timeoutRetransmissions + ", fastRetransmissions=" + this.fastRetransmissions + ", datagramsOut="
+				+ this.timeoutRetransmissions + ", fastRetransmissions=" + this.fastRetransmissions
+				+ ", earlyRetransmissions=" + this.earlyRetransmissions + ", datagramsOut="
 				+ this.datagramsOut + ", bytesOut=" + this.bytesOut + ", segmentsOut=" + this.segmentsOut
 				+ ", datagramsIn=" + this.datagramsIn + ", bytesIn=" + this.bytesIn + ", segmentsIn=" + this.segmentsIn
 				+ ", duplicateSegments=" + this.duplicateSegments + ", dropped=" + dropped + ", messagesOut="
-				+ this.messagesOut + ", messagesIn=" + this.messagesIn + "}";
+				+ this.messagesOut + ", messagesIn=" + this.messagesIn + ", payloadBytesOut=" + this.payloadBytesOut
+				+ ", payloadBytesIn=" + this.payloadBytesIn + "}";
 	}
 
 }
