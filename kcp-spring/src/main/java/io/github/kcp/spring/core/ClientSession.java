@@ -13,6 +13,7 @@ import io.github.kcp.core.connection.CloseReason;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionClosedException;
 import io.github.kcp.core.transport.KcpSessionHandler;
+import io.github.kcp.spring.support.KcpSessionListener;
 import io.github.kcp.spring.support.SerialExecutor;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -50,6 +51,8 @@ final class ClientSession implements KcpSessionHandler {
 
 	private final ReplyCorrelation correlation;
 
+	private final KcpSessionListener listener;
+
 	/** Runs pushes and session events of this session one at a time, in order, off the event loop. */
 	final SerialExecutor inOrder;
 
@@ -61,10 +64,12 @@ final class ClientSession implements KcpSessionHandler {
 
 	private volatile boolean retired;
 
-	ClientSession(InetSocketAddress target, Owner owner, ReplyCorrelation correlation, Executor callbacks) {
+	ClientSession(InetSocketAddress target, Owner owner, ReplyCorrelation correlation, Executor callbacks,
+			KcpSessionListener listener) {
 		this.target = target;
 		this.owner = owner;
 		this.correlation = correlation;
+		this.listener = listener;
 		this.inOrder = new SerialExecutor(callbacks);
 	}
 
@@ -208,7 +213,13 @@ final class ClientSession implements KcpSessionHandler {
 	public void onOpen(KcpSession session) {
 		// Called while connecting, possibly before the connecting thread has set the field.
 		this.session = session;
+		this.listener.sessionOpened(session);
 		this.inOrder.execute(() -> this.owner.opened(this));
+	}
+
+	@Override
+	public void onRttSample(KcpSession session, int rttMillis) {
+		this.listener.rttSampled(session, rttMillis);
 	}
 
 	@Override
@@ -224,6 +235,7 @@ final class ClientSession implements KcpSessionHandler {
 
 	@Override
 	public void onClose(KcpSession session, CloseReason reason, @Nullable Throwable cause) {
+		this.listener.sessionClosed(session, reason);
 		this.retired = true;
 		this.owner.retired(this);
 		logger.debug("KCP template {} closed: {}", describe(), reason);

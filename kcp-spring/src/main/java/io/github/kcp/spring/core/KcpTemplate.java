@@ -3,6 +3,7 @@ package io.github.kcp.spring.core;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,11 +33,19 @@ import io.github.kcp.spring.event.KcpSessionClosedEvent;
 import io.github.kcp.spring.event.KcpSessionOpenedEvent;
 import io.github.kcp.spring.support.KcpMessageConverters;
 import io.github.kcp.spring.support.KcpMessageFormat;
+import io.github.kcp.spring.support.KcpSessionListener;
+import io.github.kcp.spring.support.KcpSessionListeners;
 import io.github.kcp.spring.support.KcpTargets;
+import io.github.kcp.spring.support.micrometer.KcpTemplateObservation;
+import io.github.kcp.spring.support.micrometer.KcpTemplateObservationContext;
+import io.github.kcp.spring.support.micrometer.KcpTemplateObservationConvention;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.beans.factory.BeanNameAware;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.context.ApplicationEventPublisher;
@@ -82,8 +91,8 @@ import org.springframework.util.Assert;
  * </pre>
  */
 public class KcpTemplate
-		implements KcpOperations, ApplicationEventPublisherAware, SmartInitializingSingleton, DisposableBean,
-		AutoCloseable {
+		implements KcpOperations, ApplicationEventPublisherAware, SmartInitializingSingleton, BeanNameAware,
+		DisposableBean, AutoCloseable {
 
 	/** The default of {@link #setUnansweredSessionWarning(Duration)}. */
 	public static final Duration DEFAULT_UNANSWERED_SESSION_WARNING = Duration.ofSeconds(3);
@@ -138,6 +147,14 @@ public class KcpTemplate
 	private final LongAdder malformedMessages = new LongAdder();
 
 	private final LongAdder lateReplies = new LongAdder();
+
+	private final KcpSessionListeners sessionListeners = new KcpSessionListeners();
+
+	private volatile String name = "default";
+
+	private volatile ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
+
+	private volatile @Nullable KcpTemplateObservationConvention observationConvention;
 
 	private volatile boolean destroyed;
 
@@ -260,6 +277,51 @@ public class KcpTemplate
 	@Override
 	public void afterSingletonsInstantiated() {
 		pushHandlerMethods();
+	}
+
+	/** Sets the template's name in metrics and observations to its bean name. */
+	@Override
+	public void setBeanName(String name) {
+		this.name = Objects.requireNonNull(name, "name");
+	}
+
+	/** The template's name in metrics and observations: its bean name, {@code default} outside a context. */
+	public String getName() {
+		return this.name;
+	}
+
+	/**
+	 * Add a listener of the template's sessions (opened, RTT samples, closed), such as the Micrometer session meters.
+	 * @param listener the listener, called on the sessions' event loops
+	 */
+	public void addSessionListener(KcpSessionListener listener) {
+		this.sessionListeners.add(listener);
+	}
+
+	/**
+	 * Remove a listener added with {@link #addSessionListener}.
+	 * @param listener the listener
+	 */
+	public void removeSessionListener(KcpSessionListener listener) {
+		this.sessionListeners.remove(listener);
+	}
+
+	/**
+	 * Set the registry of the template's observations: one per request (until its reply or failure) and one per
+	 * one-way send (until acknowledged). With the messaging envelope the trace context travels in the envelope's
+	 * headers, so that the server's handler observation continues the trace.
+	 * @param observationRegistry the registry; {@link ObservationRegistry#NOOP} (the default) observes nothing
+	 */
+	public void setObservationRegistry(ObservationRegistry observationRegistry) {
+		this.observationRegistry = Objects.requireNonNull(observationRegistry, "observationRegistry");
+	}
+
+	/**
+	 * Set the convention of the template's observations.
+	 * @param observationConvention the convention, or {@code null} for the default
+	 */
+	public void setObservationConvention(@Nullable KcpTemplateObservationConvention observationConvention) {
+		this.observationConvention = observationConvention;
 	}
 
 	/** Frames that could not be read, or that a template does not take (with the envelope). */
@@ -390,8 +452,16 @@ public class KcpTemplate
 
 	@Override
 	public CompletableFuture<Void> send(InetSocketAddress target, @Nullable String route, Object payload) {
-		IntFunction<byte[]> frame = OutgoingFrames.oneWay(this.messageFormat, this.messageConverter, route, payload);
-		return completeOnCallbackExecutor(doSend(target, frame, null));
+		Observation observation = startObservation(target, route, false);
+		try {
+			IntFunction<byte[]> frame = OutgoingFrames.oneWay(this.messageFormat, this.messageConverter, route,
+					payload, propagatedHeaders(observation));
+			return observed(observation, completeOnCallbackExecutor(doSend(target, frame, null, observation)));
+		}
+		catch (RuntimeException ex) {
+			stop(observation, ex);
+			throw ex;
+		}
 	}
 
 	@Override
@@ -407,7 +477,15 @@ public class KcpTemplate
 	@Override
 	public <T> CompletableFuture<T> sendAndReceive(InetSocketAddress target, @Nullable String route, Object payload,
 			Class<T> replyType, Duration timeout) {
-		return doSendAndReceive(target, route, payload, replyType, timeout, false);
+		Observation observation = startObservation(target, route, true);
+		try {
+			return observed(observation,
+					doSendAndReceive(target, route, payload, replyType, timeout, false, observation));
+		}
+		catch (RuntimeException ex) {
+			stop(observation, ex);
+			throw ex;
+		}
 	}
 
 	@Override
@@ -422,9 +500,23 @@ public class KcpTemplate
 
 	@Override
 	public void sendBlocking(InetSocketAddress target, @Nullable String route, Object payload) {
-		IntFunction<byte[]> frame = OutgoingFrames.oneWay(this.messageFormat, this.messageConverter, route, payload);
+		Observation observation = startObservation(target, route, false);
+		try {
+			doSendBlocking(target, route, payload, observation);
+		}
+		catch (RuntimeException ex) {
+			stop(observation, ex);
+			throw ex;
+		}
+		stop(observation, null);
+	}
+
+	private void doSendBlocking(InetSocketAddress target, @Nullable String route, Object payload,
+			Observation observation) {
+		IntFunction<byte[]> frame = OutgoingFrames.oneWay(this.messageFormat, this.messageConverter, route, payload,
+				propagatedHeaders(observation));
 		Duration timeout = this.replyTimeout;
-		CompletableFuture<Void> acknowledged = doSend(target, frame, timeout);
+		CompletableFuture<Void> acknowledged = doSend(target, frame, timeout, observation);
 		try {
 			acknowledged.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
 		}
@@ -453,7 +545,22 @@ public class KcpTemplate
 	@Override
 	public <T> T sendAndReceiveBlocking(InetSocketAddress target, @Nullable String route, Object payload,
 			Class<T> replyType, Duration timeout) {
-		CompletableFuture<T> reply = doSendAndReceive(target, route, payload, replyType, timeout, true);
+		Observation observation = startObservation(target, route, true);
+		T reply;
+		try {
+			reply = doSendAndReceiveBlocking(target, route, payload, replyType, timeout, observation);
+		}
+		catch (RuntimeException ex) {
+			stop(observation, ex);
+			throw ex;
+		}
+		stop(observation, null);
+		return reply;
+	}
+
+	private <T> T doSendAndReceiveBlocking(InetSocketAddress target, @Nullable String route, Object payload,
+			Class<T> replyType, Duration timeout, Observation observation) {
+		CompletableFuture<T> reply = doSendAndReceive(target, route, payload, replyType, timeout, true, observation);
 		try {
 			// The timer fails the future at the timeout; the grace only guards against waiting forever.
 			return reply.get(timeout.toNanos() + BLOCKING_GRACE_NANOS, TimeUnit.NANOSECONDS);
@@ -518,12 +625,13 @@ public class KcpTemplate
 	 * @param waitForRoom how long to wait for room in the send buffer, or {@code null} to fail fast
 	 */
 	private CompletableFuture<Void> doSend(InetSocketAddress target, IntFunction<byte[]> frame,
-			@Nullable Duration waitForRoom) {
+			@Nullable Duration waitForRoom, Observation observation) {
 		Objects.requireNonNull(target, "target");
 		for (int attempt = 1;; attempt++) {
 			ClientSession session = this.sessions.sessionFor(target);
 			CompletableFuture<Void> sent = session.write(frame, waitForRoom, null);
 			if (sent != null) {
+				observedOn(observation, session);
 				return sent;
 			}
 			if (attempt == SESSION_ATTEMPTS) {
@@ -533,11 +641,12 @@ public class KcpTemplate
 	}
 
 	private <T> CompletableFuture<T> doSendAndReceive(InetSocketAddress target, @Nullable String route,
-			Object payload, Class<T> replyType, Duration timeout, boolean waitForRoom) {
+			Object payload, Class<T> replyType, Duration timeout, boolean waitForRoom, Observation observation) {
 		Objects.requireNonNull(target, "target");
 		Objects.requireNonNull(replyType, "replyType");
 		Assert.isTrue(timeout != null && !timeout.isNegative() && !timeout.isZero(), "timeout must be positive");
-		IntFunction<byte[]> frame = OutgoingFrames.request(this.messageFormat, this.messageConverter, route, payload);
+		IntFunction<byte[]> frame = OutgoingFrames.request(this.messageFormat, this.messageConverter, route, payload,
+				propagatedHeaders(observation));
 		long deadline = System.nanoTime() + timeout.toNanos();
 		for (int attempt = 1;; attempt++) {
 			ClientSession session = this.sessions.sessionFor(target);
@@ -545,6 +654,7 @@ public class KcpTemplate
 			Duration roomTimeout = waitForRoom ? Duration.ofNanos(Math.max(0, deadline - System.nanoTime())) : null;
 			CompletableFuture<Void> sent = session.write(frame, roomTimeout, pending);
 			if (sent != null) {
+				observedOn(observation, session);
 				pending.armTimer(this.timer, Math.max(0, deadline - System.nanoTime()), session::timedOut);
 				return pending.future;
 			}
@@ -552,6 +662,75 @@ public class KcpTemplate
 				return CompletableFuture.failedFuture(closedRepeatedly(target));
 			}
 		}
+	}
+
+	// --- observations
+
+	/** The started observation of a call ({@link Observation#NOOP} when not observing). */
+	private Observation startObservation(InetSocketAddress target, @Nullable String route, boolean request) {
+		Objects.requireNonNull(target, "target");
+		return KcpTemplateObservation.TEMPLATE
+			.observation(this.observationConvention,
+					KcpTemplateObservation.DefaultKcpTemplateObservationConvention.INSTANCE,
+					() -> new KcpTemplateObservationContext(this.name, target, route, request),
+					this.observationRegistry)
+			.start();
+	}
+
+	/** The headers a tracing handler put into the observation's carrier, to travel in the envelope. */
+	private static Map<String, String> propagatedHeaders(Observation observation) {
+		return (observation.getContext() instanceof KcpTemplateObservationContext context) ? context.getHeaders()
+				: Map.of();
+	}
+
+	private static void observedOn(Observation observation, ClientSession session) {
+		if (observation.getContext() instanceof KcpTemplateObservationContext context) {
+			context.setConv(session.session.conv());
+		}
+	}
+
+	/**
+	 * A future completed like {@code future} once the observation has stopped, so that a caller who sees the outcome
+	 * also finds the observation finished.
+	 */
+	private static <T> CompletableFuture<T> observed(Observation observation, CompletableFuture<T> future) {
+		if (observation.isNoop()) {
+			return future;
+		}
+		CompletableFuture<T> result = new CompletableFuture<>();
+		future.whenComplete((value, failure) -> {
+			stop(observation, failure);
+			if (failure != null) {
+				result.completeExceptionally(failure);
+			}
+			else {
+				result.complete(value);
+			}
+		});
+		return result;
+	}
+
+	private static void stop(Observation observation, @Nullable Throwable failure) {
+		if (observation.isNoop()) {
+			return;
+		}
+		KcpTemplateObservationContext.Outcome outcome = KcpTemplateObservationContext.Outcome.SUCCESS;
+		if (failure != null) {
+			Throwable cause = failure;
+			while ((cause instanceof java.util.concurrent.CompletionException || cause instanceof ExecutionException)
+					&& cause.getCause() != null) {
+				cause = cause.getCause();
+			}
+			outcome = (cause instanceof KcpRemoteException) ? KcpTemplateObservationContext.Outcome.REMOTE_ERROR
+					: (cause instanceof KcpReplyTimeoutException || cause instanceof KcpSendTimeoutException)
+							? KcpTemplateObservationContext.Outcome.TIMEOUT
+							: KcpTemplateObservationContext.Outcome.FAILURE;
+			observation.error(cause);
+		}
+		if (observation.getContext() instanceof KcpTemplateObservationContext context) {
+			context.setOutcome(outcome);
+		}
+		observation.stop();
 	}
 
 	private static KcpSessionClosedException closedRepeatedly(InetSocketAddress target) {
@@ -564,7 +743,7 @@ public class KcpTemplate
 		ReplyCorrelation correlation = (this.messageFormat == KcpMessageFormat.RAW) ? new InOrderCorrelation()
 				: new CorrelationById();
 		ClientSession clientSession = new ClientSession(target, new TemplateSessionEvents(this, this.messageFormat),
-				correlation, this::runCallback);
+				correlation, this::runCallback, this.sessionListeners);
 		KcpClient.Builder builder = KcpClient.builder()
 			.config(this.config)
 			.cipher(this.packetCipher)

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.DropReason;
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.transport.KcpServer;
@@ -37,6 +38,10 @@ import io.github.kcp.spring.support.KcpHeaders;
 import io.github.kcp.spring.support.KcpMessageConverters;
 import io.github.kcp.spring.support.KcpMessageFormat;
 import io.github.kcp.spring.support.KcpMessageHandlerMethodFactory;
+import io.github.kcp.spring.support.KcpSessionListener;
+import io.github.kcp.spring.support.KcpSessionListeners;
+import io.github.kcp.spring.support.micrometer.KcpHandlerObservationConvention;
+import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,6 +115,15 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	private final LongAdder refusedSessions = new LongAdder();
 
 	private final KcpSessionRegistry sessionRegistry;
+
+	private final KcpSessionListeners sessionListeners = new KcpSessionListeners();
+
+	/** The counters of the servers that ran before the current one, so that the totals survive a restart. */
+	private final RetiredCounters retiredCounters = new RetiredCounters();
+
+	private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
+
+	private @Nullable KcpHandlerObservationConvention observationConvention;
 
 	private String id = "";
 
@@ -390,6 +404,41 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 		this.errorHandler = errorHandler;
 	}
 
+	/**
+	 * Adds a listener of the server's sessions (opened, RTT samples, closed), such as the Micrometer session meters.
+	 * Add it before the start to hear of every session.
+	 * @param listener the listener, called on the sessions' event loops
+	 */
+	public void addSessionListener(KcpSessionListener listener) {
+		this.sessionListeners.add(listener);
+	}
+
+	/**
+	 * Removes a listener added with {@link #addSessionListener}.
+	 * @param listener the listener
+	 */
+	public void removeSessionListener(KcpSessionListener listener) {
+		this.sessionListeners.remove(listener);
+	}
+
+	/**
+	 * Sets the registry of the observations of {@code @KcpHandler} invocations (one per invocation, from the message
+	 * to its reply handed to the session; with the messaging envelope its trace context is read from the message's
+	 * headers). Takes effect at the next start.
+	 * @param observationRegistry the registry; {@link ObservationRegistry#NOOP} (the default) observes nothing
+	 */
+	public void setObservationRegistry(ObservationRegistry observationRegistry) {
+		this.observationRegistry = Objects.requireNonNull(observationRegistry, "observationRegistry");
+	}
+
+	/**
+	 * Sets the convention of the handler observations, replacing the default one's names and key values.
+	 * @param observationConvention the convention, or {@code null} for the default
+	 */
+	public void setObservationConvention(@Nullable KcpHandlerObservationConvention observationConvention) {
+		this.observationConvention = observationConvention;
+	}
+
 	@Override
 	public void setApplicationEventPublisher(ApplicationEventPublisher publisher) {
 		this.publisher = publisher;
@@ -415,12 +464,49 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	}
 
 	/**
-	 * Times the handler executor refused a session's messages since the start (each time, the session stopped
-	 * reading until the executor took them: back-pressure, not loss).
+	 * Times the handler executor refused a session's messages (each time, the session stopped reading until the
+	 * executor took them: back-pressure, not loss). Like the other counters of the container, a total over every
+	 * start of the container.
 	 */
 	public long getHandlerExecutorStalls() {
-		SessionDispatcher current = this.dispatcher;
-		return (current != null) ? current.stalls() : 0;
+		return this.retiredCounters.total(Counter.EXECUTOR_STALLS);
+	}
+
+	/** Messages the server's sessions delivered to the container (handed to the listener, queued or done). */
+	public long getReceivedMessages() {
+		return this.retiredCounters.total(Counter.RECEIVED_MESSAGES);
+	}
+
+	/**
+	 * Handler invocations that failed: threw, returned a failed future or could not convert their payload (with the
+	 * {@code @KcpHandler} listener), or listener calls that threw (with a listener of one's own).
+	 */
+	public long getHandlerFailures() {
+		return this.retiredCounters.total(Counter.HANDLER_FAILURES);
+	}
+
+	/** Messages no {@code @KcpHandler} takes (0 with a listener of one's own). */
+	public long getUnroutedMessages() {
+		return this.retiredCounters.total(Counter.UNROUTED_MESSAGES);
+	}
+
+	/** Messages dropped because they were not valid envelope frames, or frames a server does not take. */
+	public long getMalformedMessages() {
+		return this.retiredCounters.total(Counter.MALFORMED_MESSAGES);
+	}
+
+	/** Replies that could not be converted or handed to their session. */
+	public long getReplyFailures() {
+		return this.retiredCounters.total(Counter.REPLY_FAILURES);
+	}
+
+	/**
+	 * Datagrams the server dropped for {@code reason} (see {@link KcpServer#droppedDatagrams(DropReason)}).
+	 * @param reason the reason
+	 * @return the total over every start of the container
+	 */
+	public long getDroppedDatagrams(DropReason reason) {
+		return this.retiredCounters.dropped(reason);
 	}
 
 	/**
@@ -508,6 +594,7 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 				throw new KcpServerStartException(this.bindAddress, ex);
 			}
 			this.server = bound;
+			this.retiredCounters.countFrom(bound, created, listener);
 			this.running = true;
 			startKeepAlive(bound.localAddress());
 			logger.info("KCP server listening on {} with {}", bound.localAddress(),
@@ -528,7 +615,15 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 		KcpHandlerMessageListenerAdapter adapter = new KcpHandlerMessageListenerAdapter(router,
 				this.messageConverter, this.messageFormat);
 		adapter.setErrorHandler(this.errorHandler);
+		adapter.setObservationRegistry(this.observationRegistry);
+		adapter.setObservationConvention(this.observationConvention);
+		adapter.setServerName(getName());
 		return adapter;
+	}
+
+	/** The id of this server, or {@code default} for the default server: its name in metrics and observations. */
+	public String getName() {
+		return this.id.isEmpty() ? "default" : this.id;
 	}
 
 	private String describe() {
@@ -626,6 +721,7 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 					logger.warn("KCP server on {} did not stop cleanly", address, ex);
 				}
 				currentDispatcher.close();
+				this.retiredCounters.retire();
 				synchronized (this.monitor) {
 					this.running = false;
 					this.stopping = false;
@@ -757,6 +853,7 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 
 		@Override
 		public void onOpen(KcpSession session) {
+			KcpServerContainer.this.sessionListeners.sessionOpened(session);
 			if (KcpServerContainer.this.stopping) {
 				KcpServerContainer.this.refusedSessions.increment();
 				logger.debug("Refused session {}: the server is stopping", KcpHeaders.sessionId(session));
@@ -774,10 +871,88 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 		}
 
 		@Override
+		public void onRttSample(KcpSession session, int rttMillis) {
+			KcpServerContainer.this.sessionListeners.rttSampled(session, rttMillis);
+		}
+
+		@Override
 		public void onClose(KcpSession session, CloseReason reason, @Nullable Throwable cause) {
+			KcpServerContainer.this.sessionListeners.sessionClosed(session, reason);
 			KcpServerContainer.this.sessionRegistry.remove(session);
 			this.dispatcher.sessionClosed(session,
 					() -> publish(new KcpSessionClosedEvent(KcpServerContainer.this, session, true, reason, cause)));
+		}
+
+	}
+
+	/** A counter the container keeps over its restarts. */
+	private enum Counter {
+
+		EXECUTOR_STALLS, RECEIVED_MESSAGES, HANDLER_FAILURES, UNROUTED_MESSAGES, MALFORMED_MESSAGES, REPLY_FAILURES
+
+	}
+
+	/**
+	 * The counters of the server, dispatcher and listener now running, plus those of the ones that ran before: a
+	 * stopped server's counts are added here when its stop completes. Guarded by its own monitor.
+	 */
+	private static final class RetiredCounters {
+
+		final long[] drops = new long[DropReason.values().length];
+
+		final long[] counters = new long[Counter.values().length];
+
+		@Nullable KcpServer server;
+
+		@Nullable SessionDispatcher dispatcher;
+
+		@Nullable KcpMessageListener listener;
+
+		synchronized void countFrom(KcpServer server, SessionDispatcher dispatcher, KcpMessageListener listener) {
+			this.server = server;
+			this.dispatcher = dispatcher;
+			this.listener = listener;
+		}
+
+		synchronized void retire() {
+			for (Counter counter : Counter.values()) {
+				this.counters[counter.ordinal()] += current(counter);
+			}
+			if (this.server != null) {
+				for (DropReason reason : DropReason.values()) {
+					this.drops[reason.ordinal()] += this.server.droppedDatagrams(reason);
+				}
+			}
+			this.server = null;
+			this.dispatcher = null;
+			this.listener = null;
+		}
+
+		synchronized long total(Counter counter) {
+			return this.counters[counter.ordinal()] + current(counter);
+		}
+
+		synchronized long dropped(DropReason reason) {
+			KcpServer current = this.server;
+			return this.drops[reason.ordinal()] + ((current != null) ? current.droppedDatagrams(reason) : 0);
+		}
+
+		private long current(Counter counter) {
+			SessionDispatcher dispatcher = this.dispatcher;
+			KcpHandlerMessageListenerAdapter adapter = (this.listener instanceof KcpHandlerMessageListenerAdapter a) ? a
+					: null;
+			if (dispatcher == null) {
+				return 0;
+			}
+			return switch (counter) {
+				case EXECUTOR_STALLS -> dispatcher.stalls();
+				case RECEIVED_MESSAGES -> dispatcher.dispatchedMessages();
+				case HANDLER_FAILURES -> dispatcher.listenerFailures()
+						+ ((adapter != null) ? adapter.getHandlerFailures() : 0);
+				case UNROUTED_MESSAGES -> (adapter != null) ? adapter.getUnroutedMessages() : 0;
+				case MALFORMED_MESSAGES -> (adapter != null) ? adapter.getMalformedMessages() : 0;
+				case REPLY_FAILURES -> (adapter != null) ? adapter.getReplyFailures() : 0;
+			};
 		}
 
 	}
