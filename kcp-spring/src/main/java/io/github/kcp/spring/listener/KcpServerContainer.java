@@ -2,6 +2,7 @@ package io.github.kcp.spring.listener;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -103,6 +104,12 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 
 	/** Messages of one session that may wait for a handler before the session stops reading, by default. */
 	public static final int DEFAULT_MAX_QUEUED_PER_SESSION = 256;
+
+	/**
+	 * The session attribute holding when the session opened ({@link java.time.Instant}), set by the container
+	 * before anything else hears of the session.
+	 */
+	public static final String OPENED_AT_ATTRIBUTE = "kcp.openedAt";
 
 	private final KcpHandlerRegistry registry;
 
@@ -268,6 +275,34 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	 */
 	public void setPacketCipher(@Nullable PacketCipher packetCipher) {
 		this.packetCipher = packetCipher;
+	}
+
+	/**
+	 * The packet cipher of the server's socket.
+	 * @return the cipher, {@code null} for plaintext
+	 */
+	public @Nullable PacketCipher getPacketCipher() {
+		return this.packetCipher;
+	}
+
+	/** The local address the server binds (port 0: a free one, see {@link #getLocalAddress()}). */
+	public InetSocketAddress getBindAddress() {
+		return this.bindAddress;
+	}
+
+	/** The most sessions open at once. */
+	public int getMaxSessions() {
+		return this.maxSessions;
+	}
+
+	/** The most new sessions admitted per second, 0 for no limit. */
+	public int getNewSessionsPerSecond() {
+		return this.newSessionsPerSecond;
+	}
+
+	/** How long closed conversations are remembered. */
+	public Duration getClosedSessionMemory() {
+		return this.closedSessionMemory;
 	}
 
 	/**
@@ -853,6 +888,7 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 
 		@Override
 		public void onOpen(KcpSession session) {
+			session.attributes().put(OPENED_AT_ATTRIBUTE, Instant.now());
 			KcpServerContainer.this.sessionListeners.sessionOpened(session);
 			if (KcpServerContainer.this.stopping) {
 				KcpServerContainer.this.refusedSessions.increment();
