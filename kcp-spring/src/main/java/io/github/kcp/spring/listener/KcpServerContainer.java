@@ -85,6 +85,11 @@ import org.springframework.messaging.handler.annotation.support.MessageHandlerMe
  * <p>
  * The handler executor is the one {@link #setTaskExecutor(Executor) given}, or else a pool of
  * {@link #DEFAULT_POOL_SIZE} threads created at start and shut down when the container is destroyed.
+ * <p>
+ * <b>Observability.</b> The counters ({@link #getDroppedDatagrams(DropReason)}, {@link #getHandlerFailures()}, ...)
+ * are totals over every start; {@link #addSessionListener session listeners} hear each session open, its RTT samples
+ * and its close (the Micrometer meters of {@code support.micrometer} are one); with an
+ * {@link #setObservationRegistry observation registry} each handler invocation is observed.
  */
 public class KcpServerContainer implements SmartLifecycle, ApplicationEventPublisherAware, DisposableBean {
 
@@ -125,8 +130,8 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 
 	private final KcpSessionListeners sessionListeners = new KcpSessionListeners();
 
-	/** The counters of the servers that ran before the current one, so that the totals survive a restart. */
-	private final RetiredCounters retiredCounters = new RetiredCounters();
+	/** The counters of the server now running plus those of the ones before, so that totals survive a restart. */
+	private final CounterTotals counterTotals = new CounterTotals();
 
 	private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
 
@@ -504,12 +509,12 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	 * start of the container.
 	 */
 	public long getHandlerExecutorStalls() {
-		return this.retiredCounters.total(Counter.EXECUTOR_STALLS);
+		return this.counterTotals.total(Counter.EXECUTOR_STALLS);
 	}
 
 	/** Messages the server's sessions delivered to the container (handed to the listener, queued or done). */
 	public long getReceivedMessages() {
-		return this.retiredCounters.total(Counter.RECEIVED_MESSAGES);
+		return this.counterTotals.total(Counter.RECEIVED_MESSAGES);
 	}
 
 	/**
@@ -517,22 +522,22 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	 * {@code @KcpHandler} listener), or listener calls that threw (with a listener of one's own).
 	 */
 	public long getHandlerFailures() {
-		return this.retiredCounters.total(Counter.HANDLER_FAILURES);
+		return this.counterTotals.total(Counter.HANDLER_FAILURES);
 	}
 
 	/** Messages no {@code @KcpHandler} takes (0 with a listener of one's own). */
 	public long getUnroutedMessages() {
-		return this.retiredCounters.total(Counter.UNROUTED_MESSAGES);
+		return this.counterTotals.total(Counter.UNROUTED_MESSAGES);
 	}
 
 	/** Messages dropped because they were not valid envelope frames, or frames a server does not take. */
 	public long getMalformedMessages() {
-		return this.retiredCounters.total(Counter.MALFORMED_MESSAGES);
+		return this.counterTotals.total(Counter.MALFORMED_MESSAGES);
 	}
 
 	/** Replies that could not be converted or handed to their session. */
 	public long getReplyFailures() {
-		return this.retiredCounters.total(Counter.REPLY_FAILURES);
+		return this.counterTotals.total(Counter.REPLY_FAILURES);
 	}
 
 	/**
@@ -541,7 +546,7 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	 * @return the total over every start of the container
 	 */
 	public long getDroppedDatagrams(DropReason reason) {
-		return this.retiredCounters.dropped(reason);
+		return this.counterTotals.dropped(reason);
 	}
 
 	/**
@@ -629,7 +634,7 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 				throw new KcpServerStartException(this.bindAddress, ex);
 			}
 			this.server = bound;
-			this.retiredCounters.countFrom(bound, created, listener);
+			this.counterTotals.countFrom(bound, created, listener);
 			this.running = true;
 			startKeepAlive(bound.localAddress());
 			logger.info("KCP server listening on {} with {}", bound.localAddress(),
@@ -756,7 +761,7 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 					logger.warn("KCP server on {} did not stop cleanly", address, ex);
 				}
 				currentDispatcher.close();
-				this.retiredCounters.retire();
+				this.counterTotals.retire();
 				synchronized (this.monitor) {
 					this.running = false;
 					this.stopping = false;
@@ -932,7 +937,7 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	 * The counters of the server, dispatcher and listener now running, plus those of the ones that ran before: a
 	 * stopped server's counts are added here when its stop completes. Guarded by its own monitor.
 	 */
-	private static final class RetiredCounters {
+	private static final class CounterTotals {
 
 		final long[] drops = new long[DropReason.values().length];
 

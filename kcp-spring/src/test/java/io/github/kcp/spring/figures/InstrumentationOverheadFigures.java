@@ -32,8 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (messaging envelope), plain against fully instrumented — the server's and the template's meters bound to a
  * {@link SimpleMeterRegistry} and both observations on, recorded as timers by Micrometer's
  * {@link DefaultMeterObservationHandler} (what Spring Boot sets up) — and with the meters alone, in one run,
- * interleaved in blocks whose order rotates. Not part of the normal build; run with {@code mvn -B -ntp -pl kcp-spring -am verify
- * -Dtest=InstrumentationOverheadFigures -Dsurefire.failIfNoSpecifiedTests=false -Dkcp.figures=true}.
+ * interleaved in blocks whose order rotates. Not part of the normal build; run with
+ * {@code mvn -B -ntp -pl kcp-spring -am verify -Dtest=InstrumentationOverheadFigures
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dkcp.figures=true}.
  */
 @EnabledIfSystemProperty(named = "kcp.figures", matches = "true")
 @Timeout(900)

@@ -76,9 +76,11 @@ public final class RouteMatchingRouter implements KcpHandlerRouter {
 		}
 		String pattern = best.getPatterns().iterator().next();
 		Map<String, String> variables = this.routeMatcher.matchAndExtract(pattern, parsed);
-		MessageBuilder<byte[]> matched = MessageBuilder.fromMessage(lookup).setHeader(KcpHeaders.ROUTE_PATTERN, pattern);
+		MessageBuilder<byte[]> matched = MessageBuilder.fromMessage(lookup)
+			.setHeader(KcpHeaders.ROUTE_PATTERN, pattern);
 		if (variables != null && !variables.isEmpty()) {
-			matched.setHeader(DestinationVariableMethodArgumentResolver.DESTINATION_TEMPLATE_VARIABLES_HEADER, variables);
+			matched.setHeader(DestinationVariableMethodArgumentResolver.DESTINATION_TEMPLATE_VARIABLES_HEADER,
+					variables);
 		}
 		return new Match(bestHandler, matched.build());
 	}

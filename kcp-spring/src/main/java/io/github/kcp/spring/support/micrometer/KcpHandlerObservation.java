@@ -112,7 +112,8 @@ public enum KcpHandlerObservation implements ObservationDocumentation {
 		public static final String NAME = "kcp.handler";
 
 		/** The shared instance. */
-		public static final DefaultKcpHandlerObservationConvention INSTANCE = new DefaultKcpHandlerObservationConvention();
+		public static final DefaultKcpHandlerObservationConvention INSTANCE =
+				new DefaultKcpHandlerObservationConvention();
 
 		@Override
 		public String getName() {
@@ -148,7 +149,8 @@ public enum KcpHandlerObservation implements ObservationDocumentation {
 			return KeyValues.of(
 					HighCardinalityKeys.PEER_ADDRESS
 						.withValue(context.getSession().remoteAddress().getAddress().getHostAddress()),
-					HighCardinalityKeys.PEER_PORT.withValue(Integer.toString(context.getSession().remoteAddress().getPort())),
+					HighCardinalityKeys.PEER_PORT
+						.withValue(Integer.toString(context.getSession().remoteAddress().getPort())),
 					HighCardinalityKeys.CONV.withValue(Integer.toUnsignedString(context.getSession().conv())),
 					HighCardinalityKeys.CORRELATION_ID.withValue(
 							(correlationId != null) ? Integer.toUnsignedString(correlationId) : KeyValue.NONE_VALUE));

@@ -73,14 +73,13 @@ final class KcpSessionMeters implements KcpSessionListener {
 		inAndOut(registry, totals, KcpMeters.WIRE_BYTES,
 				"Bytes of the sessions' datagrams on the wire (after encryption)", "bytes", tags, Total.WIRE_BYTES_IN,
 				Total.WIRE_BYTES_OUT);
-		for (Total kind : new Total[] { Total.TIMEOUT_RETRANSMISSIONS, Total.FAST_RETRANSMISSIONS,
-				Total.EARLY_RETRANSMISSIONS }) {
-			FunctionCounter.builder(KcpMeters.RETRANSMISSIONS, totals, read(kind))
-				.description("Data segments sent again, by what triggered it")
-				.tags(tags)
-				.tag(KcpMeters.KIND, kind.name().substring(0, kind.name().indexOf('_')).toLowerCase(Locale.ROOT))
-				.register(registry);
-		}
+		Map<String, Total> kinds = Map.of("timeout", Total.TIMEOUT_RETRANSMISSIONS, "fast",
+				Total.FAST_RETRANSMISSIONS, "early", Total.EARLY_RETRANSMISSIONS);
+		kinds.forEach((kind, total) -> FunctionCounter.builder(KcpMeters.RETRANSMISSIONS, totals, read(total))
+			.description("Data segments sent again, by what triggered it")
+			.tags(tags)
+			.tag(KcpMeters.KIND, kind)
+			.register(registry));
 		FunctionCounter.builder(KcpMeters.DUPLICATE_SEGMENTS, totals, read(Total.DUPLICATE_SEGMENTS))
 			.description("Data segments received more than once")
 			.tags(tags)

@@ -104,7 +104,8 @@ public enum KcpTemplateObservation implements ObservationDocumentation {
 		public static final String NAME = "kcp.template";
 
 		/** The shared instance. */
-		public static final DefaultKcpTemplateObservationConvention INSTANCE = new DefaultKcpTemplateObservationConvention();
+		public static final DefaultKcpTemplateObservationConvention INSTANCE =
+				new DefaultKcpTemplateObservationConvention();
 
 		@Override
 		public String getName() {

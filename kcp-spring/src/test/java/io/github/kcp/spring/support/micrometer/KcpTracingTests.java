@@ -67,7 +67,8 @@ class KcpTracingTests {
 		assertThat(client.getName()).isEqualTo("price.KCP request");
 		assertThat(server.getName()).isEqualTo("price.{symbol} process");
 		assertThat(server.getTraceId()).as("one trace").isEqualTo(client.getTraceId());
-		assertThat(server.getParentId()).as("the handler's span is a child of the request's").isEqualTo(client.getSpanId());
+		assertThat(server.getParentId()).as("the handler's span is a child of the request's")
+			.isEqualTo(client.getSpanId());
 		assertThat(tracesInHandler).as("the handler ran inside its span").containsExactly(client.getTraceId());
 		assertThat(client.getTags()).containsEntry("kcp.route", "price.KCP").containsEntry("outcome", "success");
 		assertThat(server.getTags()).containsEntry("kcp.route", "price.{symbol}")

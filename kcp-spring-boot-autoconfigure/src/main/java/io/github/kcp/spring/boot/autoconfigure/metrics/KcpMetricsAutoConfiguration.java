@@ -20,10 +20,9 @@ import org.springframework.context.annotation.Bean;
  * Micrometer and a {@link MeterRegistry} bean are present (Boot's {@code spring-boot-micrometer-metrics}, which the
  * actuator starter brings).
  */
-@AutoConfiguration(after = { KcpAutoConfiguration.class, KcpTemplateAutoConfiguration.class }, afterName = {
-		"org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
-		"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
-		"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration" })
+@AutoConfiguration(after = { KcpAutoConfiguration.class, KcpTemplateAutoConfiguration.class },
+		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+				"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration" })
 @ConditionalOnClass({ MeterRegistry.class, KcpServerContainerMetrics.class })
 @ConditionalOnBean(MeterRegistry.class)
 public final class KcpMetricsAutoConfiguration {
