@@ -120,6 +120,8 @@ public class KcpProperties {
 
 	private final Crypto crypto = new Crypto();
 
+	private final StreamFraming streamFraming = new StreamFraming();
+
 	private final Server server = new Server();
 
 	private final Client client = new Client();
@@ -264,12 +266,53 @@ public class KcpProperties {
 		return this.crypto;
 	}
 
+	public StreamFraming getStreamFraming() {
+		return this.streamFraming;
+	}
+
 	public Server getServer() {
 		return this.server;
 	}
 
 	public Client getClient() {
 		return this.client;
+	}
+
+	/**
+	 * How messages are cut out of the byte stream of sessions in stream mode ({@code kcp.stream=true}, or per side),
+	 * with spring-integration-ip's codecs: for {@code @KcpHandler} methods, the {@code KcpTemplate} and the Spring
+	 * Integration endpoints.
+	 */
+	public static class StreamFraming {
+
+		/**
+		 * The codec framing each message in stream mode: none (each piece of the stream is a message),
+		 * length-header-1, length-header-2, length-header-4, crlf, lf, stx-etx or raw (one message per session, ending
+		 * when the peer closes). Needs spring-integration-ip on the class path.
+		 */
+		private StreamFramingCodec codec = StreamFramingCodec.NONE;
+
+		/**
+		 * The largest message the codec reads; larger ones close the session.
+		 */
+		private DataSize maxMessageSize = DataSize.ofKilobytes(64);
+
+		public StreamFramingCodec getCodec() {
+			return this.codec;
+		}
+
+		public void setCodec(StreamFramingCodec codec) {
+			this.codec = codec;
+		}
+
+		public DataSize getMaxMessageSize() {
+			return this.maxMessageSize;
+		}
+
+		public void setMaxMessageSize(DataSize maxMessageSize) {
+			this.maxMessageSize = maxMessageSize;
+		}
+
 	}
 
 	/**

@@ -169,6 +169,8 @@ class KcpAutoConfigurationTests {
 		expected.put("kcp.crypto.mode", CipherMode.AES_GCM);
 		expected.put("kcp.crypto.key", "key");
 		expected.put("kcp.crypto.salt", "base64:c2FsdA==");
+		expected.put("kcp.stream-framing.codec", StreamFramingCodec.LENGTH_HEADER_2);
+		expected.put("kcp.stream-framing.max-message-size", DataSize.ofKilobytes(8));
 		expected.put("kcp.server.enabled", false);
 		expected.put("kcp.server.address", InetAddress.getLoopbackAddress());
 		expected.put("kcp.server.port", 9123);
