@@ -86,9 +86,22 @@ public final class KcpTool {
 	 * @param args the role, then flags
 	 */
 	public static void main(String[] args) {
+		disableLeakDetectionUnlessAsked();
 		int status = new KcpTool(System.out, System.err).run(args);
 		System.out.flush();
 		System.exit(status);
+	}
+
+	/**
+	 * Turns Netty's buffer leak detector off unless a level was given ({@code -Dio.netty.leakDetection.level}): by
+	 * default it samples one buffer in 128 with a stack trace, a cost a benchmark should not measure. kcp-core's tests
+	 * run with the paranoid level instead, which tracks every buffer.
+	 */
+	private static void disableLeakDetectionUnlessAsked() {
+		if (System.getProperty("io.netty.leakDetection.level") == null
+				&& System.getProperty("io.netty.leakDetectionLevel") == null) {
+			io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
+		}
 	}
 
 	/**

@@ -116,6 +116,11 @@ final class EventLoopSession implements KcpSession {
 
 	// ---------------------------------------------------------------- driven by the owner, on the loop
 
+	/** The socket the session sends through (tests). */
+	UdpEndpoint endpoint() {
+		return this.endpoint;
+	}
+
 	/** The connection underneath; only on the loop. */
 	KcpConnection connection() {
 		return this.connection;
@@ -511,6 +516,7 @@ final class EventLoopSession implements KcpSession {
 	private synchronized void reconfigure(UnaryOperator<KcpConfig.Builder> change) {
 		KcpConfig changed = change.apply(this.config.toBuilder()).build();
 		int maxMessage = changed.maxMessageSize(this.endpoint.packetOverhead());
+		this.endpoint.ensureReadRoom(changed.mtu());
 		this.config = changed;
 		this.maxMessageSize = maxMessage;
 		runOnLoop(() -> {
