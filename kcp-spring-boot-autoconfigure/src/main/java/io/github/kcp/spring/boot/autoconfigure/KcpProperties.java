@@ -6,6 +6,7 @@ import java.time.temporal.ChronoUnit;
 
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.CipherMode;
+import io.github.kcp.core.protocol.EngineMode;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -111,6 +112,19 @@ public class KcpProperties {
 	 * tick.
 	 */
 	private boolean eagerFlush = true;
+
+	/**
+	 * How the engine recovers from loss: TUNED (early retransmit, retransmissions at their exact deadline, RTO
+	 * restart, kcp-go's backoff, fewer acknowledgements) or IKCP (exactly ikcp.c).
+	 */
+	private EngineMode engineMode = EngineMode.TUNED;
+
+	/**
+	 * With eager flushing, how long acknowledgements of data received in order may wait to leave together; zero
+	 * sends them after every read burst.
+	 */
+	@DurationUnit(ChronoUnit.MILLIS)
+	private Duration ackDelay = Duration.ofMillis(1);
 
 	private final Crypto crypto = new Crypto();
 
@@ -244,6 +258,22 @@ public class KcpProperties {
 
 	public void setEagerFlush(boolean eagerFlush) {
 		this.eagerFlush = eagerFlush;
+	}
+
+	public EngineMode getEngineMode() {
+		return this.engineMode;
+	}
+
+	public void setEngineMode(EngineMode engineMode) {
+		this.engineMode = engineMode;
+	}
+
+	public Duration getAckDelay() {
+		return this.ackDelay;
+	}
+
+	public void setAckDelay(Duration ackDelay) {
+		this.ackDelay = ackDelay;
 	}
 
 	public Crypto getCrypto() {
@@ -395,6 +425,17 @@ public class KcpProperties {
 		 */
 		private @Nullable Boolean eagerFlush;
 
+		/**
+		 * Loss recovery of the engine on this side; defaults to kcp.engine-mode.
+		 */
+		private @Nullable EngineMode engineMode;
+
+		/**
+		 * Acknowledgement coalescing delay on this side; defaults to kcp.ack-delay.
+		 */
+		@DurationUnit(ChronoUnit.MILLIS)
+		private @Nullable Duration ackDelay;
+
 		public @Nullable Integer getMtu() {
 			return this.mtu;
 		}
@@ -521,6 +562,22 @@ public class KcpProperties {
 
 		public void setEagerFlush(@Nullable Boolean eagerFlush) {
 			this.eagerFlush = eagerFlush;
+		}
+
+		public @Nullable EngineMode getEngineMode() {
+			return this.engineMode;
+		}
+
+		public void setEngineMode(@Nullable EngineMode engineMode) {
+			this.engineMode = engineMode;
+		}
+
+		public @Nullable Duration getAckDelay() {
+			return this.ackDelay;
+		}
+
+		public void setAckDelay(@Nullable Duration ackDelay) {
+			this.ackDelay = ackDelay;
 		}
 
 	}
