@@ -284,8 +284,9 @@ final class UdpEndpoint {
 				|| (nativeEx.expectedErr() != -EADDRINUSE && !String.valueOf(ex.getMessage()).contains("in use"))) {
 			return ex;
 		}
+		// The root cause, as with NIO: callers and Boot's failure analysis look for a BindException there.
 		java.net.BindException bind = new java.net.BindException(ex.getMessage());
-		bind.initCause(ex);
+		bind.setStackTrace(ex.getStackTrace());
 		return bind;
 	}
 
