@@ -14,7 +14,8 @@
 # the lossy rows are left out. Fast mode everywhere (the defaults of both tools).
 #
 # Environment: ROUNDS (3), BULK_BYTES (134217728), WARMUP_BYTES (134217728), ECHO_COUNT (1000), LOSS_ECHO_COUNT
-# (2000), ECHO_WARMUP (200), ECHO_SIZE (64), ECHO_INTERVAL_MS (10), LOSS (10), KCP_TARGET (target).
+# (2000), ECHO_WARMUP (200), ECHO_SIZE (64), ECHO_INTERVAL_MS (10), LOSS (10), KCP_TARGET (target), ONLY (bulk or
+# echo: run only those rows).
 # Prints one Markdown table of medians over the rounds and the ratios to kcp-go, with the load average.
 set -euo pipefail
 
@@ -29,6 +30,7 @@ ECHO_WARMUP="${ECHO_WARMUP:-200}"
 ECHO_SIZE="${ECHO_SIZE:-64}"
 ECHO_INTERVAL_MS="${ECHO_INTERVAL_MS:-10}"
 LOSS="${LOSS:-10}"
+ONLY="${ONLY:-}"
 GOPEER="${GOPEER:-$ROOT/kcp-benchmarks/$TARGET/kcppeer}"
 NS="kcpperf-$$"
 WORK="$(mktemp -d)"
@@ -150,7 +152,10 @@ echo_rtt() {
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq 1 "$ROUNDS"); do
-	for impl in "${IMPLS[@]}"; do log "round $round: $impl bulk"; bulk "$impl"; done
+	if [ "$ONLY" != echo ]; then
+		for impl in "${IMPLS[@]}"; do log "round $round: $impl bulk"; bulk "$impl"; done
+	fi
+	[ "$ONLY" = bulk ] && continue
 	for impl in "${IMPLS[@]}"; do log "round $round: $impl echo"; echo_rtt "$impl" 0; done
 	if [ "$NETNS_OK" = 1 ]; then
 		for impl in "${IMPLS[@]}"; do log "round $round: $impl echo at $LOSS % loss"; echo_rtt "$impl" 1; done

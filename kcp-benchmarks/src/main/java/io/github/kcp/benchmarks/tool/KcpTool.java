@@ -207,6 +207,7 @@ public final class KcpTool {
 			server = KcpServer.builder()
 				.config(config)
 				.cipher(options.packetCipher())
+				.udpOptions(options.udpOptions())
 				.handlerFactory(handlers)
 				.bind(options.host, options.port);
 		}
@@ -232,6 +233,9 @@ public final class KcpTool {
 
 	private int runKcpClient(ToolOptions options) throws ToolUsageException {
 		KcpConfig config = options.kcpConfig();
+		if (options.baseRole().equals("rtt-client") && !config.stream()) {
+			return runKcpRttClient(options, config);
+		}
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.timeoutSeconds);
 		KcpConn conn = new KcpConn(config, deadline);
 		KcpSession session;
@@ -239,6 +243,7 @@ public final class KcpTool {
 			session = KcpClient.builder()
 				.config(config)
 				.cipher(options.packetCipher())
+				.udpOptions(options.udpOptions())
 				.handler(conn)
 				.connect(options.host, options.port);
 		}
@@ -262,6 +267,65 @@ public final class KcpTool {
 			conn.abort();
 		}
 		return status;
+	}
+
+	/** The rtt-client in message mode, timed on the event loop ({@link RttProbe}). */
+	private int runKcpRttClient(ToolOptions options, KcpConfig config) throws ToolUsageException {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.timeoutSeconds);
+		RttProbe probe = new RttProbe(options.size, options.intervalMs);
+		KcpSession session;
+		try {
+			session = KcpClient.builder()
+				.config(config)
+				.cipher(options.packetCipher())
+				.udpOptions(options.udpOptions())
+				.handler(probe)
+				.connect(options.host, options.port);
+		}
+		catch (KcpException ex) {
+			return this.console.fail("dial %s: %s", ToolOptions.joinHostPort(options.host, options.port),
+					ex.getMessage());
+		}
+		this.console.err("%s: dialed %s with conv %s", options.role, session.remoteAddress(),
+				Integer.toUnsignedString(session.conv()));
+		try {
+			if (options.warmup > 0) {
+				double[] warm = probe.round(session, options.warmup, deadline);
+				if (warm == null || probe.ok() != options.warmup) {
+					this.console.out("%d ok, %d bad", 0, options.count);
+					session.abort();
+					return this.console.fail("rtt-client: warm-up: only %d of %d messages came back intact",
+							probe.ok(), options.warmup);
+				}
+				this.console.err("rtt-client: warm-up of %d messages done", options.warmup);
+			}
+			double[] sorted = probe.round(session, options.count, deadline);
+			int ok = (sorted != null) ? sorted.length : probe.ok();
+			this.console.out("%d ok, %d bad", ok, options.count - ok);
+			if (sorted == null || ok == 0) {
+				this.console.out("failed: %s", (sorted == null) ? "timeout" : "no round trip measured");
+				session.abort();
+				return EXIT_FAILED;
+			}
+			this.console.out("p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms", Roles.percentile(sorted, 50),
+					Roles.percentile(sorted, 90), Roles.percentile(sorted, 99), sorted[sorted.length - 1]);
+			if (options.stats == 1) {
+				this.console.err("stats: %s", session.stats());
+			}
+			int status = (ok == options.count) ? EXIT_OK : EXIT_FAILED;
+			try {
+				session.close().get(config.closeTimeout().toMillis() + 2000, TimeUnit.MILLISECONDS);
+			}
+			catch (ExecutionException | TimeoutException ex) {
+				session.abort();
+			}
+			return status;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			session.abort();
+			return EXIT_FAILED;
+		}
 	}
 
 	/** Runs the client body; past the deadline plus a grace period the connection is aborted to unblock it. */
