@@ -6,7 +6,8 @@
 #
 #   kcp-benchmarks/run-perf-compare.sh after=kcp-benchmarks/target/kcp-tool.jar before=/tmp/base/kcp-tool.jar
 #
-# Each argument is LABEL=JAR. The kcp-go peer (kcp-test-support/src/main/go/kcppeer) is built into
+# Each argument is LABEL=JAR, or 'LABEL=JAR FLAGS...' (kcp-tool flags for that build, e.g. 'gro=x.jar --gro 1',
+# given to its servers and clients). The kcp-go peer (kcp-test-support/src/main/go/kcppeer) is built into
 # kcp-benchmarks/$KCP_TARGET/kcppeer when Go and kcp-go are installed (GOPEER=path to use another binary).
 # Loss: as root, a network namespace of this script's own (its loopback only) with an nftables rule dropping
 # LOSS % of UDP datagrams at random at the input hook (each datagram crosses it once, so each direction loses LOSS %;
@@ -49,11 +50,12 @@ trap cleanup EXIT
 
 [ "$#" -ge 1 ] || { log "usage: $0 LABEL=KCP_TOOL_JAR ..."; exit 2; }
 IMPLS=()
-declare -A CMD
+declare -A CMD XFLAGS
 for arg in "$@"; do
-	label="${arg%%=*}"; jar="${arg#*=}"
+	label="${arg%%=*}"; rest="${arg#*=}"; jar="${rest%% *}"; flags=""
+	[ "$jar" != "$rest" ] && flags="${rest#* }"
 	[ -f "$jar" ] || { log "no such jar: $jar"; exit 2; }
-	IMPLS+=("$label"); CMD[$label]="java -jar $jar"
+	IMPLS+=("$label"); CMD[$label]="java -jar $jar"; XFLAGS[$label]="$flags"
 done
 if [ ! -x "$GOPEER" ] && command -v go >/dev/null && [ -d /usr/share/gocode/src/github.com/xtaci/kcp-go ]; then
 	log "building the kcp-go peer ..."
@@ -62,7 +64,7 @@ if [ ! -x "$GOPEER" ] && command -v go >/dev/null && [ -d /usr/share/gocode/src/
 		GOCACHE="$ROOT/kcp-benchmarks/$TARGET/go-cache" CGO_ENABLED=0 GOTOOLCHAIN=local GOPROXY=off \
 		go build -o "$GOPEER" main.go)
 fi
-if [ -x "$GOPEER" ]; then IMPLS+=("kcp-go"); CMD[kcp-go]="$GOPEER"; else log "no kcp-go peer: its rows are left out"; fi
+if [ -x "$GOPEER" ]; then IMPLS+=("kcp-go"); CMD[kcp-go]="$GOPEER"; XFLAGS[kcp-go]=""; else log "no kcp-go peer: its rows are left out"; fi
 
 NETNS_OK=0
 if [ "$(id -u)" = 0 ] && command -v nft >/dev/null && [ "$LOSS" -gt 0 ]; then
@@ -89,7 +91,7 @@ start_server() {
 	local name="$1" prefix="$2" impl="$3" role="$4"
 	: >"$WORK/$name.out"
 	# shellcheck disable=SC2086
-	$prefix ${CMD[$impl]} "$role" --port 0 --seconds 0 >"$WORK/$name.out" 2>"$WORK/$name.err" &
+	$prefix ${CMD[$impl]} "$role" ${XFLAGS[$impl]} --port 0 --seconds 0 >"$WORK/$name.out" 2>"$WORK/$name.err" &
 	local pid=$!
 	PIDS+=("$pid")
 	local port=""
@@ -120,7 +122,7 @@ bulk() {
 	local err="$WORK/bulkclient.err"
 	: >"$err"
 	# shellcheck disable=SC2086
-	${CMD[$impl]} bulk-client --port "${!port_var}" --bytes "$BULK_BYTES" --warmup-bytes "$WARMUP_BYTES" \
+	${CMD[$impl]} bulk-client ${XFLAGS[$impl]} --port "${!port_var}" --bytes "$BULK_BYTES" --warmup-bytes "$WARMUP_BYTES" \
 		--timeout-seconds 300 >"$WORK/bulkclient.out" 2>"$err" &
 	local cpid=$! c0="" s0="" clast="" slast=""
 	while kill -0 "$cpid" 2>/dev/null; do
@@ -144,7 +146,7 @@ echo_rtt() {
 	local port_var="PORT_${name}_$key"
 	local out
 	# shellcheck disable=SC2086
-	out="$($prefix ${CMD[$impl]} rtt-client --port "${!port_var}" --count "$count" --size "$ECHO_SIZE" \
+	out="$($prefix ${CMD[$impl]} rtt-client ${XFLAGS[$impl]} --port "${!port_var}" --count "$count" --size "$ECHO_SIZE" \
 		--interval-ms "$ECHO_INTERVAL_MS" --warmup "$ECHO_WARMUP" --timeout-seconds 300 2>>"$WORK/echoclient.err")" \
 		|| { log "$impl echo (loss $lossy) failed: $out"; return; }
 	sed -n 's/^p50 \(.*\) ms, p90 .* ms, p99 \(.*\) ms, max .*$/\1 \2/p' <<<"$out" >>"$WORK/echo.$lossy.$key"
