@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 
 import io.github.kcp.core.crypto.CipherMode;
+import io.github.kcp.core.protocol.EngineMode;
 import io.github.kcp.spring.support.KcpMessageFormat;
 import org.jspecify.annotations.Nullable;
 
@@ -117,6 +118,19 @@ public class KcpProperties {
 	 * route, correlation id and headers, for Spring-to-Spring messaging). Both ends must agree.
 	 */
 	private KcpMessageFormat messageFormat = KcpMessageFormat.RAW;
+
+	/**
+	 * How the engine recovers from loss: TUNED (early retransmit, retransmissions at their exact deadline, RTO
+	 * restart, kcp-go's backoff, fewer acknowledgements) or IKCP (exactly ikcp.c).
+	 */
+	private EngineMode engineMode = EngineMode.TUNED;
+
+	/**
+	 * With eager flushing, how long acknowledgements of data received in order may wait to leave together; zero
+	 * sends them after every read burst.
+	 */
+	@DurationUnit(ChronoUnit.MILLIS)
+	private Duration ackDelay = Duration.ofMillis(1);
 
 	private final Crypto crypto = new Crypto();
 
@@ -260,6 +274,22 @@ public class KcpProperties {
 
 	public void setMessageFormat(KcpMessageFormat messageFormat) {
 		this.messageFormat = messageFormat;
+	}
+
+	public EngineMode getEngineMode() {
+		return this.engineMode;
+	}
+
+	public void setEngineMode(EngineMode engineMode) {
+		this.engineMode = engineMode;
+	}
+
+	public Duration getAckDelay() {
+		return this.ackDelay;
+	}
+
+	public void setAckDelay(Duration ackDelay) {
+		this.ackDelay = ackDelay;
 	}
 
 	public Crypto getCrypto() {
@@ -452,6 +482,17 @@ public class KcpProperties {
 		 */
 		private @Nullable Boolean eagerFlush;
 
+		/**
+		 * Loss recovery of the engine on this side; defaults to kcp.engine-mode.
+		 */
+		private @Nullable EngineMode engineMode;
+
+		/**
+		 * Acknowledgement coalescing delay on this side; defaults to kcp.ack-delay.
+		 */
+		@DurationUnit(ChronoUnit.MILLIS)
+		private @Nullable Duration ackDelay;
+
 		public @Nullable Integer getMtu() {
 			return this.mtu;
 		}
@@ -578,6 +619,22 @@ public class KcpProperties {
 
 		public void setEagerFlush(@Nullable Boolean eagerFlush) {
 			this.eagerFlush = eagerFlush;
+		}
+
+		public @Nullable EngineMode getEngineMode() {
+			return this.engineMode;
+		}
+
+		public void setEngineMode(@Nullable EngineMode engineMode) {
+			this.engineMode = engineMode;
+		}
+
+		public @Nullable Duration getAckDelay() {
+			return this.ackDelay;
+		}
+
+		public void setAckDelay(@Nullable Duration ackDelay) {
+			this.ackDelay = ackDelay;
 		}
 
 	}
