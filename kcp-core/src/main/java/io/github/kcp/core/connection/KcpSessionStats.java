@@ -35,8 +35,6 @@ public final class KcpSessionStats {
 
 	private final long fastRetransmissions;
 
-	private final long earlyRetransmissions;
-
 	private final long datagramsOut;
 
 	private final long bytesOut;
@@ -60,6 +58,14 @@ public final class KcpSessionStats {
 	private final long payloadBytesOut;
 
 	private final long payloadBytesIn;
+
+	// ---- loss recovery (tuned engine mode)
+
+	private final long earlyRetransmissions;
+
+	private final long spuriousRetransmissions;
+
+	private final long trimmedAcks;
 
 	KcpSessionStats(Kcp kcp, long sendBufferedBytes, long datagramsOut, long bytesOut, long datagramsIn,
 			long bytesIn, long[] drops, long messagesOut, long messagesIn, long payloadBytesOut, long payloadBytesIn) {
@@ -88,6 +94,8 @@ public final class KcpSessionStats {
 		this.messagesIn = messagesIn;
 		this.payloadBytesOut = payloadBytesOut;
 		this.payloadBytesIn = payloadBytesIn;
+		this.spuriousRetransmissions = kcp.spuriousRetransmissions();
+		this.trimmedAcks = kcp.trimmedAcks();
 	}
 
 	/** Smoothed round-trip time in ms (0 before the first sample). */
@@ -157,14 +165,30 @@ public final class KcpSessionStats {
 	}
 
 	/**
-	 * Segments resent early after a single duplicate acknowledgement when there was nothing new to send (the
-	 * sessions' tuned engine; always 0 in ikcp's exact mode).
+	 * Segments resent early ({@link io.github.kcp.core.protocol.EngineMode#TUNED}, as kcp-go): after a single
+	 * duplicate acknowledgement, in a flush that had no new data to send instead.
 	 */
 	public long earlyRetransmissions() {
 		return this.earlyRetransmissions;
 	}
 
-	/** All retransmissions, whatever triggered them. */
+	/**
+	 * Retransmissions that turned out not to be needed: the peer acknowledged an earlier copy (a lower bound; the
+	 * echoed timestamp tells which copy arrived).
+	 */
+	public long spuriousRetransmissions() {
+		return this.spuriousRetransmissions;
+	}
+
+	/**
+	 * Acknowledgements left out of a flush because the cumulative acknowledgement already covered them
+	 * ({@link io.github.kcp.core.protocol.EngineMode#TUNED}, as kcp-go).
+	 */
+	public long trimmedAcks() {
+		return this.trimmedAcks;
+	}
+
+	/** All retransmissions, whatever triggered them (timeout, fast and early). */
 	public long retransmissions() {
 		return this.timeoutRetransmissions + this.fastRetransmissions + this.earlyRetransmissions;
 	}
@@ -261,7 +285,8 @@ public final class KcpSessionStats {
 				+ ", datagramsIn=" + this.datagramsIn + ", bytesIn=" + this.bytesIn + ", segmentsIn=" + this.segmentsIn
 				+ ", duplicateSegments=" + this.duplicateSegments + ", dropped=" + dropped + ", messagesOut="
 				+ this.messagesOut + ", messagesIn=" + this.messagesIn + ", payloadBytesOut=" + this.payloadBytesOut
-				+ ", payloadBytesIn=" + this.payloadBytesIn + "}";
+				+ ", payloadBytesIn=" + this.payloadBytesIn + ", spuriousRetransmissions="
+				+ this.spuriousRetransmissions + ", trimmedAcks=" + this.trimmedAcks + "}";
 	}
 
 }
