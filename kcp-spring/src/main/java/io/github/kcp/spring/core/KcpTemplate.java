@@ -566,21 +566,15 @@ public class KcpTemplate
 	public <T> T sendAndReceiveBlocking(InetSocketAddress target, @Nullable String route, Object payload,
 			Class<T> replyType, Duration timeout) {
 		Observation observation = startObservation(target, route, true);
-		T reply;
+		CompletableFuture<T> reply;
 		try {
-			reply = doSendAndReceiveBlocking(target, route, payload, replyType, timeout, observation);
+			reply = observed(observation,
+					doSendAndReceive(target, route, payload, replyType, timeout, true, observation));
 		}
 		catch (RuntimeException ex) {
 			stop(observation, ex);
 			throw ex;
 		}
-		stop(observation, null);
-		return reply;
-	}
-
-	private <T> T doSendAndReceiveBlocking(InetSocketAddress target, @Nullable String route, Object payload,
-			Class<T> replyType, Duration timeout, Observation observation) {
-		CompletableFuture<T> reply = doSendAndReceive(target, route, payload, replyType, timeout, true, observation);
 		try {
 			// The timer fails the future at the timeout; the grace only guards against waiting forever.
 			return reply.get(timeout.toNanos() + BLOCKING_GRACE_NANOS, TimeUnit.NANOSECONDS);
@@ -710,24 +704,15 @@ public class KcpTemplate
 	}
 
 	/**
-	 * A future completed like {@code future} once the observation has stopped, so that a caller who sees the outcome
-	 * also finds the observation finished.
+	 * Stops the observation when the future completes, on the thread that completes it. The caller's own waiting and
+	 * continuations go first (they were registered later), so the observation's bookkeeping is not part of the
+	 * latency the caller sees; it may still be running when the caller gets the outcome.
 	 */
 	private static <T> CompletableFuture<T> observed(Observation observation, CompletableFuture<T> future) {
-		if (observation.isNoop()) {
-			return future;
+		if (!observation.isNoop()) {
+			future.whenComplete((value, failure) -> stop(observation, failure));
 		}
-		CompletableFuture<T> result = new CompletableFuture<>();
-		future.whenComplete((value, failure) -> {
-			stop(observation, failure);
-			if (failure != null) {
-				result.completeExceptionally(failure);
-			}
-			else {
-				result.complete(value);
-			}
-		});
-		return result;
+		return future;
 	}
 
 	private static void stop(Observation observation, @Nullable Throwable failure) {

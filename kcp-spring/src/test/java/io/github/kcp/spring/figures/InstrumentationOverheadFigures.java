@@ -31,8 +31,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The README's instrumentation overhead figure: request/reply round trips through a {@code @KcpHandler} on loopback
  * (messaging envelope), plain against fully instrumented — the server's and the template's meters bound to a
  * {@link SimpleMeterRegistry} and both observations on, recorded as timers by Micrometer's
- * {@link DefaultMeterObservationHandler} (what Spring Boot sets up) — and with the meters alone, in one run,
- * interleaved in blocks whose order rotates. Not part of the normal build; run with
+ * {@link DefaultMeterObservationHandler} (what Spring Boot sets up) — with the meters alone, and with observation
+ * timers but no long-task timers, in one run, interleaved request by request (blocks of {@value #PER_BLOCK} whose
+ * order rotates) so that every variant sees the same machine. Not part of the normal build; run with
  * {@code mvn -B -ntp -pl kcp-spring -am verify -Dtest=InstrumentationOverheadFigures
  * -Dsurefire.failIfNoSpecifiedTests=false -Dkcp.figures=true}.
  */
@@ -44,12 +45,15 @@ class InstrumentationOverheadFigures {
 
 	private static final int WARM_UP = 3_000;
 
-	private static final int BLOCKS = 21;
+	private static final int BLOCKS = 6_000;
 
-	private static final int PER_BLOCK = 500;
+	private static final int PER_BLOCK = 5;
 
-	/** No instrumentation; the meters of server and template; the meters and both observations. */
-	private static final List<String> VARIANTS = List.of("plain", "meters", "instrumented");
+	/**
+	 * No instrumentation; the meters of server and template; the meters and both observations; the same with
+	 * observation timers only (no long-task timers: Boot's {@code management.observations.long-task-timer.enabled=false}).
+	 */
+	private static final List<String> VARIANTS = List.of("plain", "meters", "instrumented", "no-ltt");
 
 	@Test
 	void plainAndInstrumentedRoundTrips() throws Exception {
@@ -59,11 +63,15 @@ class InstrumentationOverheadFigures {
 		SimpleMeterRegistry meters = new SimpleMeterRegistry();
 		ObservationRegistry observations = ObservationRegistry.create();
 		observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
+		ObservationRegistry timersOnly = ObservationRegistry.create();
+		timersOnly.observationConfig()
+			.observationHandler(new DefaultMeterObservationHandler(new SimpleMeterRegistry(),
+					DefaultMeterObservationHandler.IgnoredMeters.LONG_TASK_TIMER));
 		String payload = "x".repeat(64);
 		try {
 			for (String variant : VARIANTS) {
 				boolean metered = !variant.equals("plain");
-				boolean observed = variant.equals("instrumented");
+				boolean observed = variant.equals("instrumented") || variant.equals("no-ltt");
 				KcpHandlerRegistry registry = new KcpHandlerRegistry();
 				registry.register(KcpHandlerEndpoint.of("echo", new Echo(), Echo.class.getDeclaredMethod("echo",
 						String.class)));
@@ -76,13 +84,14 @@ class InstrumentationOverheadFigures {
 				template.setMessageFormat(KcpMessageFormat.ENVELOPE);
 				template.setReplyTimeout(Duration.ofSeconds(10));
 				if (metered) {
-					SimpleMeterRegistry meterRegistry = observed ? meters : new SimpleMeterRegistry();
+					SimpleMeterRegistry meterRegistry = variant.equals("instrumented") ? meters : new SimpleMeterRegistry();
 					new KcpServerContainerMetrics(server).bindTo(meterRegistry);
 					new KcpTemplateMetrics(template).bindTo(meterRegistry);
 				}
 				if (observed) {
-					server.setObservationRegistry(observations);
-					template.setObservationRegistry(observations);
+					ObservationRegistry observationRegistry = variant.equals("instrumented") ? observations : timersOnly;
+					server.setObservationRegistry(observationRegistry);
+					template.setObservationRegistry(observationRegistry);
 				}
 				server.start();
 				template.setDefaultTarget(server.getLocalAddress());

@@ -40,10 +40,10 @@ class KcpObservationAutoConfigurationTests {
 				await().untilAsserted(() -> assertThat(registry).hasObservationWithNameEqualTo("kcp.handler")
 					.that()
 					.hasBeenStopped());
-				assertThat(registry).hasObservationWithNameEqualTo("kcp.template")
+				await().untilAsserted(() -> assertThat(registry).hasObservationWithNameEqualTo("kcp.template")
 					.that()
 					.hasBeenStopped()
-					.hasLowCardinalityKeyValue("kcp.template", "kcpTemplate");
+					.hasLowCardinalityKeyValue("kcp.template", "kcpTemplate"));
 			});
 	}
 

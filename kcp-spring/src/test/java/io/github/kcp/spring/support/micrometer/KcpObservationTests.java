@@ -58,16 +58,18 @@ class KcpObservationTests {
 			.hasHighCardinalityKeyValue("kcp.conv", Integer.toUnsignedString(conv))
 			.hasHighCardinalityKeyValue("network.peer.address", "127.0.0.1")
 			.doesNotHaveError();
-		assertThat(this.registry).hasObservationWithNameEqualTo("kcp.template")
-			.that()
-			.hasBeenStopped()
-			.hasContextualNameEqualTo("price.KCP request")
-			.hasLowCardinalityKeyValue("messaging.operation", "request")
-			.hasLowCardinalityKeyValue("kcp.template", "deskTemplate")
-			.hasLowCardinalityKeyValue("kcp.route", "price.KCP")
-			.hasLowCardinalityKeyValue("outcome", "success")
-			.hasHighCardinalityKeyValue("kcp.conv", Integer.toUnsignedString(conv))
-			.hasHighCardinalityKeyValue("network.peer.port", Integer.toString(this.desk.container.getPort()));
+		// The template's observation stops on the thread that completes the caller's future, just after it.
+		await().atMost(ObservedDesk.WAIT)
+			.untilAsserted(() -> assertThat(this.registry).hasObservationWithNameEqualTo("kcp.template")
+				.that()
+				.hasBeenStopped()
+				.hasContextualNameEqualTo("price.KCP request")
+				.hasLowCardinalityKeyValue("messaging.operation", "request")
+				.hasLowCardinalityKeyValue("kcp.template", "deskTemplate")
+				.hasLowCardinalityKeyValue("kcp.route", "price.KCP")
+				.hasLowCardinalityKeyValue("outcome", "success")
+				.hasHighCardinalityKeyValue("kcp.conv", Integer.toUnsignedString(conv))
+				.hasHighCardinalityKeyValue("network.peer.port", Integer.toString(this.desk.container.getPort())));
 	}
 
 	@Test
@@ -85,23 +87,25 @@ class KcpObservationTests {
 			.hasLowCardinalityKeyValue("kcp.payload.kind", "text")
 			.assertThatError()
 			.isInstanceOf(IllegalStateException.class);
-		assertThat(this.registry).hasObservationWithNameEqualTo("kcp.template")
-			.that()
-			.hasBeenStopped()
-			.hasLowCardinalityKeyValue("outcome", "remote_error")
-			.hasLowCardinalityKeyValue("exception", "KcpRemoteException");
+		await().atMost(ObservedDesk.WAIT)
+			.untilAsserted(() -> assertThat(this.registry).hasObservationWithNameEqualTo("kcp.template")
+				.that()
+				.hasBeenStopped()
+				.hasLowCardinalityKeyValue("outcome", "remote_error")
+				.hasLowCardinalityKeyValue("exception", "KcpRemoteException"));
 	}
 
 	@Test
 	void aOneWaySendIsObservedUntilAcknowledgedAndATimeoutAsSuch() throws Exception {
 		start(KcpMessageFormat.ENVELOPE);
 		this.desk.template.send("echo", "one way").get(10, TimeUnit.SECONDS);
-		assertThat(this.registry).hasObservationWithNameEqualTo("kcp.template")
-			.that()
-			.hasBeenStopped()
-			.hasContextualNameEqualTo("echo send")
-			.hasLowCardinalityKeyValue("messaging.operation", "send")
-			.hasLowCardinalityKeyValue("outcome", "success");
+		await().atMost(ObservedDesk.WAIT)
+			.untilAsserted(() -> assertThat(this.registry).hasObservationWithNameEqualTo("kcp.template")
+				.that()
+				.hasBeenStopped()
+				.hasContextualNameEqualTo("echo send")
+				.hasLowCardinalityKeyValue("messaging.operation", "send")
+				.hasLowCardinalityKeyValue("outcome", "success"));
 
 		this.registry.clear();
 		CountDownLatch timedOut = new CountDownLatch(1);
@@ -110,10 +114,11 @@ class KcpObservationTests {
 			.isThrownBy(() -> this.desk.template.sendAndReceiveBlocking(this.desk.template.getDefaultTarget(), "echo",
 					"late", String.class, Duration.ofMillis(100)));
 		timedOut.countDown();
-		assertThat(this.registry).hasObservationWithNameEqualTo("kcp.template")
-			.that()
-			.hasBeenStopped()
-			.hasLowCardinalityKeyValue("outcome", "timeout");
+		await().atMost(ObservedDesk.WAIT)
+			.untilAsserted(() -> assertThat(this.registry).hasObservationWithNameEqualTo("kcp.template")
+				.that()
+				.hasBeenStopped()
+				.hasLowCardinalityKeyValue("outcome", "timeout"));
 	}
 
 	@Test
@@ -128,9 +133,10 @@ class KcpObservationTests {
 			.hasLowCardinalityKeyValue("kcp.route", "none")
 			.hasLowCardinalityKeyValue("kcp.payload.kind", "text")
 			.hasHighCardinalityKeyValue("kcp.correlation.id", "none");
-		assertThat(this.registry).hasObservationWithNameEqualTo("kcp.template")
-			.that()
-			.hasLowCardinalityKeyValue("kcp.route", "none");
+		await().atMost(ObservedDesk.WAIT)
+			.untilAsserted(() -> assertThat(this.registry).hasObservationWithNameEqualTo("kcp.template")
+				.that()
+				.hasLowCardinalityKeyValue("kcp.route", "none"));
 	}
 
 	@Test
