@@ -1,6 +1,7 @@
 package io.github.kcp.core.connection;
 
 import java.util.Objects;
+import java.util.function.IntConsumer;
 
 import io.github.kcp.core.protocol.EngineMode;
 import io.github.kcp.core.protocol.InputResult;
@@ -119,6 +120,10 @@ public final class KcpConnection {
 	private long messagesIn;
 
 	private long messagesOut;
+
+	private long payloadBytesIn;
+
+	private long payloadBytesOut;
 
 	private long datagramsOut;
 
@@ -255,6 +260,15 @@ public final class KcpConnection {
 		this.drops[reason.ordinal()]++;
 	}
 
+	/**
+	 * Sets who is told of each round-trip time sample of the engine (in milliseconds), for RTT distributions; see
+	 * {@link Kcp#setRttListener}. Called during {@link #handleDatagram}; it must be quick.
+	 * @param listener the listener, or {@code null} for none
+	 */
+	public void setRttListener(@Nullable IntConsumer listener) {
+		this.kcp.setRttListener(listener);
+	}
+
 	// ---------------------------------------------------------------- application
 
 	/**
@@ -272,6 +286,7 @@ public final class KcpConnection {
 		}
 		this.kcp.send(data, offset, length);
 		this.messagesOut++;
+		this.payloadBytesOut += length;
 		this.ledger.add(this.kcp.lastQueuedSequence(), length);
 		// An empty write in stream mode queues nothing: it completes with the data before it, or at once.
 		this.acknowledgedSends += this.ledger.acknowledge(this.kcp.sendUnacknowledged());
@@ -308,6 +323,7 @@ public final class KcpConnection {
 		byte[] message = this.kcp.receive();
 		if (message != null) {
 			this.messagesIn++;
+			this.payloadBytesIn += message.length;
 			if (queueWasFull && this.state != State.CLOSED) {
 				// The window reopened: tell the peer at once rather than at its next probe.
 				this.windowUpdateWanted = true;
@@ -665,7 +681,7 @@ public final class KcpConnection {
 	/** A snapshot of the engine's state and the connection's counters. */
 	public KcpSessionStats stats() {
 		return new KcpSessionStats(this.kcp, this.ledger.bytes(), this.datagramsOut, this.bytesOut, this.datagramsIn,
-				this.bytesIn, this.drops, this.messagesOut, this.messagesIn);
+				this.bytesIn, this.drops, this.messagesOut, this.messagesIn, this.payloadBytesOut, this.payloadBytesIn);
 	}
 
 	@Override

@@ -55,6 +55,10 @@ public final class KcpSessionStats {
 
 	private final long messagesIn;
 
+	private final long payloadBytesOut;
+
+	private final long payloadBytesIn;
+
 	// ---- loss recovery (tuned engine mode)
 
 	private final long earlyRetransmissions;
@@ -64,7 +68,7 @@ public final class KcpSessionStats {
 	private final long trimmedAcks;
 
 	KcpSessionStats(Kcp kcp, long sendBufferedBytes, long datagramsOut, long bytesOut, long datagramsIn,
-			long bytesIn, long[] drops, long messagesOut, long messagesIn) {
+			long bytesIn, long[] drops, long messagesOut, long messagesIn, long payloadBytesOut, long payloadBytesIn) {
 		this.srtt = kcp.srtt();
 		this.rttVariation = kcp.rttVariation();
 		this.rto = kcp.rto();
@@ -77,6 +81,7 @@ public final class KcpSessionStats {
 		this.receiveBufferSegments = kcp.receiveBufferSize();
 		this.timeoutRetransmissions = kcp.timeoutRetransmissions();
 		this.fastRetransmissions = kcp.fastRetransmissions();
+		this.earlyRetransmissions = kcp.earlyRetransmissions();
 		this.datagramsOut = datagramsOut;
 		this.bytesOut = bytesOut;
 		this.segmentsOut = kcp.outSegments();
@@ -87,7 +92,8 @@ public final class KcpSessionStats {
 		this.drops = drops.clone();
 		this.messagesOut = messagesOut;
 		this.messagesIn = messagesIn;
-		this.earlyRetransmissions = kcp.earlyRetransmissions();
+		this.payloadBytesOut = payloadBytesOut;
+		this.payloadBytesIn = payloadBytesIn;
 		this.spuriousRetransmissions = kcp.spuriousRetransmissions();
 		this.trimmedAcks = kcp.trimmedAcks();
 	}
@@ -250,6 +256,16 @@ public final class KcpSessionStats {
 		return this.messagesIn;
 	}
 
+	/** Bytes of the messages (stream mode: writes) the application sent, before any framing or encryption. */
+	public long payloadBytesOut() {
+		return this.payloadBytesOut;
+	}
+
+	/** Bytes of the messages (stream mode: chunks) delivered to the application. */
+	public long payloadBytesIn() {
+		return this.payloadBytesIn;
+	}
+
 	@Override
 	public String toString() {
 		Map<DropReason, Long> dropped = new EnumMap<>(DropReason.class);
@@ -263,13 +279,14 @@ public final class KcpSessionStats {
 				+ this.inFlight + ", waitingSegments=" + this.waitingSegments + ", sendBufferedBytes="
 				+ this.sendBufferedBytes + ", receiveQueueSegments=" + this.receiveQueueSegments
 				+ ", receiveBufferSegments=" + this.receiveBufferSegments + ", timeoutRetransmissions="
-				+ this.timeoutRetransmissions + ", fastRetransmissions=" + this.fastRetransmissions + ", datagramsOut="
+				+ this.timeoutRetransmissions + ", fastRetransmissions=" + this.fastRetransmissions
+				+ ", earlyRetransmissions=" + this.earlyRetransmissions + ", datagramsOut="
 				+ this.datagramsOut + ", bytesOut=" + this.bytesOut + ", segmentsOut=" + this.segmentsOut
 				+ ", datagramsIn=" + this.datagramsIn + ", bytesIn=" + this.bytesIn + ", segmentsIn=" + this.segmentsIn
 				+ ", duplicateSegments=" + this.duplicateSegments + ", dropped=" + dropped + ", messagesOut="
-				+ this.messagesOut + ", messagesIn=" + this.messagesIn + ", earlyRetransmissions="
-				+ this.earlyRetransmissions + ", spuriousRetransmissions=" + this.spuriousRetransmissions
-				+ ", trimmedAcks=" + this.trimmedAcks + "}";
+				+ this.messagesOut + ", messagesIn=" + this.messagesIn + ", payloadBytesOut=" + this.payloadBytesOut
+				+ ", payloadBytesIn=" + this.payloadBytesIn + ", spuriousRetransmissions="
+				+ this.spuriousRetransmissions + ", trimmedAcks=" + this.trimmedAcks + "}";
 	}
 
 }

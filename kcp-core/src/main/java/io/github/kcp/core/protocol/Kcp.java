@@ -2,6 +2,7 @@ package io.github.kcp.core.protocol;
 
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.function.IntConsumer;
 
 import static io.github.kcp.core.protocol.KcpCodec.CMD_ACK;
 import static io.github.kcp.core.protocol.KcpCodec.CMD_PUSH;
@@ -250,6 +251,9 @@ public final class Kcp {
 
 	private long trimmedAcks;
 
+	/** Told of each round-trip sample (see setRttListener); null for none. */
+	private IntConsumer rttListener;
+
 	/**
 	 * Creates an engine with ikcp's defaults: mtu 1400, windows 32/128, interval 100 ms, nodelay off, fast resend
 	 * off, congestion control on, message mode.
@@ -479,6 +483,9 @@ public final class Kcp {
 				int rtt = this.current - ts;
 				if (rtt >= 0) {
 					updateAck(rtt);
+					if (this.rttListener != null) {
+						this.rttListener.accept(rtt);
+					}
 				}
 				parseAck(sn);
 				shrinkBuf();
@@ -1251,6 +1258,16 @@ public final class Kcp {
 			this.rtoRestarted = false;
 			this.retransmitPending = false;
 		}
+	}
+
+	/**
+	 * Sets who is told of each round-trip time sample, in milliseconds: one per acknowledgement whose echoed
+	 * timestamp is not in the future, the same samples the smoothed RTT and the RTO are estimated from. Called during
+	 * {@link #input}; it must be quick and must not call back into the engine.
+	 * @param listener the listener, or {@code null} for none (the default)
+	 */
+	public void setRttListener(IntConsumer listener) {
+		this.rttListener = listener;
 	}
 
 	/**

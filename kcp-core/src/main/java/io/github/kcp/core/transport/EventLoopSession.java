@@ -112,6 +112,7 @@ final class EventLoopSession implements KcpSession {
 		this.sendBuffer = new SendBuffer(config.sendBufferSize());
 		this.connection = new KcpConnection(conv, config, endpoint.packetOverhead(), MonotonicClock.nowMillis(),
 				(datagram, length) -> endpoint.write(remoteAddress, datagram, length));
+		this.connection.setRttListener(this::rttSampled);
 	}
 
 	// ---------------------------------------------------------------- driven by the owner, on the loop
@@ -231,6 +232,16 @@ final class EventLoopSession implements KcpSession {
 			handlerFailed("onClose", ex);
 		}
 		this.closeFuture.complete(reason);
+	}
+
+	/** An RTT sample of the engine, during input on the loop: told to the handler. */
+	private void rttSampled(int rttMillis) {
+		try {
+			this.handler.onRttSample(this, rttMillis);
+		}
+		catch (RuntimeException ex) {
+			handlerFailed("onRttSample", ex);
+		}
 	}
 
 	private void armTimer(long now) {

@@ -4,7 +4,7 @@ import io.github.kcp.core.connection.CloseReason;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Receives the events of one session: opened, each message, closed. The counterpart of asyncio's
+ * Receives the events of one session: opened, each message, round-trip samples, closed. The counterpart of asyncio's
  * {@code Protocol} in aiokcp ({@code connection_made}, {@code data_received}, {@code connection_lost}).
  * <p>
  * All callbacks of a session run on that session's event-loop thread, one at a time and in order, so a handler
@@ -26,6 +26,15 @@ public interface KcpSessionHandler {
 	 * the stream. The array belongs to the handler.
 	 */
 	void onMessage(KcpSession session, byte[] message);
+
+	/**
+	 * The engine took a round-trip time sample: one per acknowledgement received, the samples its smoothed RTT and
+	 * retransmission timeout are estimated from ({@link KcpSession#stats()} has those). For RTT distributions
+	 * (metrics); does nothing by default. Called while a datagram is being processed: it must be quick.
+	 * @param rttMillis the round-trip time of one segment in milliseconds (the engine's resolution)
+	 */
+	default void onRttSample(KcpSession session, int rttMillis) {
+	}
 
 	/**
 	 * The session closed. Every message the peer sent before its close signal has been delivered first.

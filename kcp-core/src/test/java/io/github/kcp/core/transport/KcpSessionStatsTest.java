@@ -99,6 +99,8 @@ class KcpSessionStatsTest {
 		assertThat(s.messagesIn()).isEqualTo(MESSAGES);
 		assertThat(s.messagesOut()).isEqualTo(MESSAGES);
 		assertThat(c.messagesIn()).isEqualTo(MESSAGES);
+		assertThat(c.payloadBytesOut()).isEqualTo((long) MESSAGES * SIZE).isEqualTo(s.payloadBytesIn());
+		assertThat(s.payloadBytesOut()).isEqualTo((long) MESSAGES * SIZE).isEqualTo(c.payloadBytesIn());
 		// Data segments alone; acknowledgements come on top.
 		assertThat(c.segmentsOut()).isGreaterThanOrEqualTo((long) MESSAGES * fragmentsPerMessage);
 		long overheadPerDatagram = (cipher != null) ? cipher.overhead() : 0;
@@ -113,6 +115,46 @@ class KcpSessionStatsTest {
 			assertThat(stats.rto()).isPositive();
 			assertThat(stats.remoteWindow()).isEqualTo(256);
 		}
+	}
+
+	@Test
+	void handlersHearTheRoundTripSamplesOfTheirSession() throws Exception {
+		List<Integer> serverSamples = new java.util.concurrent.CopyOnWriteArrayList<>();
+		KcpSessionHandler echo = new KcpSessionHandler() {
+			@Override
+			public void onMessage(KcpSession session, byte[] message) {
+				session.send(message);
+			}
+
+			@Override
+			public void onRttSample(KcpSession session, int rttMillis) {
+				serverSamples.add(rttMillis);
+			}
+		};
+		KcpServer server = KcpServer.builder().config(FAST).handler(echo).bind("127.0.0.1", 0);
+		this.resources.add(() -> server.shutdown(Duration.ofMillis(200)).get(5, TimeUnit.SECONDS));
+		List<Integer> clientSamples = new java.util.concurrent.CopyOnWriteArrayList<>();
+		RecordingHandler clientSide = RecordingHandler.recorder();
+		KcpSession client = KcpClient.builder().config(FAST).handler(new KcpSessionHandler() {
+			@Override
+			public void onMessage(KcpSession session, byte[] message) {
+				clientSide.onMessage(session, message);
+			}
+
+			@Override
+			public void onRttSample(KcpSession session, int rttMillis) {
+				clientSamples.add(rttMillis);
+			}
+		}).connect(server.localAddress());
+		this.resources.add(client::abort);
+		for (int i = 0; i < 10; i++) {
+			client.send(KcpSessionCloseTest.message(i, 100)).get(5, TimeUnit.SECONDS);
+			assertThat(clientSide.nextMessage(WAIT)).isEqualTo(KcpSessionCloseTest.message(i, 100));
+		}
+		// Each acknowledged data segment is one sample at its sender; loopback round trips take milliseconds at most.
+		await().atMost(WAIT).until(() -> clientSamples.size() >= 10 && serverSamples.size() >= 10);
+		assertThat(clientSamples).allSatisfy((rtt) -> assertThat(rtt).isBetween(0, 1000));
+		assertThat(client.stats().srtt()).isLessThanOrEqualTo(1000);
 	}
 
 	@Test

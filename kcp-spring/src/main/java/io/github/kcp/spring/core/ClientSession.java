@@ -13,6 +13,7 @@ import io.github.kcp.core.connection.CloseReason;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionClosedException;
 import io.github.kcp.core.transport.KcpSessionHandler;
+import io.github.kcp.spring.support.KcpSessionListener;
 import io.github.kcp.spring.support.KcpStreamFraming;
 import io.github.kcp.spring.support.KcpStreamFramingException;
 import io.github.kcp.spring.support.SerialExecutor;
@@ -52,6 +53,8 @@ final class ClientSession implements KcpSessionHandler {
 
 	private final ReplyCorrelation correlation;
 
+	private final KcpSessionListener listener;
+
 	/** Runs pushes and session events of this session one at a time, in order, off the event loop. */
 	final SerialExecutor inOrder;
 
@@ -69,18 +72,16 @@ final class ClientSession implements KcpSessionHandler {
 	/** Cuts what arrives into messages; used on the event loop only. */
 	private final KcpStreamFraming.@Nullable Decoder decoder;
 
-	ClientSession(InetSocketAddress target, Owner owner, ReplyCorrelation correlation, Executor callbacks) {
-		this(target, owner, correlation, callbacks, null);
-	}
-
 	/**
+	 * @param listener hears of the session's opening, RTT samples and close
 	 * @param framing frames the session's byte stream (stream mode), or {@code null} for none
 	 */
 	ClientSession(InetSocketAddress target, Owner owner, ReplyCorrelation correlation, Executor callbacks,
-			@Nullable KcpStreamFraming framing) {
+			KcpSessionListener listener, @Nullable KcpStreamFraming framing) {
 		this.target = target;
 		this.owner = owner;
 		this.correlation = correlation;
+		this.listener = listener;
 		this.inOrder = new SerialExecutor(callbacks);
 		this.framing = framing;
 		this.decoder = (framing != null) ? framing.newDecoder() : null;
@@ -229,7 +230,13 @@ final class ClientSession implements KcpSessionHandler {
 	public void onOpen(KcpSession session) {
 		// Called while connecting, possibly before the connecting thread has set the field.
 		this.session = session;
+		this.listener.sessionOpened(session);
 		this.inOrder.execute(() -> this.owner.opened(this));
+	}
+
+	@Override
+	public void onRttSample(KcpSession session, int rttMillis) {
+		this.listener.rttSampled(session, rttMillis);
 	}
 
 	@Override
@@ -266,6 +273,7 @@ final class ClientSession implements KcpSessionHandler {
 
 	@Override
 	public void onClose(KcpSession session, CloseReason reason, @Nullable Throwable cause) {
+		this.listener.sessionClosed(session, reason);
 		KcpStreamFraming.Decoder frames = this.decoder;
 		if (frames != null && !this.retired) {
 			// The end of the stream may complete a last message (a codec that reads to the end).

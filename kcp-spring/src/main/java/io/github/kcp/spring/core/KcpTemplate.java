@@ -3,6 +3,7 @@ package io.github.kcp.spring.core;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,12 +33,20 @@ import io.github.kcp.spring.event.KcpSessionClosedEvent;
 import io.github.kcp.spring.event.KcpSessionOpenedEvent;
 import io.github.kcp.spring.support.KcpMessageConverters;
 import io.github.kcp.spring.support.KcpMessageFormat;
+import io.github.kcp.spring.support.KcpSessionListener;
+import io.github.kcp.spring.support.KcpSessionListeners;
 import io.github.kcp.spring.support.KcpStreamFraming;
 import io.github.kcp.spring.support.KcpTargets;
+import io.github.kcp.spring.support.micrometer.KcpTemplateObservation;
+import io.github.kcp.spring.support.micrometer.KcpTemplateObservationContext;
+import io.github.kcp.spring.support.micrometer.KcpTemplateObservationConvention;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.beans.factory.BeanNameAware;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.context.ApplicationEventPublisher;
@@ -83,8 +92,8 @@ import org.springframework.util.Assert;
  * </pre>
  */
 public class KcpTemplate
-		implements KcpOperations, ApplicationEventPublisherAware, SmartInitializingSingleton, DisposableBean,
-		AutoCloseable {
+		implements KcpOperations, ApplicationEventPublisherAware, SmartInitializingSingleton, BeanNameAware,
+		DisposableBean, AutoCloseable {
 
 	/** The default of {@link #setUnansweredSessionWarning(Duration)}. */
 	public static final Duration DEFAULT_UNANSWERED_SESSION_WARNING = Duration.ofSeconds(3);
@@ -141,6 +150,14 @@ public class KcpTemplate
 	private final LongAdder malformedMessages = new LongAdder();
 
 	private final LongAdder lateReplies = new LongAdder();
+
+	private final KcpSessionListeners sessionListeners = new KcpSessionListeners();
+
+	private volatile String name = "default";
+
+	private volatile ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
+
+	private volatile @Nullable KcpTemplateObservationConvention observationConvention;
 
 	private volatile boolean destroyed;
 
@@ -282,6 +299,51 @@ public class KcpTemplate
 		pushHandlerMethods();
 	}
 
+	/** Sets the template's name in metrics and observations to its bean name. */
+	@Override
+	public void setBeanName(String name) {
+		this.name = Objects.requireNonNull(name, "name");
+	}
+
+	/** The template's name in metrics and observations: its bean name, {@code default} outside a context. */
+	public String getName() {
+		return this.name;
+	}
+
+	/**
+	 * Add a listener of the template's sessions (opened, RTT samples, closed), such as the Micrometer session meters.
+	 * @param listener the listener, called on the sessions' event loops
+	 */
+	public void addSessionListener(KcpSessionListener listener) {
+		this.sessionListeners.add(listener);
+	}
+
+	/**
+	 * Remove a listener added with {@link #addSessionListener}.
+	 * @param listener the listener
+	 */
+	public void removeSessionListener(KcpSessionListener listener) {
+		this.sessionListeners.remove(listener);
+	}
+
+	/**
+	 * Set the registry of the template's observations: one per request (until its reply or failure) and one per
+	 * one-way send (until acknowledged). With the messaging envelope the trace context travels in the envelope's
+	 * headers, so that the server's handler observation continues the trace.
+	 * @param observationRegistry the registry; {@link ObservationRegistry#NOOP} (the default) observes nothing
+	 */
+	public void setObservationRegistry(ObservationRegistry observationRegistry) {
+		this.observationRegistry = Objects.requireNonNull(observationRegistry, "observationRegistry");
+	}
+
+	/**
+	 * Set the convention of the template's observations.
+	 * @param observationConvention the convention, or {@code null} for the default
+	 */
+	public void setObservationConvention(@Nullable KcpTemplateObservationConvention observationConvention) {
+		this.observationConvention = observationConvention;
+	}
+
 	/** Frames that could not be read, or that a template does not take (with the envelope). */
 	public long getMalformedMessages() {
 		return this.malformedMessages.sum();
@@ -410,8 +472,16 @@ public class KcpTemplate
 
 	@Override
 	public CompletableFuture<Void> send(InetSocketAddress target, @Nullable String route, Object payload) {
-		IntFunction<byte[]> frame = OutgoingFrames.oneWay(this.messageFormat, this.messageConverter, route, payload);
-		return completeOnCallbackExecutor(doSend(target, frame, null));
+		Observation observation = startObservation(target, route, false);
+		try {
+			IntFunction<byte[]> frame = OutgoingFrames.oneWay(this.messageFormat, this.messageConverter, route,
+					payload, propagatedHeaders(observation));
+			return observed(observation, completeOnCallbackExecutor(doSend(target, frame, null, observation)));
+		}
+		catch (RuntimeException ex) {
+			stop(observation, ex);
+			throw ex;
+		}
 	}
 
 	@Override
@@ -427,7 +497,15 @@ public class KcpTemplate
 	@Override
 	public <T> CompletableFuture<T> sendAndReceive(InetSocketAddress target, @Nullable String route, Object payload,
 			Class<T> replyType, Duration timeout) {
-		return doSendAndReceive(target, route, payload, replyType, timeout, false);
+		Observation observation = startObservation(target, route, true);
+		try {
+			return observed(observation,
+					doSendAndReceive(target, route, payload, replyType, timeout, false, observation));
+		}
+		catch (RuntimeException ex) {
+			stop(observation, ex);
+			throw ex;
+		}
 	}
 
 	@Override
@@ -442,9 +520,23 @@ public class KcpTemplate
 
 	@Override
 	public void sendBlocking(InetSocketAddress target, @Nullable String route, Object payload) {
-		IntFunction<byte[]> frame = OutgoingFrames.oneWay(this.messageFormat, this.messageConverter, route, payload);
+		Observation observation = startObservation(target, route, false);
+		try {
+			doSendBlocking(target, route, payload, observation);
+		}
+		catch (RuntimeException ex) {
+			stop(observation, ex);
+			throw ex;
+		}
+		stop(observation, null);
+	}
+
+	private void doSendBlocking(InetSocketAddress target, @Nullable String route, Object payload,
+			Observation observation) {
+		IntFunction<byte[]> frame = OutgoingFrames.oneWay(this.messageFormat, this.messageConverter, route, payload,
+				propagatedHeaders(observation));
 		Duration timeout = this.replyTimeout;
-		CompletableFuture<Void> acknowledged = doSend(target, frame, timeout);
+		CompletableFuture<Void> acknowledged = doSend(target, frame, timeout, observation);
 		try {
 			acknowledged.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
 		}
@@ -473,7 +565,16 @@ public class KcpTemplate
 	@Override
 	public <T> T sendAndReceiveBlocking(InetSocketAddress target, @Nullable String route, Object payload,
 			Class<T> replyType, Duration timeout) {
-		CompletableFuture<T> reply = doSendAndReceive(target, route, payload, replyType, timeout, true);
+		Observation observation = startObservation(target, route, true);
+		CompletableFuture<T> reply;
+		try {
+			reply = observed(observation,
+					doSendAndReceive(target, route, payload, replyType, timeout, true, observation));
+		}
+		catch (RuntimeException ex) {
+			stop(observation, ex);
+			throw ex;
+		}
 		try {
 			// The timer fails the future at the timeout; the grace only guards against waiting forever.
 			return reply.get(timeout.toNanos() + BLOCKING_GRACE_NANOS, TimeUnit.NANOSECONDS);
@@ -538,12 +639,13 @@ public class KcpTemplate
 	 * @param waitForRoom how long to wait for room in the send buffer, or {@code null} to fail fast
 	 */
 	private CompletableFuture<Void> doSend(InetSocketAddress target, IntFunction<byte[]> frame,
-			@Nullable Duration waitForRoom) {
+			@Nullable Duration waitForRoom, Observation observation) {
 		Objects.requireNonNull(target, "target");
 		for (int attempt = 1;; attempt++) {
 			ClientSession session = this.sessions.sessionFor(target);
 			CompletableFuture<Void> sent = session.write(frame, waitForRoom, null);
 			if (sent != null) {
+				observedOn(observation, session);
 				return sent;
 			}
 			if (attempt == SESSION_ATTEMPTS) {
@@ -553,11 +655,12 @@ public class KcpTemplate
 	}
 
 	private <T> CompletableFuture<T> doSendAndReceive(InetSocketAddress target, @Nullable String route,
-			Object payload, Class<T> replyType, Duration timeout, boolean waitForRoom) {
+			Object payload, Class<T> replyType, Duration timeout, boolean waitForRoom, Observation observation) {
 		Objects.requireNonNull(target, "target");
 		Objects.requireNonNull(replyType, "replyType");
 		Assert.isTrue(timeout != null && !timeout.isNegative() && !timeout.isZero(), "timeout must be positive");
-		IntFunction<byte[]> frame = OutgoingFrames.request(this.messageFormat, this.messageConverter, route, payload);
+		IntFunction<byte[]> frame = OutgoingFrames.request(this.messageFormat, this.messageConverter, route, payload,
+				propagatedHeaders(observation));
 		long deadline = System.nanoTime() + timeout.toNanos();
 		for (int attempt = 1;; attempt++) {
 			ClientSession session = this.sessions.sessionFor(target);
@@ -565,6 +668,7 @@ public class KcpTemplate
 			Duration roomTimeout = waitForRoom ? Duration.ofNanos(Math.max(0, deadline - System.nanoTime())) : null;
 			CompletableFuture<Void> sent = session.write(frame, roomTimeout, pending);
 			if (sent != null) {
+				observedOn(observation, session);
 				pending.armTimer(this.timer, Math.max(0, deadline - System.nanoTime()), session::timedOut);
 				return pending.future;
 			}
@@ -572,6 +676,66 @@ public class KcpTemplate
 				return CompletableFuture.failedFuture(closedRepeatedly(target));
 			}
 		}
+	}
+
+	// --- observations
+
+	/** The started observation of a call ({@link Observation#NOOP} when not observing). */
+	private Observation startObservation(InetSocketAddress target, @Nullable String route, boolean request) {
+		Objects.requireNonNull(target, "target");
+		return KcpTemplateObservation.TEMPLATE
+			.observation(this.observationConvention,
+					KcpTemplateObservation.DefaultKcpTemplateObservationConvention.INSTANCE,
+					() -> new KcpTemplateObservationContext(this.name, target, route, request),
+					this.observationRegistry)
+			.start();
+	}
+
+	/** The headers a tracing handler put into the observation's carrier, to travel in the envelope. */
+	private static Map<String, String> propagatedHeaders(Observation observation) {
+		return (observation.getContext() instanceof KcpTemplateObservationContext context) ? context.getHeaders()
+				: Map.of();
+	}
+
+	private static void observedOn(Observation observation, ClientSession session) {
+		if (observation.getContext() instanceof KcpTemplateObservationContext context) {
+			context.setConv(session.session.conv());
+		}
+	}
+
+	/**
+	 * Stops the observation when the future completes, on the thread that completes it. The caller's own waiting and
+	 * continuations go first (they were registered later), so the observation's bookkeeping is not part of the
+	 * latency the caller sees; it may still be running when the caller gets the outcome.
+	 */
+	private static <T> CompletableFuture<T> observed(Observation observation, CompletableFuture<T> future) {
+		if (!observation.isNoop()) {
+			future.whenComplete((value, failure) -> stop(observation, failure));
+		}
+		return future;
+	}
+
+	private static void stop(Observation observation, @Nullable Throwable failure) {
+		if (observation.isNoop()) {
+			return;
+		}
+		KcpTemplateObservationContext.Outcome outcome = KcpTemplateObservationContext.Outcome.SUCCESS;
+		if (failure != null) {
+			Throwable cause = failure;
+			while ((cause instanceof java.util.concurrent.CompletionException || cause instanceof ExecutionException)
+					&& cause.getCause() != null) {
+				cause = cause.getCause();
+			}
+			outcome = (cause instanceof KcpRemoteException) ? KcpTemplateObservationContext.Outcome.REMOTE_ERROR
+					: (cause instanceof KcpReplyTimeoutException || cause instanceof KcpSendTimeoutException)
+							? KcpTemplateObservationContext.Outcome.TIMEOUT
+							: KcpTemplateObservationContext.Outcome.FAILURE;
+			observation.error(cause);
+		}
+		if (observation.getContext() instanceof KcpTemplateObservationContext context) {
+			context.setOutcome(outcome);
+		}
+		observation.stop();
 	}
 
 	private static KcpSessionClosedException closedRepeatedly(InetSocketAddress target) {
@@ -584,7 +748,7 @@ public class KcpTemplate
 		ReplyCorrelation correlation = (this.messageFormat == KcpMessageFormat.RAW) ? new InOrderCorrelation()
 				: new CorrelationById();
 		ClientSession clientSession = new ClientSession(target, new TemplateSessionEvents(this, this.messageFormat),
-				correlation, this::runCallback, this.streamFraming);
+				correlation, this::runCallback, this.sessionListeners, this.streamFraming);
 		KcpClient.Builder builder = KcpClient.builder()
 			.config(this.config)
 			.cipher(this.packetCipher)

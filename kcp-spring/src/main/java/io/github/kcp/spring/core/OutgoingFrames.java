@@ -1,5 +1,7 @@
 package io.github.kcp.spring.core;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.IntFunction;
 
@@ -24,33 +26,35 @@ final class OutgoingFrames {
 
 	/**
 	 * A one-way message.
+	 * @param extraHeaders headers to add to the envelope (trace context); ignored for raw messages
 	 * @return its bytes, whatever correlation id they are given (one-way messages carry none)
 	 * @throws IllegalStateException for a route with raw messages
 	 */
 	static IntFunction<byte[]> oneWay(KcpMessageFormat format, MessageConverter converter, @Nullable String route,
-			Object payload) {
+			Object payload, Map<String, String> extraHeaders) {
 		Objects.requireNonNull(payload, "payload");
 		if (format == KcpMessageFormat.RAW) {
 			byte[] bytes = raw(converter, route, payload);
 			return (id) -> bytes;
 		}
-		byte[] frame = KcpEnvelopeCodec.encode(envelope(converter, KcpFrameType.ONE_WAY, route, payload));
+		byte[] frame = KcpEnvelopeCodec.encode(envelope(converter, KcpFrameType.ONE_WAY, route, payload, extraHeaders));
 		return (id) -> frame;
 	}
 
 	/**
 	 * A request.
+	 * @param extraHeaders headers to add to the envelope (trace context); ignored for raw messages
 	 * @return its bytes given its correlation id (ignored for raw messages)
 	 * @throws IllegalStateException for a route with raw messages
 	 */
 	static IntFunction<byte[]> request(KcpMessageFormat format, MessageConverter converter, @Nullable String route,
-			Object payload) {
+			Object payload, Map<String, String> extraHeaders) {
 		Objects.requireNonNull(payload, "payload");
 		if (format == KcpMessageFormat.RAW) {
 			byte[] bytes = raw(converter, route, payload);
 			return (id) -> bytes;
 		}
-		KcpEnvelope template = envelope(converter, KcpFrameType.ONE_WAY, route, payload);
+		KcpEnvelope template = envelope(converter, KcpFrameType.ONE_WAY, route, payload, extraHeaders);
 		return (id) -> KcpEnvelopeCodec.encode(new KcpEnvelope(KcpFrameType.REQUEST, id, template.route(),
 				template.contentType(), template.headers(), template.payload()));
 	}
@@ -65,10 +69,15 @@ final class OutgoingFrames {
 	}
 
 	private static KcpEnvelope envelope(MessageConverter converter, KcpFrameType type, @Nullable String route,
-			Object payload) {
+			Object payload, Map<String, String> extraHeaders) {
 		KcpMessageConverters.Serialized serialized = KcpMessageConverters.serialize(converter, payload);
+		Map<String, String> headers = serialized.headers();
+		if (!extraHeaders.isEmpty()) {
+			headers = new LinkedHashMap<>(headers);
+			headers.putAll(extraHeaders);
+		}
 		KcpEnvelope envelope = new KcpEnvelope(type, 0, (route != null) ? route : "", serialized.contentType(),
-				serialized.headers(), serialized.bytes());
+				headers, serialized.bytes());
 		// Fails here, on the caller's thread, if a field does not fit.
 		KcpEnvelopeCodec.encode(envelope);
 		return envelope;

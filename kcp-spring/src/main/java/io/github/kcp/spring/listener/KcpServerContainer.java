@@ -2,6 +2,7 @@ package io.github.kcp.spring.listener;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.DropReason;
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.transport.KcpServer;
@@ -39,6 +41,10 @@ import io.github.kcp.spring.support.KcpHeaders;
 import io.github.kcp.spring.support.KcpMessageConverters;
 import io.github.kcp.spring.support.KcpMessageFormat;
 import io.github.kcp.spring.support.KcpMessageHandlerMethodFactory;
+import io.github.kcp.spring.support.KcpSessionListener;
+import io.github.kcp.spring.support.KcpSessionListeners;
+import io.github.kcp.spring.support.micrometer.KcpHandlerObservationConvention;
+import io.micrometer.observation.ObservationRegistry;
 import io.github.kcp.spring.support.KcpStreamFraming;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -82,6 +88,11 @@ import org.springframework.messaging.handler.annotation.support.MessageHandlerMe
  * <p>
  * The handler executor is the one {@link #setTaskExecutor(Executor) given}, or else a pool of
  * {@link #DEFAULT_POOL_SIZE} threads created at start and shut down when the container is destroyed.
+ * <p>
+ * <b>Observability.</b> The counters ({@link #getDroppedDatagrams(DropReason)}, {@link #getHandlerFailures()}, ...)
+ * are totals over every start; {@link #addSessionListener session listeners} hear each session open, its RTT samples
+ * and its close (the Micrometer meters of {@code support.micrometer} are one); with an
+ * {@link #setObservationRegistry observation registry} each handler invocation is observed.
  */
 public class KcpServerContainer implements SmartLifecycle, ApplicationEventPublisherAware, DisposableBean {
 
@@ -102,6 +113,12 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	/** Messages of one session that may wait for a handler before the session stops reading, by default. */
 	public static final int DEFAULT_MAX_QUEUED_PER_SESSION = 256;
 
+	/**
+	 * The session attribute holding when the session opened ({@link java.time.Instant}), set by the container
+	 * before anything else hears of the session.
+	 */
+	public static final String OPENED_AT_ATTRIBUTE = "kcp.openedAt";
+
 	private final KcpHandlerRegistry registry;
 
 	private final MessageHandlerMethodFactory methodFactory;
@@ -113,6 +130,15 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	private final LongAdder refusedSessions = new LongAdder();
 
 	private final KcpSessionRegistry sessionRegistry;
+
+	private final KcpSessionListeners sessionListeners = new KcpSessionListeners();
+
+	/** The counters of the server now running plus those of the ones before, so that totals survive a restart. */
+	private final CounterTotals counterTotals = new CounterTotals();
+
+	private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
+
+	private @Nullable KcpHandlerObservationConvention observationConvention;
 
 	private String id = "";
 
@@ -259,6 +285,34 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	 */
 	public void setPacketCipher(@Nullable PacketCipher packetCipher) {
 		this.packetCipher = packetCipher;
+	}
+
+	/**
+	 * The packet cipher of the server's socket.
+	 * @return the cipher, {@code null} for plaintext
+	 */
+	public @Nullable PacketCipher getPacketCipher() {
+		return this.packetCipher;
+	}
+
+	/** The local address the server binds (port 0: a free one, see {@link #getLocalAddress()}). */
+	public InetSocketAddress getBindAddress() {
+		return this.bindAddress;
+	}
+
+	/** The most sessions open at once. */
+	public int getMaxSessions() {
+		return this.maxSessions;
+	}
+
+	/** The most new sessions admitted per second, 0 for no limit. */
+	public int getNewSessionsPerSecond() {
+		return this.newSessionsPerSecond;
+	}
+
+	/** How long closed conversations are remembered. */
+	public Duration getClosedSessionMemory() {
+		return this.closedSessionMemory;
 	}
 
 	/**
@@ -414,6 +468,41 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 		this.errorHandler = errorHandler;
 	}
 
+	/**
+	 * Adds a listener of the server's sessions (opened, RTT samples, closed), such as the Micrometer session meters.
+	 * Add it before the start to hear of every session.
+	 * @param listener the listener, called on the sessions' event loops
+	 */
+	public void addSessionListener(KcpSessionListener listener) {
+		this.sessionListeners.add(listener);
+	}
+
+	/**
+	 * Removes a listener added with {@link #addSessionListener}.
+	 * @param listener the listener
+	 */
+	public void removeSessionListener(KcpSessionListener listener) {
+		this.sessionListeners.remove(listener);
+	}
+
+	/**
+	 * Sets the registry of the observations of {@code @KcpHandler} invocations (one per invocation, from the message
+	 * to its reply handed to the session; with the messaging envelope its trace context is read from the message's
+	 * headers). Takes effect at the next start.
+	 * @param observationRegistry the registry; {@link ObservationRegistry#NOOP} (the default) observes nothing
+	 */
+	public void setObservationRegistry(ObservationRegistry observationRegistry) {
+		this.observationRegistry = Objects.requireNonNull(observationRegistry, "observationRegistry");
+	}
+
+	/**
+	 * Sets the convention of the handler observations, replacing the default one's names and key values.
+	 * @param observationConvention the convention, or {@code null} for the default
+	 */
+	public void setObservationConvention(@Nullable KcpHandlerObservationConvention observationConvention) {
+		this.observationConvention = observationConvention;
+	}
+
 	@Override
 	public void setApplicationEventPublisher(ApplicationEventPublisher publisher) {
 		this.publisher = publisher;
@@ -439,12 +528,49 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	}
 
 	/**
-	 * Times the handler executor refused a session's messages since the start (each time, the session stopped
-	 * reading until the executor took them: back-pressure, not loss).
+	 * Times the handler executor refused a session's messages (each time, the session stopped reading until the
+	 * executor took them: back-pressure, not loss). Like the other counters of the container, a total over every
+	 * start of the container.
 	 */
 	public long getHandlerExecutorStalls() {
-		SessionDispatcher current = this.dispatcher;
-		return (current != null) ? current.stalls() : 0;
+		return this.counterTotals.total(Counter.EXECUTOR_STALLS);
+	}
+
+	/** Messages the server's sessions delivered to the container (handed to the listener, queued or done). */
+	public long getReceivedMessages() {
+		return this.counterTotals.total(Counter.RECEIVED_MESSAGES);
+	}
+
+	/**
+	 * Handler invocations that failed: threw, returned a failed future or could not convert their payload (with the
+	 * {@code @KcpHandler} listener), or listener calls that threw (with a listener of one's own).
+	 */
+	public long getHandlerFailures() {
+		return this.counterTotals.total(Counter.HANDLER_FAILURES);
+	}
+
+	/** Messages no {@code @KcpHandler} takes (0 with a listener of one's own). */
+	public long getUnroutedMessages() {
+		return this.counterTotals.total(Counter.UNROUTED_MESSAGES);
+	}
+
+	/** Messages dropped because they were not valid envelope frames, or frames a server does not take. */
+	public long getMalformedMessages() {
+		return this.counterTotals.total(Counter.MALFORMED_MESSAGES);
+	}
+
+	/** Replies that could not be converted or handed to their session. */
+	public long getReplyFailures() {
+		return this.counterTotals.total(Counter.REPLY_FAILURES);
+	}
+
+	/**
+	 * Datagrams the server dropped for {@code reason} (see {@link KcpServer#droppedDatagrams(DropReason)}).
+	 * @param reason the reason
+	 * @return the total over every start of the container
+	 */
+	public long getDroppedDatagrams(DropReason reason) {
+		return this.counterTotals.dropped(reason);
 	}
 
 	/**
@@ -535,6 +661,7 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 				throw new KcpServerStartException(this.bindAddress, ex);
 			}
 			this.server = bound;
+			this.counterTotals.countFrom(bound, created, listener);
 			this.running = true;
 			startKeepAlive(bound.localAddress());
 			logger.info("KCP server listening on {} with {}", bound.localAddress(),
@@ -555,7 +682,15 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 		KcpHandlerMessageListenerAdapter adapter = new KcpHandlerMessageListenerAdapter(router,
 				this.messageConverter, this.messageFormat);
 		adapter.setErrorHandler(this.errorHandler);
+		adapter.setObservationRegistry(this.observationRegistry);
+		adapter.setObservationConvention(this.observationConvention);
+		adapter.setServerName(getName());
 		return adapter;
+	}
+
+	/** The id of this server, or {@code default} for the default server: its name in metrics and observations. */
+	public String getName() {
+		return this.id.isEmpty() ? "default" : this.id;
 	}
 
 	private String describe() {
@@ -653,6 +788,7 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 					logger.warn("KCP server on {} did not stop cleanly", address, ex);
 				}
 				currentDispatcher.close();
+				this.counterTotals.retire();
 				synchronized (this.monitor) {
 					this.running = false;
 					this.stopping = false;
@@ -799,6 +935,8 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 
 		@Override
 		public void onOpen(KcpSession session) {
+			session.attributes().put(OPENED_AT_ATTRIBUTE, Instant.now());
+			KcpServerContainer.this.sessionListeners.sessionOpened(session);
 			if (KcpServerContainer.this.stopping) {
 				KcpServerContainer.this.refusedSessions.increment();
 				logger.debug("Refused session {}: the server is stopping", KcpHeaders.sessionId(session));
@@ -821,7 +959,13 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 		}
 
 		@Override
+		public void onRttSample(KcpSession session, int rttMillis) {
+			KcpServerContainer.this.sessionListeners.rttSampled(session, rttMillis);
+		}
+
+		@Override
 		public void onClose(KcpSession session, CloseReason reason, @Nullable Throwable cause) {
+			KcpServerContainer.this.sessionListeners.sessionClosed(session, reason);
 			FramedSession framed = this.framedSessions.remove(session);
 			KcpSession closed = (framed != null) ? framed : session;
 			KcpServerContainer.this.sessionRegistry.remove(closed);
@@ -831,6 +975,78 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 			}
 			this.dispatcher.sessionClosed(closed,
 					() -> publish(new KcpSessionClosedEvent(KcpServerContainer.this, closed, true, reason, cause)));
+		}
+
+	}
+
+	/** A counter the container keeps over its restarts. */
+	private enum Counter {
+
+		EXECUTOR_STALLS, RECEIVED_MESSAGES, HANDLER_FAILURES, UNROUTED_MESSAGES, MALFORMED_MESSAGES, REPLY_FAILURES
+
+	}
+
+	/**
+	 * The counters of the server, dispatcher and listener now running, plus those of the ones that ran before: a
+	 * stopped server's counts are added here when its stop completes. Guarded by its own monitor.
+	 */
+	private static final class CounterTotals {
+
+		final long[] drops = new long[DropReason.values().length];
+
+		final long[] counters = new long[Counter.values().length];
+
+		@Nullable KcpServer server;
+
+		@Nullable SessionDispatcher dispatcher;
+
+		@Nullable KcpMessageListener listener;
+
+		synchronized void countFrom(KcpServer server, SessionDispatcher dispatcher, KcpMessageListener listener) {
+			this.server = server;
+			this.dispatcher = dispatcher;
+			this.listener = listener;
+		}
+
+		synchronized void retire() {
+			for (Counter counter : Counter.values()) {
+				this.counters[counter.ordinal()] += current(counter);
+			}
+			if (this.server != null) {
+				for (DropReason reason : DropReason.values()) {
+					this.drops[reason.ordinal()] += this.server.droppedDatagrams(reason);
+				}
+			}
+			this.server = null;
+			this.dispatcher = null;
+			this.listener = null;
+		}
+
+		synchronized long total(Counter counter) {
+			return this.counters[counter.ordinal()] + current(counter);
+		}
+
+		synchronized long dropped(DropReason reason) {
+			KcpServer current = this.server;
+			return this.drops[reason.ordinal()] + ((current != null) ? current.droppedDatagrams(reason) : 0);
+		}
+
+		private long current(Counter counter) {
+			SessionDispatcher dispatcher = this.dispatcher;
+			KcpHandlerMessageListenerAdapter adapter = (this.listener instanceof KcpHandlerMessageListenerAdapter a) ? a
+					: null;
+			if (dispatcher == null) {
+				return 0;
+			}
+			return switch (counter) {
+				case EXECUTOR_STALLS -> dispatcher.stalls();
+				case RECEIVED_MESSAGES -> dispatcher.dispatchedMessages();
+				case HANDLER_FAILURES -> dispatcher.listenerFailures()
+						+ ((adapter != null) ? adapter.getHandlerFailures() : 0);
+				case UNROUTED_MESSAGES -> (adapter != null) ? adapter.getUnroutedMessages() : 0;
+				case MALFORMED_MESSAGES -> (adapter != null) ? adapter.getMalformedMessages() : 0;
+				case REPLY_FAILURES -> (adapter != null) ? adapter.getReplyFailures() : 0;
+			};
 		}
 
 	}

@@ -44,6 +44,12 @@ public final class KcpHeaders {
 	public static final String ROUTE = PREFIX + "route";
 
 	/**
+	 * With the messaging envelope, on the server: the route pattern of the {@code @KcpHandler} that took the message
+	 * ({@link String}, such as {@code quote.price.{symbol}}); absent for messages routed without a route.
+	 */
+	public static final String ROUTE_PATTERN = PREFIX + "routePattern";
+
+	/**
 	 * With the messaging envelope: the correlation id of a request, reply or error ({@link Integer}, unsigned 32-bit
 	 * on the wire); absent for one-way messages and pushes.
 	 */

@@ -12,6 +12,8 @@ import io.github.kcp.spring.listener.KcpServerContainer;
 import io.github.kcp.spring.listener.KcpSessionRegistry;
 import io.github.kcp.spring.support.KcpMessageConverters;
 import io.github.kcp.spring.support.KcpMessageHandlerMethodFactory;
+import io.github.kcp.spring.support.micrometer.KcpHandlerObservationConvention;
+import io.micrometer.observation.ObservationRegistry;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -180,6 +182,9 @@ public final class KcpAutoConfiguration {
 	 * @param handlerExecutor the application's handler executor, if any
 	 * @param errorHandler the application's handler error handler, if unique
 	 * @param customizers the server customizers
+	 * @param observationRegistry the observation registry, if any (used with
+	 * {@code kcp.server.observation-enabled=true})
+	 * @param observationConvention the application's handler observation convention, if unique
 	 * @param environment the environment
 	 * @return the configurer
 	 */
@@ -188,9 +193,13 @@ public final class KcpAutoConfiguration {
 	KcpServerContainerConfigurer kcpServerContainerConfigurer(KcpProperties properties, PacketCipher cipher,
 			@Qualifier(HANDLER_EXECUTOR_BEAN_NAME) ObjectProvider<Executor> handlerExecutor,
 			ObjectProvider<KcpHandlerErrorHandler> errorHandler, ObjectProvider<KcpServerCustomizer> customizers,
-			Environment environment) {
-		return new KcpServerContainerConfigurer(properties, cipher, handlerExecutor.getIfAvailable(),
-				errorHandler.getIfUnique(), customizers.orderedStream().toList(), environment);
+			ObjectProvider<ObservationRegistry> observationRegistry,
+			ObjectProvider<KcpHandlerObservationConvention> observationConvention, Environment environment) {
+		KcpServerContainerConfigurer configurer = new KcpServerContainerConfigurer(properties, cipher,
+				handlerExecutor.getIfAvailable(), errorHandler.getIfUnique(), customizers.orderedStream().toList(),
+				environment);
+		configurer.setObservation(observationRegistry.getIfUnique(), observationConvention.getIfUnique());
+		return configurer;
 	}
 
 	/** The server, when there are handlers to serve or it is switched on. */

@@ -687,7 +687,21 @@ public class KcpProperties {
 		 */
 		private @Nullable KcpMessageFormat messageFormat;
 
+		/**
+		 * Whether to observe each @KcpHandler invocation with the ObservationRegistry (a timer and, with tracing, a
+		 * span continuing the trace the envelope headers carry).
+		 */
+		private boolean observationEnabled;
+
 		private final HandlerExecutor handlerExecutor = new HandlerExecutor();
+
+		public boolean isObservationEnabled() {
+			return this.observationEnabled;
+		}
+
+		public void setObservationEnabled(boolean observationEnabled) {
+			this.observationEnabled = observationEnabled;
+		}
 
 		public @Nullable KcpMessageFormat getMessageFormat() {
 			return this.messageFormat;
@@ -832,6 +846,20 @@ public class KcpProperties {
 		 * What the template's messages carry; defaults to kcp.message-format.
 		 */
 		private @Nullable KcpMessageFormat messageFormat;
+
+		/**
+		 * Whether to observe each KcpTemplate request and one-way send with the ObservationRegistry (a timer and,
+		 * with tracing, a span whose context travels in the envelope headers).
+		 */
+		private boolean observationEnabled;
+
+		public boolean isObservationEnabled() {
+			return this.observationEnabled;
+		}
+
+		public void setObservationEnabled(boolean observationEnabled) {
+			this.observationEnabled = observationEnabled;
+		}
 
 		public Duration getReplyTimeout() {
 			return this.replyTimeout;

@@ -14,6 +14,8 @@ import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.spring.listener.KcpHandlerErrorHandler;
 import io.github.kcp.spring.listener.KcpServerContainer;
 import io.github.kcp.spring.support.KcpMessageFormat;
+import io.github.kcp.spring.support.micrometer.KcpHandlerObservationConvention;
+import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -52,6 +54,10 @@ public class KcpServerContainerConfigurer {
 
 	private final Environment environment;
 
+	private @Nullable ObservationRegistry observationRegistry;
+
+	private @Nullable KcpHandlerObservationConvention observationConvention;
+
 	/**
 	 * @param properties the KCP properties
 	 * @param cipher the packet cipher of every session
@@ -70,6 +76,17 @@ public class KcpServerContainerConfigurer {
 		this.errorHandler = errorHandler;
 		this.customizers = List.copyOf(customizers);
 		this.environment = Objects.requireNonNull(environment, "environment");
+	}
+
+	/**
+	 * Sets what observes handler invocations when {@code kcp.server.observation-enabled} is true.
+	 * @param observationRegistry the application's registry, or {@code null} for none
+	 * @param observationConvention the application's convention, or {@code null} for the default
+	 */
+	public void setObservation(@Nullable ObservationRegistry observationRegistry,
+			@Nullable KcpHandlerObservationConvention observationConvention) {
+		this.observationRegistry = observationRegistry;
+		this.observationConvention = observationConvention;
 	}
 
 	/**
@@ -99,6 +116,10 @@ public class KcpServerContainerConfigurer {
 			container.setTaskExecutor(ownExecutor(server.getHandlerExecutor()), true);
 		}
 		container.setErrorHandler(this.errorHandler);
+		if (server.isObservationEnabled() && this.observationRegistry != null) {
+			container.setObservationRegistry(this.observationRegistry);
+			container.setObservationConvention(this.observationConvention);
+		}
 		if (this.cipher != PacketCipher.NONE) {
 			DecryptFailureReporter reporter = new DecryptFailureReporter(this.cipher.name());
 			container.addServerCustomizer((builder) -> builder.dropListener(reporter));

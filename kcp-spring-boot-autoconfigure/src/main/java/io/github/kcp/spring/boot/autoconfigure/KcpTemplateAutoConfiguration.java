@@ -6,6 +6,8 @@ import io.github.kcp.spring.core.KcpOperations;
 import io.github.kcp.spring.core.KcpPushHandler;
 import io.github.kcp.spring.core.KcpTemplate;
 import io.github.kcp.spring.support.KcpMessageConverters;
+import io.github.kcp.spring.support.micrometer.KcpTemplateObservationConvention;
+import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -41,6 +43,9 @@ public final class KcpTemplateAutoConfiguration {
 	 * @param handlerRegistry the {@code @KcpHandler} methods, for the client-side ones
 	 * @param handlerMethodFactory resolves their arguments
 	 * @param customizers the template customizers
+	 * @param observationRegistry the observation registry, if any (used with
+	 * {@code kcp.client.observation-enabled=true})
+	 * @param observationConvention the application's template observation convention, if unique
 	 * @param environment the environment, for {@code spring.threads.virtual.enabled}
 	 * @return the configurer
 	 */
@@ -50,11 +55,14 @@ public final class KcpTemplateAutoConfiguration {
 			ObjectProvider<KcpPushHandler> pushHandlers, ObjectProvider<KcpHandlerRegistry> handlerRegistry,
 			@Qualifier(KcpAutoConfiguration.MESSAGE_HANDLER_METHOD_FACTORY_BEAN_NAME)
 			ObjectProvider<MessageHandlerMethodFactory> handlerMethodFactory,
-			ObjectProvider<KcpTemplateCustomizer> customizers, Environment environment) {
+			ObjectProvider<KcpTemplateCustomizer> customizers, ObjectProvider<ObservationRegistry> observationRegistry,
+			ObjectProvider<KcpTemplateObservationConvention> observationConvention, Environment environment) {
 		PacketCipher cipher = packetCipher.getIfAvailable(() -> PacketCipherFactory.create(properties.getCrypto()));
-		return new KcpTemplateConfigurer(properties, cipher, pushHandlers.orderedStream().toList(),
-				handlerRegistry.getIfUnique(), handlerMethodFactory.getIfAvailable(),
-				customizers.orderedStream().toList(), environment);
+		KcpTemplateConfigurer configurer = new KcpTemplateConfigurer(properties, cipher,
+				pushHandlers.orderedStream().toList(), handlerRegistry.getIfUnique(),
+				handlerMethodFactory.getIfAvailable(), customizers.orderedStream().toList(), environment);
+		configurer.setObservation(observationRegistry.getIfUnique(), observationConvention.getIfUnique());
+		return configurer;
 	}
 
 	/**

@@ -11,6 +11,8 @@ import io.github.kcp.spring.core.KcpPushHandler;
 import io.github.kcp.spring.core.KcpTemplate;
 import io.github.kcp.spring.support.KcpMessageFormat;
 import io.github.kcp.spring.support.KcpTargets;
+import io.github.kcp.spring.support.micrometer.KcpTemplateObservationConvention;
+import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -55,6 +57,10 @@ public class KcpTemplateConfigurer {
 
 	private final Environment environment;
 
+	private @Nullable ObservationRegistry observationRegistry;
+
+	private @Nullable KcpTemplateObservationConvention observationConvention;
+
 	/**
 	 * @param properties the KCP properties
 	 * @param cipher the packet cipher of every session
@@ -85,6 +91,17 @@ public class KcpTemplateConfigurer {
 	 */
 	public KcpConfig clientConfig() {
 		return new KcpConfigMapper(this.properties).clientConfig(this.cipher);
+	}
+
+	/**
+	 * Sets what observes template calls when {@code kcp.client.observation-enabled} is true.
+	 * @param observationRegistry the application's registry, or {@code null} for none
+	 * @param observationConvention the application's convention, or {@code null} for the default
+	 */
+	public void setObservation(@Nullable ObservationRegistry observationRegistry,
+			@Nullable KcpTemplateObservationConvention observationConvention) {
+		this.observationRegistry = observationRegistry;
+		this.observationConvention = observationConvention;
 	}
 
 	/**
@@ -119,6 +136,10 @@ public class KcpTemplateConfigurer {
 		template.setStreamFraming(StreamFramingFactory.framing(this.properties, template.getConfig()));
 		if (Threading.VIRTUAL.isActive(this.environment)) {
 			template.setCallbackExecutor(new VirtualThreadTaskExecutor("kcp-template-"));
+		}
+		if (client.isObservationEnabled() && this.observationRegistry != null) {
+			template.setObservationRegistry(this.observationRegistry);
+			template.setObservationConvention(this.observationConvention);
 		}
 		this.pushHandlers.forEach(template::addPushHandler);
 		if (this.handlerRegistry != null && this.handlerMethodFactory != null) {

@@ -20,6 +20,11 @@ import io.github.kcp.spring.support.KcpHeaders;
 import io.github.kcp.spring.support.KcpMessageConverters;
 import io.github.kcp.spring.support.KcpMessageFormat;
 import io.github.kcp.spring.support.KcpMessages;
+import io.github.kcp.spring.support.micrometer.KcpHandlerObservation;
+import io.github.kcp.spring.support.micrometer.KcpHandlerObservationContext;
+import io.github.kcp.spring.support.micrometer.KcpHandlerObservationConvention;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +74,12 @@ public class KcpHandlerMessageListenerAdapter implements KcpMessageListener {
 
 	private volatile @Nullable KcpHandlerErrorHandler errorHandler;
 
+	private volatile ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
+
+	private volatile @Nullable KcpHandlerObservationConvention observationConvention;
+
+	private volatile String serverName = "default";
+
 	private final LongAdder handledMessages = new LongAdder();
 
 	private final LongAdder handlerFailures = new LongAdder();
@@ -109,6 +120,32 @@ public class KcpHandlerMessageListenerAdapter implements KcpMessageListener {
 	 */
 	public void setErrorHandler(@Nullable KcpHandlerErrorHandler errorHandler) {
 		this.errorHandler = errorHandler;
+	}
+
+	/**
+	 * Sets the registry of the handler observations: one per invocation, from the handler's call to its reply
+	 * handed to the session, continuing the trace whose context the message's headers carry (see
+	 * {@link KcpHandlerObservation}).
+	 * @param observationRegistry the registry; {@link ObservationRegistry#NOOP} (the default) observes nothing
+	 */
+	public void setObservationRegistry(ObservationRegistry observationRegistry) {
+		this.observationRegistry = Objects.requireNonNull(observationRegistry, "observationRegistry");
+	}
+
+	/**
+	 * Sets the convention of the handler observations.
+	 * @param observationConvention the convention, or {@code null} for the default
+	 */
+	public void setObservationConvention(@Nullable KcpHandlerObservationConvention observationConvention) {
+		this.observationConvention = observationConvention;
+	}
+
+	/**
+	 * Sets the name of the server, for the observations.
+	 * @param serverName the name; {@code default} by default
+	 */
+	public void setServerName(String serverName) {
+		this.serverName = Objects.requireNonNull(serverName, "serverName");
 	}
 
 	/** The router. */
@@ -168,7 +205,9 @@ public class KcpHandlerMessageListenerAdapter implements KcpMessageListener {
 			unrouted(session, message);
 			return null;
 		}
-		return replyInOrder(session, match.handler().getEndpoint(), message, invoke(session, match));
+		Observation observation = observation(session, match);
+		return stopWhenDone(observation,
+				replyInOrder(session, match.handler().getEndpoint(), message, invoke(session, match, observation)));
 	}
 
 	/**
@@ -220,7 +259,14 @@ public class KcpHandlerMessageListenerAdapter implements KcpMessageListener {
 					: null;
 		}
 		KcpHandlerEndpoint endpoint = match.handler().getEndpoint();
-		CompletableFuture<Result> result = invoke(session, match);
+		Observation observation = observation(session, match);
+		return stopWhenDone(observation, answer(session, envelope, message, endpoint, request,
+				invoke(session, match, observation)));
+	}
+
+	/** Sends what a request gets; nothing for a one-way message. */
+	private CompletionStage<?> answer(KcpSession session, KcpEnvelope envelope, Message<byte[]> message,
+			KcpHandlerEndpoint endpoint, boolean request, CompletableFuture<Result> result) {
 		if (!request) {
 			return result.thenAccept((outcome) -> {
 				if (outcome.error() != null) {
@@ -296,11 +342,36 @@ public class KcpHandlerMessageListenerAdapter implements KcpMessageListener {
 		return (route != null) ? " for route '" + route + "'" : "";
 	}
 
-	/** Invokes the handler; its {@link Result} as a future that never fails. */
-	private CompletableFuture<Result> invoke(KcpSession session, KcpHandlerRouter.Match match) {
+	/** The started observation of a handler invocation ({@link Observation#NOOP} when not observing). */
+	private Observation observation(KcpSession session, KcpHandlerRouter.Match match) {
+		return KcpHandlerObservation.HANDLER
+			.observation(this.observationConvention,
+					KcpHandlerObservation.DefaultKcpHandlerObservationConvention.INSTANCE,
+					() -> new KcpHandlerObservationContext(match.message(), session, match.handler().getEndpoint(),
+							this.serverName),
+					this.observationRegistry)
+			.start();
+	}
+
+	/** Stops the observation once the message is done with (its reply handed to the session). */
+	private static @Nullable CompletionStage<?> stopWhenDone(Observation observation,
+			@Nullable CompletionStage<?> done) {
+		if (observation.isNoop()) {
+			return done;
+		}
+		if (done == null) {
+			observation.stop();
+			return null;
+		}
+		return done.whenComplete((ignored, ex) -> observation.stop());
+	}
+
+	/** Invokes the handler in the observation's scope; its {@link Result} as a future that never fails. */
+	private CompletableFuture<Result> invoke(KcpSession session, KcpHandlerRouter.Match match,
+			Observation observation) {
 		this.handledMessages.increment();
 		Object result;
-		try {
+		try (Observation.Scope scope = observation.openScope()) {
 			result = match.handler().invoke(match.message(), session);
 		}
 		catch (VirtualMachineError ex) {
@@ -308,16 +379,19 @@ public class KcpHandlerMessageListenerAdapter implements KcpMessageListener {
 		}
 		catch (Throwable ex) {
 			// Errors such as a failed assertion are the handler's failure too; the session goes on.
-			return CompletableFuture.completedFuture(failed(session, match, ex));
+			return CompletableFuture.completedFuture(failed(session, match, ex, observation));
 		}
 		if (result instanceof CompletionStage<?> stage) {
 			return stage.toCompletableFuture()
-				.handle((value, ex) -> (ex != null) ? failed(session, match, unwrap(ex)) : new Result(value, null));
+				.handle((value, ex) -> (ex != null) ? failed(session, match, unwrap(ex), observation)
+						: new Result(value, null));
 		}
 		return CompletableFuture.completedFuture(new Result(result, null));
 	}
 
-	private Result failed(KcpSession session, KcpHandlerRouter.Match match, Throwable error) {
+	private Result failed(KcpSession session, KcpHandlerRouter.Match match, Throwable error,
+			Observation observation) {
+		observation.error(error);
 		this.handlerFailures.increment();
 		logger.warn("@KcpHandler {} failed on a message of {} bytes{} from session {}; the session goes on",
 				match.handler().getEndpoint().getId(), match.message().getPayload().length, routeOf(match.message()),

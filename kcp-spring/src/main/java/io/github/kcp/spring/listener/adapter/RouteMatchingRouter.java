@@ -76,12 +76,13 @@ public final class RouteMatchingRouter implements KcpHandlerRouter {
 		}
 		String pattern = best.getPatterns().iterator().next();
 		Map<String, String> variables = this.routeMatcher.matchAndExtract(pattern, parsed);
-		if (variables == null || variables.isEmpty()) {
-			return new Match(bestHandler, lookup);
+		MessageBuilder<byte[]> matched = MessageBuilder.fromMessage(lookup)
+			.setHeader(KcpHeaders.ROUTE_PATTERN, pattern);
+		if (variables != null && !variables.isEmpty()) {
+			matched.setHeader(DestinationVariableMethodArgumentResolver.DESTINATION_TEMPLATE_VARIABLES_HEADER,
+					variables);
 		}
-		return new Match(bestHandler, MessageBuilder.fromMessage(lookup)
-			.setHeader(DestinationVariableMethodArgumentResolver.DESTINATION_TEMPLATE_VARIABLES_HEADER, variables)
-			.build());
+		return new Match(bestHandler, matched.build());
 	}
 
 	@Override
