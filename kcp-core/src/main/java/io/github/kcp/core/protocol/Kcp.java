@@ -509,7 +509,7 @@ public final class Kcp {
 					this.duplicateSegments++;
 					this.urgentAcks = true;
 				}
-				else if (parks(sn) && !this.receiveBudget.tryReserve(len + OVERHEAD)) {
+				else if (parks(sn) && !this.receiveBudget.tryReserve(footprint(len))) {
 					// Over budget: dropped unacknowledged, as if lost; the sender will retransmit it.
 					this.budgetRefusedSegments++;
 				}
@@ -1029,19 +1029,26 @@ public final class Kcp {
 		}
 	}
 
+	/**
+	 * What parking a segment of {@code len} payload bytes costs the budget: the memory it really holds, a buffer of
+	 * at least one mss (segments are pooled at that size, so a one-byte segment holds as much as a full one) plus
+	 * its header.
+	 */
+	private int footprint(int len) {
+		return Math.max(len, this.mss) + OVERHEAD;
+	}
+
 	/** Whether a new data segment {@code sn} would wait in rcv_buf rather than go straight to the receive queue. */
 	private boolean parks(int sn) {
 		return sn != this.rcvNxt || this.rcvQueue.size() >= this.rcvWnd;
 	}
 
 	private void parseData(int sn, int frg, int wnd, int ts, int una, byte[] data, int offset, int len) {
-		boolean parked = parks(sn);
-		if (parked) {
-			// Reserved from the budget by input().
-			this.parkedBytes += len + OVERHEAD;
-		}
+		int charge = parks(sn) ? footprint(len) : 0;
+		// Reserved from the budget by input().
+		this.parkedBytes += charge;
 		Segment segment = acquire(len);
-		segment.parked = parked;
+		segment.parkedCharge = charge;
 		segment.conv = this.conv;
 		segment.cmd = CMD_PUSH;
 		segment.frg = frg;
@@ -1073,10 +1080,11 @@ public final class Kcp {
 
 	/** Gives back the budget of a segment leaving rcv_buf, if it was parked there (not merely passing through). */
 	private void unpark(Segment segment) {
-		if (segment.parked) {
-			segment.parked = false;
-			this.parkedBytes -= segment.len + OVERHEAD;
-			this.receiveBudget.release(segment.len + OVERHEAD);
+		int charge = segment.parkedCharge;
+		if (charge != 0) {
+			segment.parkedCharge = 0;
+			this.parkedBytes -= charge;
+			this.receiveBudget.release(charge);
 		}
 	}
 
@@ -1129,7 +1137,7 @@ public final class Kcp {
 		}
 		segment.len = 0;
 		segment.frg = 0;
-		segment.parked = false;
+		segment.parkedCharge = 0;
 		return segment;
 	}
 
@@ -1472,7 +1480,10 @@ public final class Kcp {
 		return this.receiveBudget;
 	}
 
-	/** Bytes (payload plus {@link KcpCodec#OVERHEAD} per segment) parked in the receive buffer, held from the budget. */
+	/**
+	 * Bytes parked in the receive buffer, held from the budget: per segment its buffer (at least one mss) plus
+	 * {@link KcpCodec#OVERHEAD}.
+	 */
 	public long parkedBytes() {
 		return this.parkedBytes;
 	}
