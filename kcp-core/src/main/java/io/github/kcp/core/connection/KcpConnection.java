@@ -72,6 +72,12 @@ public final class KcpConnection {
 
 	private final byte[] signalBuffer = new byte[KcpCodec.OVERHEAD];
 
+	/** Whether the peer understands the close signal, and the offers that tell it we do. */
+	private final CloseSignalOffer closeSignalOffer = new CloseSignalOffer();
+
+	/** A server's terms until the peer is proven, and its memory accounting; {@code null} on a client. */
+	private @Nullable PeerValidation validation;
+
 	private KcpConfig config;
 
 	private long idleTimeoutMillis;
@@ -213,12 +219,17 @@ public final class KcpConnection {
 		this.datagramsIn++;
 		this.bytesIn += wireLength;
 		this.lastReceived = now;
+		if (this.validation != null) {
+			this.validation.received(wireLength);
+		}
+		this.closeSignalOffer.received(data, offset, length);
 		int signal = KcpCodec.closeSignal(data, offset, length);
 		if (signal == KcpCodec.CMD_CLOSE) {
 			onCloseSignal(now, data, offset);
 			return InputResult.OK;
 		}
 		if (signal == KcpCodec.CMD_CLOSE_ACK) {
+			this.closeSignalOffer.peerSignalled();
 			if (this.state == State.CLOSE_SENT) {
 				finish(this.closingReason, null, false);
 			}
@@ -235,6 +246,9 @@ public final class KcpConnection {
 		InputResult result = this.kcp.input(input, inputOffset, inputLength, (int) now);
 		if (result != InputResult.OK) {
 			this.drops[DropReason.ENGINE_REJECTED.ordinal()]++;
+		}
+		if (this.validation != null) {
+			afterValidatedInput(this.validation);
 		}
 		this.acknowledgedSends += this.ledger.acknowledge(this.kcp.sendUnacknowledged());
 		if (this.pacing.isEager()) {
@@ -306,6 +320,9 @@ public final class KcpConnection {
 		boolean queueWasFull = this.kcp.receiveQueueSize() >= this.kcp.receiveWindow();
 		byte[] message = this.kcp.receive();
 		if (message != null) {
+			if (this.validation != null) {
+				this.validation.afterReceive(this.kcp);
+			}
 			this.messagesIn++;
 			if (queueWasFull && this.state != State.CLOSED) {
 				// The window reopened: tell the peer at once rather than at its next probe.
@@ -371,6 +388,10 @@ public final class KcpConnection {
 		this.config = newConfig;
 		newConfig.applyTo(this.kcp, this.packetOverhead);
 		this.idleTimeoutMillis = newConfig.idleTimeout().toMillis();
+		if (this.validation != null) {
+			this.validation.constrain(this.kcp, newConfig);
+			this.idleTimeoutMillis = this.validation.idleTimeoutMillis(this.idleTimeoutMillis);
+		}
 		this.pacing.setEager(newConfig.eagerFlush());
 		if (this.state != State.CLOSED) {
 			scheduleEngine(now);
@@ -504,6 +525,11 @@ public final class KcpConnection {
 	// ---------------------------------------------------------------- closing
 
 	private void sendCloseSignal(long now) {
+		if (!this.closeSignalOffer.peerUnderstands()) {
+			// A standard peer would only complain about a command it does not know: it times out on its own.
+			finish(this.closingReason, null, false);
+			return;
+		}
 		this.state = State.CLOSE_SENT;
 		writeSignal(KcpCodec.CMD_CLOSE, now);
 		this.closeSignalsSent++;
@@ -520,6 +546,7 @@ public final class KcpConnection {
 	}
 
 	private void onCloseSignal(long now, byte[] data, int offset) {
+		this.closeSignalOffer.peerSignalled();
 		// The signal carries the peer's cumulative acknowledgement: sends it covers complete, even if the
 		// acknowledgements of their last segments were lost.
 		byte[] asWindow = new byte[KcpCodec.OVERHEAD];
@@ -547,10 +574,13 @@ public final class KcpConnection {
 		if (this.state == State.CLOSED) {
 			return;
 		}
-		if (signalPeer && this.transmitFailure == null) {
+		if (signalPeer && this.transmitFailure == null && this.closeSignalOffer.peerUnderstands()) {
 			writeSignal(KcpCodec.CMD_CLOSE, this.now);
 		}
 		this.state = State.CLOSED;
+		if (this.validation != null) {
+			this.validation.release(this.kcp);
+		}
 		this.closeReason = reason;
 		this.closeCause = cause;
 		this.engineDeadline = NO_DEADLINE;
@@ -568,6 +598,19 @@ public final class KcpConnection {
 			// The packet stage failed: nothing more leaves, in clear or otherwise.
 			return;
 		}
+		if (datagram != this.signalBuffer) {
+			length = this.closeSignalOffer.offer(datagram, length, this.kcp.mtu());
+		}
+		if (this.validation != null) {
+			int permitted = this.validation.permitted(datagram, length, this.packetOverhead);
+			if (permitted < length) {
+				countDrop(DropReason.AMPLIFICATION_LIMITED);
+				if (permitted == 0) {
+					return;
+				}
+				length = permitted;
+			}
+		}
 		int wireLength;
 		try {
 			wireLength = this.sink.transmit(datagram, length);
@@ -580,6 +623,53 @@ public final class KcpConnection {
 		if (wireLength >= 0) {
 			this.datagramsOut++;
 			this.bytesOut += wireLength;
+			if (this.validation != null) {
+				this.validation.sent(wireLength);
+			}
+		}
+	}
+
+	// ---------------------------------------------------------------- a server's terms
+
+	/**
+	 * Puts a new connection of a server under its terms: the peer must prove itself (see {@link PeerValidation}),
+	 * memory counts in the server's budgets, and the close signal is offered only in answer to the peer's offer.
+	 * Called by the {@link ConversationTable} before any traffic.
+	 */
+	void acceptedByServer(PeerValidation terms) {
+		this.validation = terms;
+		this.closeSignalOffer.respondOnly();
+		terms.apply(this.kcp, this.config);
+		this.idleTimeoutMillis = terms.idleTimeoutMillis(this.config.idleTimeout().toMillis());
+	}
+
+	private void afterValidatedInput(PeerValidation terms) {
+		if (terms.afterInput(this.kcp, this.config)) {
+			this.idleTimeoutMillis = terms.idleTimeoutMillis(this.config.idleTimeout().toMillis());
+		}
+		if (terms.budgetRefused(this.kcp)) {
+			countDrop(DropReason.MEMORY_BUDGET);
+		}
+	}
+
+	/**
+	 * Whether the peer has shown that it receives our datagrams: it acknowledged data we sent, echoing our send
+	 * time. Until then a server's connection works under the server's terms for unproven peers (see the README's
+	 * admission section). Always true on a client.
+	 */
+	public boolean isPeerProven() {
+		return this.validation == null || this.validation.isProven();
+	}
+
+	/** Whether the peer is known to understand the close signal (it offered it or sent one). */
+	boolean peerUnderstandsCloseSignal() {
+		return this.closeSignalOffer.peerUnderstands();
+	}
+
+	private void countDrop(DropReason reason) {
+		this.drops[reason.ordinal()]++;
+		if (this.validation != null) {
+			this.validation.countForServer(reason);
 		}
 	}
 

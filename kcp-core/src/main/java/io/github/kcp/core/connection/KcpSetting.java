@@ -62,7 +62,7 @@ public final class KcpSetting<T> {
 		return this.name;
 	}
 
-	/** The type of the values ({@code Integer}, {@code Boolean} or {@code java.time.Duration}). */
+	/** The type of the values ({@code Integer}, {@code Long}, {@code Boolean} or {@code java.time.Duration}). */
 	public Class<T> type() {
 		return this.type;
 	}
