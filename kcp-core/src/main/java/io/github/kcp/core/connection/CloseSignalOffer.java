@@ -20,10 +20,10 @@ import io.github.kcp.core.protocol.KcpCodec;
 final class CloseSignalOffer {
 
 	/** The fragment number marking an offer (standard ends send 0 on a window announcement). */
-	static final int MARK_FRG = 0xC5;
+	static final int MARK_FRG = KcpCodec.CLOSE_OFFER_FRG;
 
-	/** The sequence number marking an offer ("KCPC" in ASCII, little-endian on the wire). */
-	static final int MARK_SN = 0x4350434B;
+	/** The sequence number marking an offer ("KCPC" in ASCII on the wire). */
+	static final int MARK_SN = KcpCodec.CLOSE_OFFER_SN;
 
 	/** The most datagrams an initiator marks. */
 	static final int MAX_OFFERS = 8;

@@ -135,6 +135,9 @@ public final class KcpConnection {
 
 	private final long[] drops = new long[DropReason.values().length];
 
+	/** Segments on the wire beyond the engine's count: offers added, less segments the amplification limit held. */
+	private long segmentsOutAdjustment;
+
 	/**
 	 * Creates an open connection.
 	 * @param conv the conversation id, shared by both ends
@@ -599,12 +602,17 @@ public final class KcpConnection {
 			return;
 		}
 		if (datagram != this.signalBuffer) {
-			length = this.closeSignalOffer.offer(datagram, length, this.kcp.mtu());
+			int offered = this.closeSignalOffer.offer(datagram, length, this.kcp.mtu());
+			if (offered != length) {
+				this.segmentsOutAdjustment++;
+				length = offered;
+			}
 		}
 		if (this.validation != null) {
 			int permitted = this.validation.permitted(datagram, length, this.packetOverhead);
 			if (permitted < length) {
 				countDrop(DropReason.AMPLIFICATION_LIMITED);
+				this.segmentsOutAdjustment -= segments(datagram, permitted, length);
 				if (permitted == 0) {
 					return;
 				}
@@ -661,9 +669,32 @@ public final class KcpConnection {
 		return this.validation == null || this.validation.isProven();
 	}
 
-	/** Whether the peer is known to understand the close signal (it offered it or sent one). */
-	boolean peerUnderstandsCloseSignal() {
+	/**
+	 * Whether the peer is known to understand the close signal: it offered the close handshake, sent a signal, or
+	 * {@link #assumePeerUnderstandsCloseSignal() was created with us}. Only then is it sent one; a standard KCP peer
+	 * never is, and times out on its own.
+	 */
+	public boolean peerUnderstandsCloseSignal() {
 		return this.closeSignalOffer.peerUnderstands();
+	}
+
+	/**
+	 * Knows from the start that the peer understands the close signal, for two ends created together (a pair of
+	 * sessions), which need not wait for the peer's offer to tell each other of a close.
+	 */
+	public void assumePeerUnderstandsCloseSignal() {
+		this.closeSignalOffer.peerSignalled();
+	}
+
+	/** How many whole segments lie between {@code from} and {@code to} of a datagram (from a segment boundary). */
+	private static int segments(byte[] datagram, int from, int to) {
+		int count = 0;
+		int position = from;
+		while (to - position >= KcpCodec.OVERHEAD) {
+			position += KcpCodec.OVERHEAD + KcpCodec.readInt(datagram, position + 20);
+			count++;
+		}
+		return count;
 	}
 
 	private void countDrop(DropReason reason) {
@@ -677,8 +708,9 @@ public final class KcpConnection {
 
 	/** A snapshot of the engine's state and the connection's counters. */
 	public KcpSessionStats stats() {
-		return new KcpSessionStats(this.kcp, this.ledger.bytes(), this.datagramsOut, this.bytesOut, this.datagramsIn,
-				this.bytesIn, this.drops, this.messagesOut, this.messagesIn);
+		return new KcpSessionStats(this.kcp, this.ledger.bytes(), this.datagramsOut, this.bytesOut,
+				this.segmentsOutAdjustment, this.datagramsIn, this.bytesIn, this.drops, this.messagesOut,
+				this.messagesIn);
 	}
 
 	@Override

@@ -55,8 +55,8 @@ public final class KcpSessionStats {
 
 	private final long messagesIn;
 
-	KcpSessionStats(Kcp kcp, long sendBufferedBytes, long datagramsOut, long bytesOut, long datagramsIn,
-			long bytesIn, long[] drops, long messagesOut, long messagesIn) {
+	KcpSessionStats(Kcp kcp, long sendBufferedBytes, long datagramsOut, long bytesOut, long segmentsOutAdjustment,
+			long datagramsIn, long bytesIn, long[] drops, long messagesOut, long messagesIn) {
 		this.srtt = kcp.srtt();
 		this.rttVariation = kcp.rttVariation();
 		this.rto = kcp.rto();
@@ -71,7 +71,8 @@ public final class KcpSessionStats {
 		this.fastRetransmissions = kcp.fastRetransmissions();
 		this.datagramsOut = datagramsOut;
 		this.bytesOut = bytesOut;
-		this.segmentsOut = kcp.outSegments();
+		// As on the wire: with the connection's own segments (close-signal offers), without those it held back.
+		this.segmentsOut = kcp.outSegments() + segmentsOutAdjustment;
 		this.datagramsIn = datagramsIn;
 		this.bytesIn = bytesIn;
 		this.segmentsIn = kcp.inSegments();

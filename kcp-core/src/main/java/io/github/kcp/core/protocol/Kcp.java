@@ -353,7 +353,8 @@ public final class Kcp {
 
 	/** How many bytes the last queued segment may hold: the first segment's limit while it is the only one. */
 	private int lastQueuedCapacity() {
-		return (this.firstSegmentLimit > 0 && this.sndQueue.size() == 1) ? this.firstSegmentLimit : this.mss;
+		return (this.firstSegmentLimit > 0 && this.sndQueue.size() == 1) ? Math.min(this.firstSegmentLimit, this.mss)
+				: this.mss;
 	}
 
 	/** The size of the first segment a send of {@code length} bytes queues (the first segment's limit applies). */

@@ -67,8 +67,9 @@ public final class KcpClient {
 			a.endpoint.close();
 			throw ex;
 		}
-		KcpSession sessionA = a.connect(b.endpoint.localAddress(), conv, config, first);
-		KcpSession sessionB = b.connect(a.endpoint.localAddress(), conv, config, second);
+		// Both ends are ours: they may tell each other of a close from the start.
+		KcpSession sessionA = a.connect(b.endpoint.localAddress(), conv, config, first, true);
+		KcpSession sessionB = b.connect(a.endpoint.localAddress(), conv, config, second, true);
 		return new KcpSessionPair(sessionA, sessionB);
 	}
 
@@ -170,7 +171,7 @@ public final class KcpClient {
 			ClientEndpoint endpoint = new ClientEndpoint(group, this.cipher, EndpointRole.CLIENT, this.config,
 					(this.localAddress != null) ? this.localAddress : new InetSocketAddress(0));
 			int useConv = (this.conv != null) ? this.conv : randomConv();
-			return endpoint.connect(remoteAddress, useConv, this.config, this.handler);
+			return endpoint.connect(remoteAddress, useConv, this.config, this.handler, false);
 		}
 
 	}
@@ -193,10 +194,15 @@ public final class KcpClient {
 			this.endpoint.bind(localAddress);
 		}
 
-		KcpSession connect(InetSocketAddress remoteAddress, int conv, KcpConfig config, KcpSessionHandler handler) {
+		KcpSession connect(InetSocketAddress remoteAddress, int conv, KcpConfig config, KcpSessionHandler handler,
+				boolean peerIsOurs) {
 			this.endpoint.connect(remoteAddress);
 			EventLoopSession created = new EventLoopSession(this.endpoint, remoteAddress, conv, config, handler,
 					this::sessionClosed, this.handlerFailures);
+			if (peerIsOurs) {
+				// Before the loop first touches the connection (execute below publishes it).
+				created.connection().assumePeerUnderstandsCloseSignal();
+			}
 			this.session = created;
 			this.endpoint.loop().execute(created::open);
 			return created;

@@ -305,7 +305,9 @@ class KcpServerAdmissionTest {
 		KcpServer server = server(FAST, KcpServer.builder(), () -> serverSide);
 		RawUdpPeer peer = raw();
 		int conv = 0x5eed;
-		byte[] first = RawUdpPeer.push(conv, 0, "one".getBytes(StandardCharsets.US_ASCII));
+		// A peer of ours: its first datagram offers the close handshake, so the server may use it.
+		byte[] first = RawUdpPeer.concat(RawUdpPeer.push(conv, 0, "one".getBytes(StandardCharsets.US_ASCII)),
+				RawUdpPeer.offer(conv));
 		peer.send(server.localAddress(), first);
 		assertThat(new String(serverSide.nextMessage(WAIT), StandardCharsets.US_ASCII)).isEqualTo("one");
 		// The server acknowledges it.
