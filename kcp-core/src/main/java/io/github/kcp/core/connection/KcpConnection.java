@@ -710,7 +710,7 @@ public final class KcpConnection {
 	public KcpSessionStats stats() {
 		return new KcpSessionStats(this.kcp, this.ledger.bytes(), this.datagramsOut, this.bytesOut,
 				this.segmentsOutAdjustment, this.datagramsIn, this.bytesIn, this.drops, this.messagesOut,
-				this.messagesIn);
+				this.messagesIn, isPeerProven());
 	}
 
 	@Override

@@ -55,8 +55,10 @@ public final class KcpSessionStats {
 
 	private final long messagesIn;
 
+	private final boolean peerProven;
+
 	KcpSessionStats(Kcp kcp, long sendBufferedBytes, long datagramsOut, long bytesOut, long segmentsOutAdjustment,
-			long datagramsIn, long bytesIn, long[] drops, long messagesOut, long messagesIn) {
+			long datagramsIn, long bytesIn, long[] drops, long messagesOut, long messagesIn, boolean peerProven) {
 		this.srtt = kcp.srtt();
 		this.rttVariation = kcp.rttVariation();
 		this.rto = kcp.rto();
@@ -80,6 +82,7 @@ public final class KcpSessionStats {
 		this.drops = drops.clone();
 		this.messagesOut = messagesOut;
 		this.messagesIn = messagesIn;
+		this.peerProven = peerProven;
 	}
 
 	/** Smoothed round-trip time in ms (0 before the first sample). */
@@ -214,6 +217,15 @@ public final class KcpSessionStats {
 	/** Messages (stream mode: chunks) delivered to the application. */
 	public long messagesIn() {
 		return this.messagesIn;
+	}
+
+	/**
+	 * Whether the peer has proven that it receives our datagrams (it acknowledged data we sent); until then a server
+	 * keeps the session under its terms for unproven peers. Always true on a client. See
+	 * {@link KcpConnection#isPeerProven()}.
+	 */
+	public boolean peerProven() {
+		return this.peerProven;
 	}
 
 	@Override

@@ -14,6 +14,8 @@ import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.protocol.InputResult;
 import io.github.kcp.core.protocol.KcpCodec;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Opens client sessions: each on its own UDP socket (its own local port), with a random conversation id. The
@@ -29,6 +31,8 @@ import org.jspecify.annotations.Nullable;
  * </pre>
  */
 public final class KcpClient {
+
+	private static final Logger logger = LoggerFactory.getLogger(KcpClient.class);
 
 	private static final SecureRandom random = new SecureRandom();
 
@@ -187,6 +191,8 @@ public final class KcpClient {
 
 		private boolean touched;
 
+		private boolean failed;
+
 		ClientEndpoint(KcpEventLoopGroup group, @Nullable PacketCipher cipher, EndpointRole role, KcpConfig config,
 				InetSocketAddress localAddress) {
 			config.engineMtu(UdpEndpoint.overheadOf(cipher));
@@ -198,7 +204,7 @@ public final class KcpClient {
 				boolean peerIsOurs) {
 			this.endpoint.connect(remoteAddress);
 			EventLoopSession created = new EventLoopSession(this.endpoint, remoteAddress, conv, config, handler,
-					this::sessionClosed, this.handlerFailures);
+					this::sessionClosed, this.handlerFailures, this::failed, null);
 			if (peerIsOurs) {
 				// Before the loop first touches the connection (execute below publishes it).
 				created.connection().assumePeerUnderstandsCloseSignal();
@@ -254,6 +260,21 @@ public final class KcpClient {
 			if (current != null) {
 				current.fail((cause != null) ? cause : new KcpException("UDP socket closed unexpectedly"));
 			}
+		}
+
+		/** An Error on the loop: the session closes with ERROR and that cause, and says so at ERROR level. */
+		@Override
+		public void failed(Error error) {
+			if (this.failed) {
+				return;
+			}
+			this.failed = true;
+			EventLoopSession current = this.session;
+			logger.error("KCP client session {} stops: {} on its event loop", current, error.toString(), error);
+			if (current != null) {
+				current.fail(error);
+			}
+			this.endpoint.close();
 		}
 
 	}

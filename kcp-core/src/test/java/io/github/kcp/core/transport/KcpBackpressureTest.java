@@ -61,8 +61,14 @@ class KcpBackpressureTest extends LoopbackTestSupport {
 		assertThat(client.isOpen()).isTrue();
 
 		// A blocked sender is released, with a closed-session failure, when the session closes.
-		CompletableFuture<CompletableFuture<Void>> blocked = CompletableFuture
-			.supplyAsync(() -> sendWhenRoomUnchecked(client, new byte[500], Duration.ofSeconds(20)));
+		CompletableFuture<CompletableFuture<Void>> blocked = new CompletableFuture<>();
+		Thread writer = new Thread(
+				() -> blocked.complete(sendWhenRoomUnchecked(client, new byte[500], Duration.ofSeconds(20))),
+				"blocked-writer");
+		writer.setDaemon(true);
+		writer.start();
+		// Waiting for room, not merely started: a writer that arrives after abort() is refused at once instead.
+		await().atMost(WAIT).until(() -> writer.getState() == Thread.State.TIMED_WAITING);
 		assertThat(blocked).isNotDone();
 		client.abort();
 		CompletableFuture<Void> outcome = blocked.get(5, TimeUnit.SECONDS);
