@@ -8,10 +8,12 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 /**
  * A small price desk served over KCP with the Spring Boot starter.
  * <p>
- * The server side is {@link DeskHandlers}: {@code @KcpHandler} methods answering JSON quote requests, text commands
- * and binary echoes on UDP port 9700 ({@code kcp.server.port}). The client side is {@link DeskClient}: a
- * {@code KcpTemplate} that exercises the three handlers every few seconds and logs the round-trip times. Both are
- * configured in {@code application.yml}; {@code kcp.crypto.mode} switches packet encryption on.
+ * Two servers: {@link QuoteHandlers}, routed {@code @KcpHandler} methods for Spring clients on the default server
+ * (messaging envelope, {@code kcp.server.port} 9701), and {@link RawDeskHandlers} for any KCP peer on a second,
+ * raw server ({@link RawDeskConfiguration}, {@code demo.raw.port} 9700). {@link PriceBook} pushes price ticks to
+ * subscribed sessions. The client side is {@link DeskClient}: the {@code KcpTemplate} exercising the routes every
+ * few seconds, with {@link PriceTicks} receiving the pushes. Configured in {@code application.yml};
+ * {@code kcp.crypto.mode} switches packet encryption on.
  */
 @SpringBootApplication
 @EnableScheduling

@@ -1,7 +1,7 @@
 package io.github.kcp.demo;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.spring.core.KcpTemplate;
 import io.github.kcp.spring.event.KcpServerListeningEvent;
-import org.jspecify.annotations.Nullable;
+import io.github.kcp.spring.listener.KcpServerContainer;
+import io.github.kcp.spring.support.KcpTargets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,8 +20,10 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * The desk's own client: every {@code demo.client.period} it sends the desk a JSON quote request, a text command
- * and a binary message through the {@link KcpTemplate}, checks the answers and logs each round trip.
+ * The desk's own client, a {@link KcpTemplate} speaking the messaging envelope: every {@code demo.client.period} it
+ * asks the desk for a quote ({@code quote.get}, JSON), a price ({@code quote.price.<symbol>}, the symbol in the
+ * route) and the symbol list ({@code quote.symbols}), checks the answers and logs each round trip together with the
+ * last price tick the desk pushed ({@link PriceTicks}).
  */
 @Component
 public class DeskClient {
@@ -33,49 +36,55 @@ public class DeskClient {
 
 	private final DeskClientProperties properties;
 
-	private final AtomicInteger rounds = new AtomicInteger();
+	private final PriceTicks ticks;
 
-	private volatile @Nullable InetSocketAddress localDesk;
+	private final AtomicInteger rounds = new AtomicInteger();
 
 	/**
 	 * A client using the given template.
 	 * @param template the auto-configured template
 	 * @param properties the client settings
+	 * @param ticks the pushed price ticks
 	 */
-	public DeskClient(KcpTemplate template, DeskClientProperties properties) {
+	public DeskClient(KcpTemplate template, DeskClientProperties properties, PriceTicks ticks) {
 		this.template = template;
 		this.properties = properties;
+		this.ticks = ticks;
 	}
 
 	/**
-	 * Remember where this application's desk listens (its port may be chosen at start-up).
-	 * @param event the server's listening event
+	 * Say where the desk listens and how to reach it.
+	 * @param event a server's listening event
 	 */
 	@EventListener
 	public void onServerListening(KcpServerListeningEvent event) {
-		this.localDesk = new InetSocketAddress(InetAddress.getLoopbackAddress(), event.getPort());
 		PacketCipher cipher = this.template.getPacketCipher();
 		boolean encrypted = cipher != null && cipher.overhead() > 0;
-		logger.info("Desk serving on UDP port {}, packets {}; try: java -jar kcp-benchmarks/target/kcp-tool.jar "
-				+ "echo-client --host 127.0.0.1 --port {} --count 100 --size 512{}", event.getPort(),
-				encrypted ? "encrypted with " + cipher.name() : "not encrypted", event.getPort(),
-				encrypted ? " --crypto " + cipher.name() + " --key <kcp.crypto.key> --salt <kcp.crypto.salt>" : "");
+		if (event.getSource() instanceof KcpServerContainer container
+				&& RawDeskConfiguration.SERVER_ID.equals(container.getId())) {
+			logger.info("Raw desk (any KCP peer) on UDP port {}, packets {}; try: java -jar "
+					+ "kcp-benchmarks/target/kcp-tool.jar echo-client --host 127.0.0.1 --port {} --count 100 --size 512{}",
+					event.getPort(), encrypted ? "encrypted with " + cipher.name() : "not encrypted", event.getPort(),
+					encrypted ? " --crypto " + cipher.name() + " --key <kcp.crypto.key> --salt <kcp.crypto.salt>" : "");
+		}
+		else {
+			logger.info("Desk (Spring clients, messaging envelope) on UDP port {}", event.getPort());
+		}
 	}
 
 	/**
 	 * Where the client sends: {@code demo.client.target}, else this application's desk.
 	 * @return the target
-	 * @throws IllegalStateException if no target is configured and the desk is not listening
 	 * @throws IllegalArgumentException if {@code demo.client.target} is not {@code host:port}
 	 */
 	public InetSocketAddress target() {
 		String configured = this.properties.getTarget();
 		if (configured != null && !configured.isBlank()) {
-			return KcpTemplate.parseTarget(configured);
+			return KcpTargets.parse(configured);
 		}
-		InetSocketAddress local = this.localDesk;
+		InetSocketAddress local = this.template.getDefaultTarget();
 		if (local == null) {
-			throw new IllegalStateException("The KCP desk is not listening and demo.client.target is not set");
+			throw new IllegalStateException("The KcpTemplate has no default target and demo.client.target is not set");
 		}
 		return local;
 	}
@@ -95,45 +104,44 @@ public class DeskClient {
 	}
 
 	/**
-	 * Sends one JSON quote request, one text command and one binary message, and checks each answer.
+	 * Asks for a quote, a price and the symbol list, and checks each answer.
 	 * @return what came back
 	 * @throws IllegalStateException if an answer is not what the desk should have sent
 	 */
 	public RoundResult runRound() {
 		int round = this.rounds.incrementAndGet();
 		InetSocketAddress target = target();
+		Duration timeout = this.properties.getTimeout();
 		ThreadLocalRandom random = ThreadLocalRandom.current();
 		String symbol = SYMBOLS.get(random.nextInt(SYMBOLS.size()));
 
 		QuoteRequest request = new QuoteRequest(symbol, 1 + random.nextInt(100));
 		long started = System.nanoTime();
-		Quote quote = this.template.sendAndReceiveBlocking(target, request, Quote.class,
-				this.properties.getTimeout());
+		Quote quote = this.template.sendAndReceiveBlocking(target, "quote.get", request, Quote.class, timeout);
 		double quoteMillis = millisSince(started);
-		check(quote.symbol().equals(symbol) && quote.quantity() == request.quantity(), "quote " + quote
-				+ " does not answer " + request);
-		logger.info("round {}: JSON  {} x{} -> {} @ {} = {} (price update #{})  rtt {} ms", round, symbol,
+		check(quote.symbol().equals(symbol) && quote.quantity() == request.quantity(),
+				"quote " + quote + " does not answer " + request);
+		logger.info("round {}: quote.get        {} x{} -> {} @ {} = {} (price update #{})  rtt {} ms", round, symbol,
 				request.quantity(), quote.quantity(), quote.unitPrice(), quote.total(), quote.sequence(),
 				format(quoteMillis));
 
-		String command = "PRICE " + symbol;
 		started = System.nanoTime();
-		String answer = this.template.sendAndReceiveBlocking(target, command, String.class,
-				this.properties.getTimeout());
-		double textMillis = millisSince(started);
-		check(answer.startsWith(symbol + " "), "'" + answer + "' does not answer '" + command + "'");
-		logger.info("round {}: text  '{}' -> '{}'  rtt {} ms", round, command, answer, format(textMillis));
+		String price = this.template.sendAndReceiveBlocking(target, "quote.price." + symbol, "", String.class,
+				timeout);
+		double priceMillis = millisSince(started);
+		check(price.startsWith(symbol + " "), "'" + price + "' is not the price of " + symbol);
+		logger.info("round {}: quote.price.{}  -> '{}'  rtt {} ms", round, symbol, price, format(priceMillis));
 
-		byte[] payload = new byte[256];
-		random.nextBytes(payload);
-		payload[0] = (byte) 0xff; // never valid UTF-8, so the bytes handler takes it
 		started = System.nanoTime();
-		byte[] echo = this.template.sendAndReceiveBlocking(target, payload, byte[].class,
-				this.properties.getTimeout());
-		double bytesMillis = millisSince(started);
-		check(Arrays.equals(payload, echo), "the echo of " + payload.length + " bytes came back altered");
-		logger.info("round {}: bytes {} B echoed intact  rtt {} ms", round, payload.length, format(bytesMillis));
-		return new RoundResult(quote, answer, echo.length, quoteMillis, textMillis, bytesMillis);
+		String[] symbols = this.template.sendAndReceiveBlocking(target, "quote.symbols", "", String[].class,
+				timeout);
+		double symbolsMillis = millisSince(started);
+		check(Arrays.asList(symbols).containsAll(SYMBOLS), Arrays.toString(symbols) + " lacks symbols");
+		PriceTick tick = this.ticks.last();
+		logger.info("round {}: quote.symbols    -> {}  rtt {} ms; {} price tick(s) pushed so far{}", round,
+				Arrays.toString(symbols), format(symbolsMillis), this.ticks.received(),
+				(tick != null) ? ", last #" + tick.sequence() + " " + tick.prices() : "");
+		return new RoundResult(quote, price, List.of(symbols), quoteMillis, priceMillis, symbolsMillis);
 	}
 
 	private static void check(boolean condition, String problem) {
@@ -153,15 +161,15 @@ public class DeskClient {
 	/**
 	 * The answers of one round and their round-trip times.
 	 *
-	 * @param quote the answer to the JSON quote request
-	 * @param priceLine the answer to the text command
-	 * @param echoedBytes how many bytes the echo returned
+	 * @param quote the answer to the quote request
+	 * @param priceLine the answer to the price request
+	 * @param symbols the symbol list
 	 * @param quoteMillis round trip of the quote
-	 * @param textMillis round trip of the text command
-	 * @param bytesMillis round trip of the echo
+	 * @param priceMillis round trip of the price
+	 * @param symbolsMillis round trip of the symbol list
 	 */
-	public record RoundResult(Quote quote, String priceLine, int echoedBytes, double quoteMillis, double textMillis,
-			double bytesMillis) {
+	public record RoundResult(Quote quote, String priceLine, List<String> symbols, double quoteMillis,
+			double priceMillis, double symbolsMillis) {
 	}
 
 }

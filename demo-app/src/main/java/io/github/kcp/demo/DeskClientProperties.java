@@ -28,7 +28,7 @@ public class DeskClientProperties {
 	private Duration timeout = Duration.ofSeconds(2);
 
 	/**
-	 * The desk to talk to as host:port; the desk of this application (on loopback) when not set.
+	 * The envelope desk to talk to as host:port; the desk of this application when not set.
 	 */
 	private @Nullable String target;
 

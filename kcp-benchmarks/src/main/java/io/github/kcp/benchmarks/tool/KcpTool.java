@@ -110,6 +110,12 @@ public final class KcpTool {
 			if (options.isRelay()) {
 				return runRelay(options);
 			}
+			if (options.isSessionLoad()) {
+				return runSessionLoad(options);
+			}
+			if (options.role.equals("tcp-sessions-server")) {
+				return runTcpSessionsServer(options);
+			}
 			if (options.isServer()) {
 				return options.isTcp() ? runTcpServer(options) : runKcpServer(options);
 			}
@@ -368,6 +374,40 @@ public final class KcpTool {
 		finally {
 			relay.close();
 			this.console.err("relay: %s", relay.stats());
+		}
+		return EXIT_OK;
+	}
+
+	// ------------------------------------------------------------------ many sessions
+
+	private int runSessionLoad(ToolOptions options) throws ToolUsageException {
+		LoadTransport transport;
+		try {
+			transport = options.isTcp() ? new TcpLoadTransport(options.host, options.port, options.sessions)
+					: new KcpEngineLoadTransport(options.kcpConfig(), options.host, options.port, options.sessions);
+		}
+		catch (IOException ex) {
+			return this.console.fail("%s: %s", options.role, ex.getMessage());
+		}
+		return new SessionLoad(options, this.console, transport).run();
+	}
+
+	private int runTcpSessionsServer(ToolOptions options) throws InterruptedException {
+		TcpSelectorEchoServer server;
+		try {
+			server = TcpSelectorEchoServer.start(this.console, options.host, options.port);
+		}
+		catch (IOException ex) {
+			this.console.err("listen on %s: %s", ToolOptions.joinHostPort(options.host, options.port),
+					ex.getMessage());
+			return EXIT_FAILED;
+		}
+		printListening(options, server.port());
+		try {
+			awaitStop(options);
+		}
+		finally {
+			server.close();
 		}
 		return EXIT_OK;
 	}

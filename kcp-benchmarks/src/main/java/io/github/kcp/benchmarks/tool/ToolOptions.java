@@ -34,6 +34,15 @@ final class ToolOptions {
 	/** The relay role. */
 	static final String RELAY = "relay";
 
+	/** The many-sessions load roles ({@link SessionLoad}) and the TCP reference server for them. */
+	static final Set<String> SESSION_ROLES = Set.of("sessions-client", "tcp-sessions-client", "tcp-sessions-server");
+
+	/** Most connections one {@code sessions-client} opens. */
+	static final int MAX_SESSIONS = 100_000;
+
+	/** Longest phase of a {@code sessions-client}, in seconds. */
+	static final int MAX_PHASE_SECONDS = 3600;
+
 	private enum Kind {
 
 		INT, LONG, DOUBLE, TEXT,
@@ -79,6 +88,13 @@ final class ToolOptions {
 		FLAGS.put("loss", Kind.DOUBLE);
 		FLAGS.put("delay-ms", Kind.INT);
 		FLAGS.put("jitter-ms", Kind.INT);
+		FLAGS.put("sessions", Kind.INT);
+		FLAGS.put("ramp-seconds", Kind.INT);
+		FLAGS.put("warmup-seconds", Kind.INT);
+		FLAGS.put("measure-seconds", Kind.INT);
+		FLAGS.put("settle-seconds", Kind.INT);
+		FLAGS.put("idle-measure-seconds", Kind.INT);
+		FLAGS.put("server-pid", Kind.INT);
 	}
 
 	final String role;
@@ -143,6 +159,20 @@ final class ToolOptions {
 
 	int jitterMs;
 
+	int sessions = 1000;
+
+	int rampSeconds;
+
+	int warmupSeconds = 5;
+
+	int measureSeconds = 10;
+
+	int settleSeconds;
+
+	int idleMeasureSeconds;
+
+	int serverPid;
+
 	private @Nullable KcpConfig kcpConfig;
 
 	private @Nullable PacketCipher packetCipher;
@@ -199,7 +229,8 @@ final class ToolOptions {
 
 	private boolean isKnownRole() {
 		String base = this.role.startsWith(TCP_PREFIX) ? this.role.substring(TCP_PREFIX.length()) : this.role;
-		return KCP_SERVERS.contains(base) || KCP_CLIENTS.contains(base) || this.role.equals(RELAY);
+		return KCP_SERVERS.contains(base) || KCP_CLIENTS.contains(base) || this.role.equals(RELAY)
+				|| SESSION_ROLES.contains(this.role);
 	}
 
 	private void set(String name, Kind kind, String value) throws ToolUsageException {
@@ -254,6 +285,13 @@ final class ToolOptions {
 			case "listen" -> this.listen = value;
 			case "delay-ms" -> this.delayMs = value;
 			case "jitter-ms" -> this.jitterMs = value;
+			case "sessions" -> this.sessions = value;
+			case "ramp-seconds" -> this.rampSeconds = value;
+			case "warmup-seconds" -> this.warmupSeconds = value;
+			case "measure-seconds" -> this.measureSeconds = value;
+			case "settle-seconds" -> this.settleSeconds = value;
+			case "idle-measure-seconds" -> this.idleMeasureSeconds = value;
+			case "server-pid" -> this.serverPid = value;
 			default -> throw new IllegalStateException("No int flag " + name);
 		}
 	}
@@ -304,6 +342,9 @@ final class ToolOptions {
 		if (this.nc != 0 && this.nc != 1 || this.stream != 0 && this.stream != 1) {
 			throw new ToolUsageException("--nc and --stream take 0 or 1");
 		}
+		if (isSessionLoad()) {
+			validateSessionLoad();
+		}
 		if (!isTcp()) {
 			kcpConfig();
 		}
@@ -322,6 +363,45 @@ final class ToolOptions {
 		}
 		if (this.delayMs < 0 || this.jitterMs < 0) {
 			throw new ToolUsageException("--delay-ms and --jitter-ms must not be negative");
+		}
+	}
+
+	private void validateSessionLoad() throws ToolUsageException {
+		if (this.sessions <= 0 || this.sessions > MAX_SESSIONS) {
+			throw new ToolUsageException("--sessions must be within 1.." + MAX_SESSIONS + " but was " + this.sessions);
+		}
+		if (this.size < SessionLoad.HEADER_BYTES) {
+			throw new ToolUsageException(this.role + " needs --size >= " + SessionLoad.HEADER_BYTES
+					+ " (the first bytes carry the sequence number and the send time)");
+		}
+		if (this.intervalMs <= 0) {
+			throw new ToolUsageException(this.role + " needs --interval-ms >= 1 (each session's send period)");
+		}
+		int[] phases = { this.warmupSeconds, this.measureSeconds, this.settleSeconds, this.idleMeasureSeconds };
+		for (int phase : phases) {
+			if (phase < 0 || phase > MAX_PHASE_SECONDS) {
+				throw new ToolUsageException("--warmup-seconds, --measure-seconds, --settle-seconds and "
+						+ "--idle-measure-seconds must be within 0.." + MAX_PHASE_SECONDS);
+			}
+		}
+		if (this.measureSeconds == 0) {
+			throw new ToolUsageException("--measure-seconds must be positive");
+		}
+		if (this.rampSeconds < 0 || this.rampSeconds > this.warmupSeconds) {
+			throw new ToolUsageException("--ramp-seconds must be within 0..--warmup-seconds (" + this.warmupSeconds
+					+ "): every session is sending before the measurement starts");
+		}
+		long phasesTotal = (long) this.warmupSeconds + this.measureSeconds + this.settleSeconds
+				+ this.idleMeasureSeconds;
+		if (this.timeoutSeconds <= phasesTotal) {
+			throw new ToolUsageException("--timeout-seconds (" + this.timeoutSeconds + ") must exceed the phases ("
+					+ phasesTotal + " s of warm-up, measurement, settling and idle measurement)");
+		}
+		if (this.serverPid < 0) {
+			throw new ToolUsageException("--server-pid must not be negative");
+		}
+		if (!this.crypto.equals("none")) {
+			throw new ToolUsageException(this.role + " sends plain KCP: --crypto must be none");
 		}
 	}
 
@@ -436,6 +516,11 @@ final class ToolOptions {
 		return this.role.equals(RELAY);
 	}
 
+	/** Whether this is a many-sessions load client ({@code sessions-client}, {@code tcp-sessions-client}). */
+	boolean isSessionLoad() {
+		return this.role.endsWith("sessions-client");
+	}
+
 	/** The role without its {@code tcp-} prefix. */
 	String baseRole() {
 		return isTcp() ? this.role.substring(TCP_PREFIX.length()) : this.role;
@@ -464,7 +549,16 @@ final class ToolOptions {
 				"TCP reference roles: tcp-echo-server, tcp-bulk-server, tcp-rtt-client, tcp-bulk-client ... (any role",
 				"  above with the tcp- prefix runs the same protocol over TCP with TCP_NODELAY)",
 				"Relay: relay --listen P --target HOST:PORT [--loss X] [--delay-ms D] [--jitter-ms J]",
-				"  forwards UDP datagrams, dropping and delaying them both ways", "",
+				"  forwards UDP datagrams, dropping and delaying them both ways",
+				"Many sessions: sessions-client --port P --sessions N --size S --interval-ms I [--warmup-seconds W]",
+				"  [--ramp-seconds R] [--measure-seconds M] [--settle-seconds T] [--idle-measure-seconds D]",
+				"  [--server-pid PID]",
+				"  opens N sessions to an echo server, each sending one S-byte message every I ms (the sessions",
+				"  start one after another over the first R seconds of the warm-up); prints the RTT",
+				"  percentiles of the M measured seconds (after W seconds of warm-up) and, with --server-pid, the",
+				"  server's CPU use; then holds the sessions idle: prints 'idle: N sessions open, settling T s', waits",
+				"  T s and measures the server's idle CPU over D s. tcp-sessions-client does the same over TCP;",
+				"  tcp-sessions-server is a TCP echo server on one selector thread, its reference server", "",
 				"KCP knobs (defaults: fast mode, as the kcp-go peer):",
 				"  --nodelay 0|1|2 (1)  --interval MS (10)  --resend N (2)  --nc 0|1 (1 = no congestion control)",
 				"  --sndwnd N (1024)  --rcvwnd N (1024)  --mtu BYTES (1400)  --stream 0|1 (0 = message mode)",

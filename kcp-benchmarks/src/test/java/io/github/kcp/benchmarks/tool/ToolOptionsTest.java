@@ -79,6 +79,28 @@ class ToolOptionsTest {
 			.isEqualTo(9000);
 	}
 
+	@Test
+	void sessionsClientFlagsReachTheOptions() throws Exception {
+		ToolOptions options = ToolOptions.parse("sessions-client", "--port", "9000", "--sessions", "10000",
+				"--size", "64", "--interval-ms", "1000", "--ramp-seconds", "10", "--warmup-seconds", "15",
+				"--measure-seconds", "20", "--settle-seconds", "8", "--idle-measure-seconds", "10", "--server-pid",
+				"4242", "--timeout-seconds", "120");
+		assertThat(options.isSessionLoad()).isTrue();
+		assertThat(options.isTcp()).isFalse();
+		assertThat(options.sessions).isEqualTo(10_000);
+		assertThat(options.rampSeconds).isEqualTo(10);
+		assertThat(options.warmupSeconds).isEqualTo(15);
+		assertThat(options.measureSeconds).isEqualTo(20);
+		assertThat(options.settleSeconds).isEqualTo(8);
+		assertThat(options.idleMeasureSeconds).isEqualTo(10);
+		assertThat(options.serverPid).isEqualTo(4242);
+		assertThat(options.kcpConfig().interval()).as("fast mode, as every KCP role").isEqualTo(10);
+		assertThat(ToolOptions.parse("tcp-sessions-client", "--port", "9000").isSessionLoad()).isTrue();
+		ToolOptions server = ToolOptions.parse("tcp-sessions-server", "--port", "0");
+		assertThat(server.isServer()).isTrue();
+		assertThat(server.isSessionLoad()).isFalse();
+	}
+
 	@ParameterizedTest(name = "{0}")
 	@CsvSource(delimiter = '|', textBlock = """
 			''                                              | The first argument must be a role
@@ -106,6 +128,16 @@ class ToolOptionsTest {
 			relay --listen 0                                | relay needs --target HOST:PORT
 			relay --listen 0 --target nowhere               | --target must be HOST:PORT
 			relay --listen 0 --target 127.0.0.1:1 --loss 2  | --loss is a probability within 0..1
+			sessions-client --port 9000 --sessions 0        | --sessions must be within 1..100000 but was 0
+			sessions-client --port 9000 --sessions 100001   | --sessions must be within 1..100000
+			sessions-client --port 9000 --size 8            | sessions-client needs --size >= 16
+			sessions-client --port 9000 --interval-ms 0     | sessions-client needs --interval-ms >= 1
+			sessions-client --port 9000 --measure-seconds 0 | --measure-seconds must be positive
+			sessions-client --port 9000 --warmup-seconds -1 | must be within 0..3600
+			sessions-client --port 9000 --warmup-seconds 2 --ramp-seconds 3 | --ramp-seconds must be within 0..--warmup-seconds (2)
+			sessions-client --port 9000 --measure-seconds 60 | --timeout-seconds (60) must exceed the phases (65 s
+			sessions-client --port 9000 --crypto aes-gcm --key k --salt s | sessions-client sends plain KCP
+			tcp-sessions-client --port 0                    | --port is required
 			""")
 	void usageErrorsSayWhatIsWrong(String commandLine, String expected) {
 		String[] args = commandLine.isEmpty() ? new String[0] : commandLine.trim().split("\\s+");
@@ -127,6 +159,8 @@ class ToolOptionsTest {
 		RunningTool tool = RunningTool.runToEnd(java.time.Duration.ofSeconds(10), "--help");
 		assertThat(tool.exitStatus(java.time.Duration.ZERO)).isZero();
 		String help = String.join("\n", tool.lines());
+		assertThat(help).contains("sessions-client", "tcp-sessions-server", "--sessions", "--ramp-seconds",
+				"--measure-seconds", "--settle-seconds", "--idle-measure-seconds", "--server-pid");
 		assertThat(help).contains("echo-server", "echo-client", "bulk-server", "bulk-client", "rtt-client",
 				"tcp-", "--nodelay", "--interval", "--resend", "--nc", "--sndwnd", "--rcvwnd", "--mtu", "--stream",
 				"--crypto", "--key", "--salt", "--host", "hex:");

@@ -247,7 +247,7 @@ public final class KcpClient {
 		}
 
 		@Override
-		public void dropped(DropReason reason) {
+		public void dropped(DropReason reason, InetSocketAddress sender) {
 			EventLoopSession current = this.session;
 			if (current != null) {
 				current.countDropped(reason);

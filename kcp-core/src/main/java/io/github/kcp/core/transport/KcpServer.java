@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -84,6 +85,8 @@ public final class KcpServer implements AutoCloseable {
 
 	private final LongAdder handlerFailures = new LongAdder();
 
+	private final @Nullable BiConsumer<DropReason, InetSocketAddress> dropListener;
+
 	private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
 
 	/** The open sessions, readable from any thread. */
@@ -106,6 +109,8 @@ public final class KcpServer implements AutoCloseable {
 
 	private @Nullable ScheduledFuture<?> shutdownTimer;
 
+	private boolean dropListenerFailureLogged;
+
 	private boolean released;
 
 	/** Set once an Error stopped the server. */
@@ -114,6 +119,7 @@ public final class KcpServer implements AutoCloseable {
 	private KcpServer(Builder builder, InetSocketAddress address) {
 		this.sessionConfig = builder.config;
 		this.handlerFactory = Objects.requireNonNull(builder.handlerFactory);
+		this.dropListener = builder.dropListener;
 		AdmissionPolicy<InetSocketAddress> policy = (builder.admissionPolicy != null) ? builder.admissionPolicy
 				: new SessionLimits<>(builder.maxSessions, builder.newSessionsPerSecond, builder.maxSessionsPerAddress,
 						builder.newSessionsPerAddressPerSecond, SourceAddress::of);
@@ -523,8 +529,21 @@ public final class KcpServer implements AutoCloseable {
 		}
 
 		@Override
-		public void dropped(DropReason reason) {
-			// Counted by the endpoint; a server has no session to charge it to.
+		public void dropped(DropReason reason, InetSocketAddress sender) {
+			// Counted by the endpoint; a server has no session to charge it to. The listener learns the source.
+			BiConsumer<DropReason, InetSocketAddress> listener = KcpServer.this.dropListener;
+			if (listener == null) {
+				return;
+			}
+			try {
+				listener.accept(reason, sender);
+			}
+			catch (RuntimeException ex) {
+				if (!KcpServer.this.dropListenerFailureLogged) {
+					KcpServer.this.dropListenerFailureLogged = true;
+					logger.warn("The drop listener of {} failed (logged once per server)", KcpServer.this, ex);
+				}
+			}
 		}
 
 		@Override
@@ -578,6 +597,8 @@ public final class KcpServer implements AutoCloseable {
 		private @Nullable AdmissionPolicy<InetSocketAddress> admissionPolicy;
 
 		private @Nullable KcpEventLoopGroup eventLoops;
+
+		private @Nullable BiConsumer<DropReason, InetSocketAddress> dropListener;
 
 		private Builder() {
 		}
@@ -681,6 +702,20 @@ public final class KcpServer implements AutoCloseable {
 		 */
 		public Builder admissionPolicy(AdmissionPolicy<InetSocketAddress> admissionPolicy) {
 			this.admissionPolicy = Objects.requireNonNull(admissionPolicy, "admissionPolicy");
+			return this;
+		}
+
+		/**
+		 * Told of each datagram the packet stage drops before it reaches a conversation, with its source address:
+		 * {@link DropReason#DECRYPT_FAILED} (it did not decrypt or authenticate: often a peer with another key),
+		 * {@link DropReason#REPLAYED} (a copy of a datagram the cipher already accepted) and
+		 * {@link DropReason#MALFORMED} (shorter than a segment header). Every drop is counted
+		 * ({@link KcpServer#droppedDatagrams(DropReason)}) with or without it; the listener adds the address, for
+		 * diagnostics. Called on the server's event loop, once per datagram: it must be quick and must not block (a
+		 * flood calls it as often as datagrams arrive). An exception it throws is logged once and otherwise ignored.
+		 */
+		public Builder dropListener(BiConsumer<DropReason, InetSocketAddress> dropListener) {
+			this.dropListener = Objects.requireNonNull(dropListener, "dropListener");
 			return this;
 		}
 

@@ -56,8 +56,11 @@ final class UdpEndpoint {
 		/** The end of a burst of reads: a good moment to flush. */
 		void readComplete();
 
-		/** A received datagram was dropped before it could be handed over (failed decryption, too short). */
-		void dropped(DropReason reason);
+		/**
+		 * A received datagram was dropped before it could be handed over (failed decryption, a replay, too short).
+		 * @param sender where it came from
+		 */
+		void dropped(DropReason reason, InetSocketAddress sender);
 
 		/** The socket closed underneath (not by {@link #close()}). */
 		void channelLost(@Nullable Throwable cause);
@@ -254,21 +257,21 @@ final class UdpEndpoint {
 				length = data.length;
 			}
 			catch (PacketReplayException ex) {
-				dropUndispatched(DropReason.REPLAYED);
+				dropUndispatched(DropReason.REPLAYED, packet.sender());
 				return;
 			}
 			catch (PacketCipherException ex) {
-				dropUndispatched(DropReason.DECRYPT_FAILED);
+				dropUndispatched(DropReason.DECRYPT_FAILED, packet.sender());
 				return;
 			}
 			catch (RuntimeException ex) {
 				// A user cipher that fails in another way is treated as a failed authentication.
-				dropUndispatched(DropReason.DECRYPT_FAILED);
+				dropUndispatched(DropReason.DECRYPT_FAILED, packet.sender());
 				return;
 			}
 		}
 		if (length < io.github.kcp.core.protocol.KcpCodec.OVERHEAD) {
-			dropUndispatched(DropReason.MALFORMED);
+			dropUndispatched(DropReason.MALFORMED, packet.sender());
 			return;
 		}
 		try {
@@ -284,9 +287,9 @@ final class UdpEndpoint {
 		}
 	}
 
-	private void dropUndispatched(DropReason reason) {
+	private void dropUndispatched(DropReason reason, InetSocketAddress sender) {
 		count(reason);
-		this.receiver.dropped(reason);
+		this.receiver.dropped(reason, sender);
 	}
 
 	@Override

@@ -1,19 +1,15 @@
 package io.github.kcp.spring.boot.autoconfigure;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.concurrent.Executor;
 
-import io.github.kcp.core.connection.KcpConfig;
-import io.github.kcp.core.connection.KcpSetting;
-import io.github.kcp.core.connection.KcpSettings;
 import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.spring.annotation.EnableKcp;
 import io.github.kcp.spring.annotation.KcpBootstrapConfiguration;
 import io.github.kcp.spring.config.KcpHandlerRegistry;
+import io.github.kcp.spring.event.KcpServerListeningEvent;
 import io.github.kcp.spring.listener.KcpHandlerErrorHandler;
 import io.github.kcp.spring.listener.KcpServerContainer;
+import io.github.kcp.spring.listener.KcpSessionRegistry;
 import io.github.kcp.spring.support.KcpMessageConverters;
 import io.github.kcp.spring.support.KcpMessageHandlerMethodFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -25,14 +21,15 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
+import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
-import org.springframework.boot.thread.Threading;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.convert.converter.GenericConverter;
 import org.springframework.core.env.Environment;
-import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.messaging.converter.MessageConverter;
 import org.springframework.messaging.handler.annotation.support.MessageHandlerMethodFactory;
 import org.springframework.util.ClassUtils;
@@ -52,10 +49,13 @@ import org.springframework.util.ClassUtils;
  * handler methods;</li>
  * <li>the {@code @KcpHandler} post-processor and registry of {@link EnableKcp @EnableKcp}, and a
  * {@link LazyInitializationExcludeFilter} that keeps handler beans eager;</li>
- * <li>{@value #SERVER_CONTAINER_BEAN_NAME} ({@link KcpServerContainer}) when a bean has {@code @KcpHandler} methods
- * or {@code kcp.server.enabled=true}, never with {@code kcp.server.enabled=false}; configured from
- * {@code kcp.server.*} (with the protocol settings of {@code kcp.*} and their {@code kcp.server.*} overrides), then
- * adjusted by every {@link KcpServerCustomizer} bean. Handlers run on the {@link Executor} bean named
+ * <li>{@code kcpServerContainerConfigurer} ({@link KcpServerContainerConfigurer}): applies {@code kcp.*} to a server
+ * container, then every {@link KcpServerCustomizer} bean;</li>
+ * <li>{@value #SERVER_CONTAINER_BEAN_NAME} ({@link KcpServerContainer}, backing off for a bean of that name) when a
+ * bean has {@code @KcpHandler} methods for the default server or {@code kcp.server.enabled=true}, never with
+ * {@code kcp.server.enabled=false}; configured by the configurer from {@code kcp.server.*} (with the protocol
+ * settings of {@code kcp.*} and their {@code kcp.server.*} overrides), and its {@code kcpSessionRegistry}
+ * ({@link KcpSessionRegistry}). Handlers run on the {@link Executor} bean named
  * {@value #HANDLER_EXECUTOR_BEAN_NAME} if there is one, else on virtual threads when
  * {@code spring.threads.virtual.enabled=true} and the JVM has them, else on a pool configured by
  * {@code kcp.server.handler-executor.*}. A {@link KcpHandlerErrorHandler} bean, if unique, decides what the peer of
@@ -111,6 +111,27 @@ public final class KcpAutoConfiguration {
 		return (beanName, definition, type) -> OnKcpServerCondition.hasHandlerMethods(ClassUtils.getUserClass(type));
 	}
 
+	/**
+	 * Binds {@code kcp.nodelay} (and its overrides) from {@code true}, {@code false}, {@code 0}, {@code 1} or
+	 * {@code 2}.
+	 * @return the converter
+	 */
+	@Bean
+	@ConfigurationPropertiesBinding
+	static GenericConverter kcpNodelayModeConverter() {
+		return new NodelayModeConverter();
+	}
+
+	/**
+	 * Publishes {@code local.kcp.server.port} when a server listens.
+	 * @param context the application context
+	 * @return the listener
+	 */
+	@Bean
+	static ApplicationListener<KcpServerListeningEvent> kcpServerPortPublisher(ConfigurableApplicationContext context) {
+		return new KcpServerPortPublisher(context);
+	}
+
 	@Bean(MESSAGE_HANDLER_METHOD_FACTORY_BEAN_NAME)
 	@ConditionalOnMissingBean(name = MESSAGE_HANDLER_METHOD_FACTORY_BEAN_NAME)
 	KcpMessageHandlerMethodFactory kcpMessageHandlerMethodFactory(
@@ -139,7 +160,7 @@ public final class KcpAutoConfiguration {
 		@Bean(MESSAGE_CONVERTER_BEAN_NAME)
 		@ConditionalOnMissingBean(name = MESSAGE_CONVERTER_BEAN_NAME)
 		MessageConverter kcpMessageConverter() {
-			return KcpMessageConverters.create();
+			return KcpMessageConverters.createWithoutJson();
 		}
 
 	}
@@ -152,90 +173,50 @@ public final class KcpAutoConfiguration {
 
 	}
 
+	/**
+	 * Applies {@code kcp.*} to server containers, the auto-configured one and any the application defines.
+	 * @param properties the KCP properties
+	 * @param cipher the packet cipher
+	 * @param handlerExecutor the application's handler executor, if any
+	 * @param errorHandler the application's handler error handler, if unique
+	 * @param customizers the server customizers
+	 * @param environment the environment
+	 * @return the configurer
+	 */
+	@Bean
+	@ConditionalOnMissingBean
+	KcpServerContainerConfigurer kcpServerContainerConfigurer(KcpProperties properties, PacketCipher cipher,
+			@Qualifier(HANDLER_EXECUTOR_BEAN_NAME) ObjectProvider<Executor> handlerExecutor,
+			ObjectProvider<KcpHandlerErrorHandler> errorHandler, ObjectProvider<KcpServerCustomizer> customizers,
+			Environment environment) {
+		return new KcpServerContainerConfigurer(properties, cipher, handlerExecutor.getIfAvailable(),
+				errorHandler.getIfUnique(), customizers.orderedStream().toList(), environment);
+	}
+
 	/** The server, when there are handlers to serve or it is switched on. */
 	@Configuration(proxyBeanMethods = false)
 	@Conditional(OnKcpServerCondition.class)
 	static class KcpServerConfiguration {
 
 		@Bean(SERVER_CONTAINER_BEAN_NAME)
-		@ConditionalOnMissingBean
-		KcpServerContainer kcpServerContainer(KcpProperties properties, KcpHandlerRegistry registry,
+		@ConditionalOnMissingBean(name = SERVER_CONTAINER_BEAN_NAME)
+		KcpServerContainer kcpServerContainer(KcpServerContainerConfigurer configurer, KcpHandlerRegistry registry,
 				@Qualifier(MESSAGE_HANDLER_METHOD_FACTORY_BEAN_NAME) MessageHandlerMethodFactory methodFactory,
-				@Qualifier(MESSAGE_CONVERTER_BEAN_NAME) MessageConverter messageConverter, PacketCipher cipher,
-				ObjectProvider<KcpServerCustomizer> customizers,
-				@Qualifier(HANDLER_EXECUTOR_BEAN_NAME) ObjectProvider<Executor> handlerExecutor,
-				ObjectProvider<KcpHandlerErrorHandler> errorHandler, Environment environment) {
-			KcpProperties.Server server = properties.getServer();
-			KcpConfig config = new KcpConfigMapper(properties).serverConfig(cipher);
+				@Qualifier(MESSAGE_CONVERTER_BEAN_NAME) MessageConverter messageConverter) {
 			KcpServerContainer container = new KcpServerContainer(registry, methodFactory, messageConverter);
-			container.setConfig(config);
-			container.setPacketCipher(cipher);
-			container.setBindAddress(bindAddress(server));
-			container.setMaxSessions(valid("kcp.server.max-sessions", KcpSettings.MAX_SESSIONS, server.getMaxSessions()));
-			container.setNewSessionsPerSecond(valid("kcp.server.new-sessions-per-second",
-					KcpSettings.NEW_SESSIONS_PER_SECOND, server.getNewSessionsPerSecond()));
-			container.setClosedSessionMemory(valid("kcp.server.closed-session-memory",
-					KcpSettings.CLOSED_SESSION_MEMORY, server.getClosedSessionMemory()));
-			container.setShutdownTimeout(notNegative("kcp.server.shutdown-timeout", server.getShutdownTimeout()));
-			container.setStartWithoutHandlers(Boolean.TRUE.equals(server.getEnabled()));
-			customizers.orderedStream().forEach((customizer) -> container.addServerCustomizer(customizer::customize));
-			Executor userExecutor = handlerExecutor.getIfAvailable();
-			if (userExecutor != null) {
-				container.setTaskExecutor(userExecutor, false);
-			}
-			else {
-				container.setTaskExecutor(handlerExecutor(server.getHandlerExecutor(), environment), true);
-			}
-			container.setErrorHandler(errorHandler.getIfUnique());
+			configurer.configure(container);
 			return container;
 		}
 
-		private static Executor handlerExecutor(KcpProperties.HandlerExecutor settings, Environment environment) {
-			if (Threading.VIRTUAL.isActive(environment)) {
-				SimpleAsyncTaskExecutor virtual = new SimpleAsyncTaskExecutor(settings.getThreadNamePrefix());
-				virtual.setVirtualThreads(true);
-				return virtual;
-			}
-			Integer poolSize = settings.getPoolSize();
-			int threads = (poolSize != null)
-					? atLeast("kcp.server.handler-executor.pool-size", poolSize, 1)
-					: KcpServerContainer.DEFAULT_POOL_SIZE;
-			int queueCapacity = atLeast("kcp.server.handler-executor.queue-capacity", settings.getQueueCapacity(),
-					1);
-			return KcpServerContainer.defaultExecutor(threads, queueCapacity, settings.getThreadNamePrefix());
-		}
-
-		private static InetSocketAddress bindAddress(KcpProperties.Server server) {
-			int port = server.getPort();
-			if (port < 0 || port > 65535) {
-				throw new InvalidConfigurationPropertyValueException("kcp.server.port", port,
-						"Expected 0..65535 (0 picks a free port)");
-			}
-			InetAddress address = server.getAddress();
-			return (address != null) ? new InetSocketAddress(address, port) : new InetSocketAddress(port);
-		}
-
-		/** A server setting checked by the core's own rule, reported against the property. */
-		private static <T> T valid(String property, KcpSetting<T> setting, T value) {
-			if (!setting.isValid(value)) {
-				throw new InvalidConfigurationPropertyValueException(property, value, "Expected " + setting.rule());
-			}
-			return value;
-		}
-
-		private static int atLeast(String property, int value, int minimum) {
-			if (value < minimum) {
-				throw new InvalidConfigurationPropertyValueException(property, value,
-						"Expected " + minimum + " or more");
-			}
-			return value;
-		}
-
-		private static Duration notNegative(String property, Duration value) {
-			if (value == null || value.isNegative()) {
-				throw new InvalidConfigurationPropertyValueException(property, value, "Expected 0 or more");
-			}
-			return value;
+		/**
+		 * The sessions of the auto-configured server, to push messages to from any bean.
+		 * @param container the server container named {@value KcpAutoConfiguration#SERVER_CONTAINER_BEAN_NAME}
+		 * @return its session registry
+		 */
+		@Bean
+		@ConditionalOnMissingBean
+		KcpSessionRegistry kcpSessionRegistry(@Qualifier(SERVER_CONTAINER_BEAN_NAME) KcpServerContainer container) {
+			return container.getSessionRegistry();
 		}
 
 	}

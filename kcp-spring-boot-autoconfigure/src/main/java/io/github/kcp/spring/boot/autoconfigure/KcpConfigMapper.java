@@ -63,7 +63,7 @@ public final class KcpConfigMapper {
 		KcpConfig.Builder builder = KcpConfig.builder()
 			.mtu(resolver.resolve("mtu", "mtu", KcpProperties::getMtu, KcpProperties.ProtocolOverrides::getMtu))
 			.nodelay(resolver.resolve("nodelay", "nodelay", KcpProperties::getNodelay,
-					KcpProperties.ProtocolOverrides::getNodelay))
+					KcpProperties.ProtocolOverrides::getNodelay).mode())
 			.interval(resolver.millis("interval", "interval", KcpProperties::getInterval,
 					KcpProperties.ProtocolOverrides::getInterval))
 			.resend(resolver.resolve("resend", "resend", KcpProperties::getResend,

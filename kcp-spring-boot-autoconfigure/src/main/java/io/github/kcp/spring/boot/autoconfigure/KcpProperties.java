@@ -4,8 +4,8 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 
-import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.CipherMode;
+import io.github.kcp.spring.support.KcpMessageFormat;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -17,8 +17,8 @@ import org.springframework.util.unit.DataSize;
  * <p>
  * The top-level settings ({@code kcp.mtu}, {@code kcp.interval}, ...) are the protocol defaults of every session,
  * equal to aiokcp's and to {@link io.github.kcp.core.connection.KcpConfig#defaults()} (both take their names and
- * defaults from {@link io.github.kcp.core.connection.KcpSettings}, and a test keeps them equal). The server and the client
- * side may override each of them under their own prefix with the same name ({@code kcp.server.interval},
+ * defaults from {@link io.github.kcp.core.connection.KcpSettings}, and a test keeps them equal). The server and the
+ * client side may override each of them under their own prefix with the same name ({@code kcp.server.interval},
  * {@code kcp.client.send-window}, ...); an override that is not set falls back to the top-level value.
  *
  * @see KcpConfigMapper
@@ -32,10 +32,10 @@ public class KcpProperties {
 	private int mtu = 1400;
 
 	/**
-	 * Nodelay mode: 0 off, 1 on (minimum RTO 30ms instead of 100ms, gentler backoff), 2 on with the gentlest
-	 * backoff.
+	 * Nodelay mode: false (0), true (1: minimum RTO 30 ms, gentler backoff) or 2 (ikcp's mode 2; the same as 1 in
+	 * the sessions' tuned engine).
 	 */
-	private int nodelay = 1;
+	private NodelayMode nodelay = NodelayMode.ON;
 
 	/**
 	 * Internal update interval of the protocol (10ms to 5s, millisecond precision).
@@ -112,6 +112,12 @@ public class KcpProperties {
 	 */
 	private boolean eagerFlush = true;
 
+	/**
+	 * What one KCP message carries: raw (the payload only, what every KCP peer speaks) or envelope (a frame with
+	 * route, correlation id and headers, for Spring-to-Spring messaging). Both ends must agree.
+	 */
+	private KcpMessageFormat messageFormat = KcpMessageFormat.RAW;
+
 	private final Crypto crypto = new Crypto();
 
 	private final Server server = new Server();
@@ -126,11 +132,11 @@ public class KcpProperties {
 		this.mtu = mtu;
 	}
 
-	public int getNodelay() {
+	public NodelayMode getNodelay() {
 		return this.nodelay;
 	}
 
-	public void setNodelay(int nodelay) {
+	public void setNodelay(NodelayMode nodelay) {
 		this.nodelay = nodelay;
 	}
 
@@ -246,6 +252,14 @@ public class KcpProperties {
 		this.eagerFlush = eagerFlush;
 	}
 
+	public KcpMessageFormat getMessageFormat() {
+		return this.messageFormat;
+	}
+
+	public void setMessageFormat(KcpMessageFormat messageFormat) {
+		this.messageFormat = messageFormat;
+	}
+
 	public Crypto getCrypto() {
 		return this.crypto;
 	}
@@ -317,9 +331,9 @@ public class KcpProperties {
 		private @Nullable Integer mtu;
 
 		/**
-		 * Nodelay mode (0, 1 or 2) for this side; defaults to kcp.nodelay.
+		 * Nodelay mode for this side (false, true or 2); defaults to kcp.nodelay.
 		 */
-		private @Nullable Integer nodelay;
+		private @Nullable NodelayMode nodelay;
 
 		/**
 		 * Internal update interval for this side; defaults to kcp.interval.
@@ -403,11 +417,11 @@ public class KcpProperties {
 			this.mtu = mtu;
 		}
 
-		public @Nullable Integer getNodelay() {
+		public @Nullable NodelayMode getNodelay() {
 			return this.nodelay;
 		}
 
-		public void setNodelay(@Nullable Integer nodelay) {
+		public void setNodelay(@Nullable NodelayMode nodelay) {
 			this.nodelay = nodelay;
 		}
 
@@ -568,7 +582,20 @@ public class KcpProperties {
 		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration shutdownTimeout = Duration.ofSeconds(10);
 
+		/**
+		 * What the server's messages carry; defaults to kcp.message-format.
+		 */
+		private @Nullable KcpMessageFormat messageFormat;
+
 		private final HandlerExecutor handlerExecutor = new HandlerExecutor();
+
+		public @Nullable KcpMessageFormat getMessageFormat() {
+			return this.messageFormat;
+		}
+
+		public void setMessageFormat(@Nullable KcpMessageFormat messageFormat) {
+			this.messageFormat = messageFormat;
+		}
 
 		public @Nullable Boolean getEnabled() {
 			return this.enabled;
@@ -690,9 +717,37 @@ public class KcpProperties {
 		private String host = "localhost";
 
 		/**
-		 * UDP port of the template's default target.
+		 * UDP port of the template's default target; when not set, the port of this application's own KCP server
+		 * if it runs one (local.kcp.server.port, useful with kcp.server.port=0), else 9700.
 		 */
-		private int port = 9700;
+		private @Nullable Integer port;
+
+		/**
+		 * How long a request waits for its reply, and a blocking send for its acknowledgement, unless the call says.
+		 */
+		@DurationUnit(ChronoUnit.SECONDS)
+		private Duration replyTimeout = Duration.ofSeconds(10);
+
+		/**
+		 * What the template's messages carry; defaults to kcp.message-format.
+		 */
+		private @Nullable KcpMessageFormat messageFormat;
+
+		public Duration getReplyTimeout() {
+			return this.replyTimeout;
+		}
+
+		public void setReplyTimeout(Duration replyTimeout) {
+			this.replyTimeout = replyTimeout;
+		}
+
+		public @Nullable KcpMessageFormat getMessageFormat() {
+			return this.messageFormat;
+		}
+
+		public void setMessageFormat(@Nullable KcpMessageFormat messageFormat) {
+			this.messageFormat = messageFormat;
+		}
 
 		public String getHost() {
 			return this.host;
@@ -702,11 +757,11 @@ public class KcpProperties {
 			this.host = host;
 		}
 
-		public int getPort() {
+		public @Nullable Integer getPort() {
 			return this.port;
 		}
 
-		public void setPort(int port) {
+		public void setPort(@Nullable Integer port) {
 			this.port = port;
 		}
 

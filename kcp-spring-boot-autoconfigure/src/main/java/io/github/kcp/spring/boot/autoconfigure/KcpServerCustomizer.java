@@ -10,8 +10,8 @@ import io.github.kcp.core.transport.KcpServer;
  *
  * <pre class="code">
  * &#64;Bean
- * KcpServerCustomizer kcpServerOnMyLoops(EventLoopGroup group) {
- *     return (builder) -&gt; builder.eventLoopGroup(group);
+ * KcpServerCustomizer kcpServerOnMyLoops(KcpEventLoopGroup eventLoops) {
+ *     return (builder) -&gt; builder.eventLoops(eventLoops);
  * }
  * </pre>
  */

@@ -1,7 +1,7 @@
 package io.github.kcp.spring.boot.autoconfigure;
 
-import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.spring.config.KcpHandlerRegistry;
 import io.github.kcp.spring.core.KcpOperations;
 import io.github.kcp.spring.core.KcpPushHandler;
 import io.github.kcp.spring.core.KcpTemplate;
@@ -12,20 +12,20 @@ import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
-import org.springframework.boot.thread.Threading;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
-import org.springframework.core.task.VirtualThreadTaskExecutor;
 import org.springframework.messaging.converter.MessageConverter;
-import org.springframework.util.StringUtils;
+import org.springframework.messaging.handler.annotation.support.MessageHandlerMethodFactory;
 
 /**
  * Auto-configuration of the KCP client side: a {@link KcpTemplate} whose default target is
  * {@code kcp.client.host}:{@code kcp.client.port}, whose sessions use the protocol settings of {@code kcp.*}
- * overridden by {@code kcp.client.*} and the {@link PacketCipher} bean, and which hands pushed messages to every
- * {@link KcpPushHandler} bean. With {@code spring.threads.virtual.enabled} on a JVM that has virtual threads, its
- * futures, push handlers and events run on virtual threads. {@link KcpTemplateCustomizer} beans are applied last.
+ * overridden by {@code kcp.client.*} and the {@link PacketCipher} bean, whose message format is
+ * {@code kcp.client.message-format} (else {@code kcp.message-format}), and which hands pushed messages to the
+ * client-side {@code @KcpHandler} methods, then to every {@link KcpPushHandler} bean. With
+ * {@code spring.threads.virtual.enabled} on a JVM that has virtual threads, its futures, push handlers and events run
+ * on virtual threads. {@link KcpTemplateCustomizer} beans are applied last. The {@link KcpTemplateConfigurer} that
+ * does all this is a bean too, for templates of the application's own.
  * <p>
  * Backs off when the application defines its own {@link KcpOperations} bean.
  */
@@ -34,41 +34,43 @@ import org.springframework.util.StringUtils;
 public final class KcpTemplateAutoConfiguration {
 
 	/**
-	 * The template.
+	 * Applies {@code kcp.*} to templates, the auto-configured one and any the application defines.
 	 * @param properties the KCP properties
 	 * @param packetCipher the packet cipher bean; without one, the cipher {@code kcp.crypto.*} describes
-	 * @param messageConverter the {@code kcpMessageConverter} bean; without one, a default KCP converter
 	 * @param pushHandlers the handlers of pushed messages
+	 * @param handlerRegistry the {@code @KcpHandler} methods, for the client-side ones
+	 * @param handlerMethodFactory resolves their arguments
 	 * @param customizers the template customizers
 	 * @param environment the environment, for {@code spring.threads.virtual.enabled}
+	 * @return the configurer
+	 */
+	@Bean
+	@ConditionalOnMissingBean
+	KcpTemplateConfigurer kcpTemplateConfigurer(KcpProperties properties, ObjectProvider<PacketCipher> packetCipher,
+			ObjectProvider<KcpPushHandler> pushHandlers, ObjectProvider<KcpHandlerRegistry> handlerRegistry,
+			@Qualifier(KcpAutoConfiguration.MESSAGE_HANDLER_METHOD_FACTORY_BEAN_NAME)
+			ObjectProvider<MessageHandlerMethodFactory> handlerMethodFactory,
+			ObjectProvider<KcpTemplateCustomizer> customizers, Environment environment) {
+		PacketCipher cipher = packetCipher.getIfAvailable(() -> PacketCipherFactory.create(properties.getCrypto()));
+		return new KcpTemplateConfigurer(properties, cipher, pushHandlers.orderedStream().toList(),
+				handlerRegistry.getIfUnique(), handlerMethodFactory.getIfAvailable(),
+				customizers.orderedStream().toList(), environment);
+	}
+
+	/**
+	 * The template.
+	 * @param configurer applies the properties
+	 * @param messageConverter the {@code kcpMessageConverter} bean; without one, a default KCP converter
 	 * @return the template, closed with the context
 	 */
 	@Bean
 	@ConditionalOnMissingBean(KcpOperations.class)
-	KcpTemplate kcpTemplate(KcpProperties properties, ObjectProvider<PacketCipher> packetCipher,
-			@Qualifier(KcpAutoConfiguration.MESSAGE_CONVERTER_BEAN_NAME) ObjectProvider<MessageConverter> messageConverter,
-			ObjectProvider<KcpPushHandler> pushHandlers, ObjectProvider<KcpTemplateCustomizer> customizers,
-			Environment environment) {
-		PacketCipher cipher = packetCipher.getIfAvailable(() -> PacketCipherFactory.create(properties.getCrypto()));
-		KcpConfig config = new KcpConfigMapper(properties).clientConfig(cipher);
-		KcpTemplate template = new KcpTemplate(config,
+	KcpTemplate kcpTemplate(KcpTemplateConfigurer configurer,
+			@Qualifier(KcpAutoConfiguration.MESSAGE_CONVERTER_BEAN_NAME)
+			ObjectProvider<MessageConverter> messageConverter) {
+		KcpTemplate template = new KcpTemplate(configurer.clientConfig(),
 				messageConverter.getIfAvailable(KcpMessageConverters::create));
-		template.setPacketCipher(cipher);
-		KcpProperties.Client client = properties.getClient();
-		if (!StringUtils.hasText(client.getHost())) {
-			throw new InvalidConfigurationPropertyValueException("kcp.client.host", client.getHost(),
-					"A host name or address is required");
-		}
-		if (client.getPort() < 1 || client.getPort() > 65535) {
-			throw new InvalidConfigurationPropertyValueException("kcp.client.port", client.getPort(),
-					"A UDP port 1..65535 is required");
-		}
-		template.setDefaultTarget(client.getHost(), client.getPort());
-		if (Threading.VIRTUAL.isActive(environment)) {
-			template.setCallbackExecutor(new VirtualThreadTaskExecutor("kcp-template-"));
-		}
-		pushHandlers.orderedStream().forEach(template::addPushHandler);
-		customizers.orderedStream().forEach((customizer) -> customizer.customize(template));
+		configurer.configure(template);
 		return template;
 	}
 

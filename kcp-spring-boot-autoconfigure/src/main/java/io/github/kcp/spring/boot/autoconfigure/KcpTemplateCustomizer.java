@@ -10,7 +10,7 @@ import io.github.kcp.spring.core.KcpTemplate;
  * <pre class="code">
  * &#64;Bean
  * KcpTemplateCustomizer shortTimeouts() {
- *     return (template) -&gt; template.setDefaultTimeout(Duration.ofSeconds(2));
+ *     return (template) -&gt; template.setReplyTimeout(Duration.ofSeconds(2));
  * }
  * </pre>
  */

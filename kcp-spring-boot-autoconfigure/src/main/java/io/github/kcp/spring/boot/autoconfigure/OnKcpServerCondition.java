@@ -1,5 +1,8 @@
 package io.github.kcp.spring.boot.autoconfigure;
 
+import java.lang.reflect.Method;
+import java.util.Map;
+
 import io.github.kcp.spring.annotation.KcpHandler;
 
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -15,7 +18,8 @@ import org.springframework.util.ClassUtils;
 
 /**
  * Matches when the KCP server should run: {@code kcp.server.enabled=true}, or the property is not set and a bean
- * definition's type declares a {@link KcpHandler @KcpHandler} method. {@code kcp.server.enabled=false} never
+ * definition's type declares a {@link KcpHandler @KcpHandler} method for the default server (client-side handlers
+ * and those of other servers do not count). {@code kcp.server.enabled=false} never
  * matches. Evaluated when beans are registered, so it sees the application's bean definitions (like
  * {@code @ConditionalOnBean}).
  */
@@ -46,8 +50,8 @@ class OnKcpServerCondition extends SpringBootCondition implements ConfigurationC
 				catch (RuntimeException ex) {
 					continue;
 				}
-				if (type != null && hasHandlerMethods(ClassUtils.getUserClass(type))) {
-					return ConditionOutcome.match("bean '" + name + "' has @KcpHandler methods");
+				if (type != null && hasDefaultServerHandlerMethods(ClassUtils.getUserClass(type))) {
+					return ConditionOutcome.match("bean '" + name + "' has @KcpHandler methods for the server");
 				}
 			}
 		}
@@ -55,24 +59,47 @@ class OnKcpServerCondition extends SpringBootCondition implements ConfigurationC
 	}
 
 	/**
-	 * Whether a type declares {@link KcpHandler @KcpHandler} methods (false when it cannot be introspected).
+	 * Whether a type declares {@link KcpHandler @KcpHandler} methods of any kind (false when it cannot be
+	 * introspected).
 	 * @param type the bean type
 	 * @return whether the type has handler methods
 	 */
 	static boolean hasHandlerMethods(Class<?> type) {
+		return !handlerMethods(type).isEmpty();
+	}
+
+	/**
+	 * Whether a type declares {@link KcpHandler @KcpHandler} methods the default server serves: server side, no
+	 * {@code server} attribute (on the method or its class).
+	 * @param type the bean type
+	 * @return whether the type has such methods
+	 */
+	static boolean hasDefaultServerHandlerMethods(Class<?> type) {
+		KcpHandler onClass = AnnotatedElementUtils.findMergedAnnotation(type, KcpHandler.class);
+		for (KcpHandler onMethod : handlerMethods(type).values()) {
+			KcpHandler.Side side = (onMethod.side() != KcpHandler.Side.SERVER) ? onMethod.side()
+					: (onClass != null) ? onClass.side() : KcpHandler.Side.SERVER;
+			String server = !onMethod.server().isEmpty() ? onMethod.server()
+					: (onClass != null) ? onClass.server() : "";
+			if (side == KcpHandler.Side.SERVER && server.isEmpty()) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static Map<Method, KcpHandler> handlerMethods(Class<?> type) {
 		if (!AnnotationUtils.isCandidateClass(type, KcpHandler.class)) {
-			return false;
+			return Map.of();
 		}
 		try {
-			return !MethodIntrospector
-				.selectMethods(type,
-						(MethodIntrospector.MetadataLookup<KcpHandler>) (method) -> AnnotatedElementUtils
-							.findMergedAnnotation(method, KcpHandler.class))
-				.isEmpty();
+			return MethodIntrospector.selectMethods(type,
+					(MethodIntrospector.MetadataLookup<KcpHandler>) (method) -> AnnotatedElementUtils
+						.findMergedAnnotation(method, KcpHandler.class));
 		}
 		catch (Throwable ex) {
 			// A type whose methods cannot be introspected (missing optional classes) has no handlers for us.
-			return false;
+			return Map.of();
 		}
 	}
 

@@ -31,9 +31,12 @@ import io.github.kcp.spring.annotation.KcpBootstrapConfiguration;
 import io.github.kcp.spring.annotation.KcpHandler;
 import io.github.kcp.spring.config.KcpHandlerConfigurationException;
 import io.github.kcp.spring.config.KcpHandlerRegistry;
+import io.github.kcp.spring.core.KcpTemplate;
 import io.github.kcp.spring.listener.KcpHandlerErrorHandler;
 import io.github.kcp.spring.listener.KcpServerContainer;
 import io.github.kcp.spring.listener.KcpServerStartException;
+import io.github.kcp.spring.listener.KcpSessionRegistry;
+import io.github.kcp.spring.support.KcpMessageFormat;
 import io.github.kcp.spring.support.KcpMessageHandlerMethodFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -147,7 +150,7 @@ class KcpAutoConfigurationTests {
 	void everyPropertyBinds() throws Exception {
 		Map<String, Object> expected = new LinkedHashMap<>();
 		expected.put("kcp.mtu", 1200);
-		expected.put("kcp.nodelay", 0);
+		expected.put("kcp.nodelay", NodelayMode.FAST);
 		expected.put("kcp.interval", Duration.ofMillis(20));
 		expected.put("kcp.resend", 3);
 		expected.put("kcp.congestion-control", false);
@@ -162,6 +165,7 @@ class KcpAutoConfigurationTests {
 		expected.put("kcp.read-buffer-size", DataSize.ofKilobytes(256));
 		expected.put("kcp.close-timeout", Duration.ofSeconds(3));
 		expected.put("kcp.eager-flush", false);
+		expected.put("kcp.message-format", KcpMessageFormat.ENVELOPE);
 		expected.put("kcp.crypto.mode", CipherMode.AES_GCM);
 		expected.put("kcp.crypto.key", "key");
 		expected.put("kcp.crypto.salt", "base64:c2FsdA==");
@@ -175,11 +179,14 @@ class KcpAutoConfigurationTests {
 		expected.put("kcp.server.handler-executor.pool-size", 3);
 		expected.put("kcp.server.handler-executor.queue-capacity", 33);
 		expected.put("kcp.server.handler-executor.thread-name-prefix", "my-kcp-");
+		expected.put("kcp.server.message-format", KcpMessageFormat.RAW);
+		expected.put("kcp.client.message-format", KcpMessageFormat.ENVELOPE);
 		expected.put("kcp.client.host", "example.org");
 		expected.put("kcp.client.port", 9124);
+		expected.put("kcp.client.reply-timeout", Duration.ofSeconds(7));
 		for (String side : List.of("server", "client")) {
 			expected.put("kcp." + side + ".mtu", 1300);
-			expected.put("kcp." + side + ".nodelay", 2);
+			expected.put("kcp." + side + ".nodelay", NodelayMode.OFF);
 			expected.put("kcp." + side + ".interval", Duration.ofMillis(30));
 			expected.put("kcp." + side + ".resend", 4);
 			expected.put("kcp." + side + ".congestion-control", true);
@@ -255,7 +262,6 @@ class KcpAutoConfigurationTests {
 						.cause()
 						.isInstanceOf(KcpServerStartException.class)
 						.hasMessageContaining("/127.0.0.1:" + taken.getLocalPort())
-						.hasMessageContaining("kcp.server.port")
 						.rootCause()
 						.isInstanceOf(BindException.class);
 				});
@@ -334,13 +340,47 @@ class KcpAutoConfigurationTests {
 	// ---------------------------------------------------------------- backing off, customizing
 
 	@Test
-	void userContainerMakesTheAutoConfiguredOneBackOff() {
+	void userContainerNamedKcpServerContainerMakesTheAutoConfiguredOneBackOff() {
 		this.contextRunner.withUserConfiguration(HandlerConfiguration.class, UserContainerConfiguration.class)
 			.run((context) -> {
 				assertThat(context).hasSingleBean(KcpServerContainer.class);
-				assertThat(context).hasBean("myContainer");
 				assertThat(context.getBean(KcpServerContainer.class).isRunning()).isFalse();
+				assertThat(context.getBean(KcpSessionRegistry.class))
+					.isSameAs(context.getBean(KcpServerContainer.class).getSessionRegistry());
 			});
+	}
+
+	@Test
+	void aSecondServerConfiguredByTheConfigurerServesItsOwnHandlers() {
+		this.contextRunner.withConfiguration(AutoConfigurations.of(KcpTemplateAutoConfiguration.class))
+			.withUserConfiguration(SecondServerConfiguration.class)
+			.withPropertyValues("kcp.server.address=127.0.0.1", "kcp.server.port=0", "kcp.message-format=envelope",
+					"kcp.interval=10ms")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				KcpServerContainer main = context.getBean(KcpAutoConfiguration.SERVER_CONTAINER_BEAN_NAME,
+						KcpServerContainer.class);
+				KcpServerContainer raw = context.getBean("rawServer", KcpServerContainer.class);
+				assertThat(main.getMessageFormat()).isEqualTo(KcpMessageFormat.ENVELOPE);
+				assertThat(raw.getMessageFormat()).isEqualTo(KcpMessageFormat.RAW);
+				assertThat(raw.getConfig().interval()).as("the configurer applied kcp.*").isEqualTo(10);
+				KcpTemplate template = context.getBean(KcpTemplate.class);
+				assertThat(template.sendAndReceiveBlocking(main.getLocalAddress(), "greet", "ann", String.class,
+						Duration.ofSeconds(5)))
+					.isEqualTo("hello ann");
+				try (KcpTemplate rawTemplate = rawTemplate(context)) {
+					assertThat(rawTemplate.sendAndReceiveBlocking(raw.getLocalAddress(), null, "ann", String.class,
+							Duration.ofSeconds(5)))
+						.isEqualTo("raw ann");
+				}
+			});
+	}
+
+	private static KcpTemplate rawTemplate(org.springframework.context.ApplicationContext context) {
+		KcpTemplate template = new KcpTemplate(context.getBean(KcpTemplateConfigurer.class).clientConfig(),
+				io.github.kcp.spring.support.KcpMessageConverters.create());
+		template.setMessageFormat(KcpMessageFormat.RAW);
+		return template;
 	}
 
 	@Test
@@ -490,6 +530,9 @@ class KcpAutoConfigurationTests {
 		if (value instanceof CipherMode mode) {
 			return mode.modeName();
 		}
+		if (value instanceof NodelayMode mode) {
+			return Integer.toString(mode.mode());
+		}
 		return String.valueOf(value);
 	}
 
@@ -551,10 +594,44 @@ class KcpAutoConfigurationTests {
 	}
 
 	@Configuration(proxyBeanMethods = false)
+	static class SecondServerConfiguration {
+
+		@Bean
+		KcpServerContainer rawServer(KcpServerContainerConfigurer configurer, KcpHandlerRegistry registry) {
+			KcpServerContainer container = new KcpServerContainer(registry);
+			configurer.configure(container);
+			container.setId("raw");
+			container.setMessageFormat(KcpMessageFormat.RAW);
+			container.setBindAddress(new java.net.InetSocketAddress("127.0.0.1", 0));
+			return container;
+		}
+
+		@Bean
+		TwoServerHandlers twoServerHandlers() {
+			return new TwoServerHandlers();
+		}
+
+	}
+
+	static class TwoServerHandlers {
+
+		@KcpHandler("greet")
+		String greet(String name) {
+			return "hello " + name;
+		}
+
+		@KcpHandler(server = "raw")
+		String raw(String name) {
+			return "raw " + name;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
 	static class UserContainerConfiguration {
 
 		@Bean
-		KcpServerContainer myContainer(KcpHandlerRegistry registry) {
+		KcpServerContainer kcpServerContainer(KcpHandlerRegistry registry) {
 			KcpServerContainer container = new KcpServerContainer(registry);
 			container.setAutoStartup(false);
 			return container;

@@ -34,7 +34,7 @@ class KcpPropertiesTests {
 	void defaultsAreAiokcps() {
 		// aiokcp's default_kcp_kwargs and default_timeout, from its README
 		assertThat(this.properties.getMtu()).as("max_transmission").isEqualTo(1400);
-		assertThat(this.properties.getNodelay()).as("no_delay").isEqualTo(1);
+		assertThat(this.properties.getNodelay()).as("no_delay").isEqualTo(NodelayMode.ON);
 		assertThat(this.properties.getInterval()).as("update_interval").isEqualTo(Duration.ofMillis(100));
 		assertThat(this.properties.getResend()).as("resend_count").isEqualTo(2);
 		assertThat(this.properties.isCongestionControl()).as("not no_congestion_control").isTrue();
@@ -84,6 +84,9 @@ class KcpPropertiesTests {
 		if (value instanceof DataSize size) {
 			return (int) size.toBytes();
 		}
+		if (value instanceof NodelayMode mode) {
+			return mode.mode();
+		}
 		if (value instanceof Duration duration && setting.type() == Integer.class) {
 			return (int) duration.toMillis();
 		}
@@ -95,7 +98,7 @@ class KcpPropertiesTests {
 		this.properties.setInterval(Duration.ofMillis(40));
 		this.properties.getServer().setInterval(Duration.ofMillis(10));
 		this.properties.getServer().setSendWindow(512);
-		this.properties.getClient().setNodelay(0);
+		this.properties.getClient().setNodelay(NodelayMode.OFF);
 		this.properties.getClient().setSendBufferSize(DataSize.ofKilobytes(64));
 		KcpConfigMapper mapper = new KcpConfigMapper(this.properties);
 		KcpConfig server = mapper.serverConfig(null);

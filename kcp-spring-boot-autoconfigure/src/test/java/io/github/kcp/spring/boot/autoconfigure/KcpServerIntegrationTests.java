@@ -20,6 +20,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.DropReason;
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.AesCbcHmacCipher;
 import io.github.kcp.core.crypto.AesGcmCipher;
@@ -34,7 +35,7 @@ import io.github.kcp.spring.event.KcpServerListeningEvent;
 import io.github.kcp.spring.event.KcpServerStoppedEvent;
 import io.github.kcp.spring.event.KcpSessionClosedEvent;
 import io.github.kcp.spring.event.KcpSessionOpenedEvent;
-import io.github.kcp.spring.listener.KcpMessageDispatcher;
+import io.github.kcp.spring.listener.adapter.KcpHandlerMessageListenerAdapter;
 import io.github.kcp.spring.listener.KcpServerContainer;
 import io.github.kcp.spring.support.KcpHeaders;
 import org.jspecify.annotations.Nullable;
@@ -122,7 +123,7 @@ class KcpServerIntegrationTests {
 			// A JSON-looking message that the JSON handler cannot read is a counted failure without a reply
 			client.session.send(utf8("{not json}"));
 			assertThat(text(client.request(utf8("also text")))).isEqualTo("echo:also text");
-			assertThat(context.getBean(KcpServerContainer.class).getDispatcher().getHandlerFailures()).isEqualTo(1);
+			assertThat(handlerListener(context).getHandlerFailures()).isEqualTo(1);
 		});
 	}
 
@@ -133,7 +134,7 @@ class KcpServerIntegrationTests {
 			client.session.send(utf8("fail")).get(10, TimeUnit.SECONDS);
 			// Replies are in request order and the failure sends none: the next reply is the next request's
 			assertThat(text(client.request(utf8("after")))).isEqualTo("echo:after");
-			KcpMessageDispatcher dispatcher = context.getBean(KcpServerContainer.class).getDispatcher();
+			KcpHandlerMessageListenerAdapter dispatcher = handlerListener(context);
 			assertThat(dispatcher.getHandlerFailures()).isEqualTo(1);
 			assertThat(client.session.isOpen()).isTrue();
 			assertThat(client.session.closeFuture()).isNotDone();
@@ -226,7 +227,7 @@ class KcpServerIntegrationTests {
 	}
 
 	@Test
-	void gracefulShutdownDeliversRepliesBeingComputedAndRefusesNewSessions() {
+	void gracefulShutdownDeliversRepliesBeingComputedAndAcknowledgesNothingNew() {
 		this.contextRunner.run((context) -> {
 			Handlers handlers = context.getBean(Handlers.class);
 			KcpServerContainer container = context.getBean(KcpServerContainer.class);
@@ -235,13 +236,15 @@ class KcpServerIntegrationTests {
 			client.session.send(utf8("slow:1"));
 			client.session.send(utf8("slow:2"));
 			assertThat(handlers.slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
-			KcpMessageDispatcher dispatcher = container.getDispatcher();
+			KcpServer server = container.getServer();
 			CompletableFuture<Void> closed = CompletableFuture.runAsync(context::close);
-			await().atMost(WAIT).until(() -> !dispatcher.isAccepting());
-			// A session that opens now is refused and told so
+			await().atMost(WAIT).until(container::isStopping);
+			// A session that opens now is not admitted and its data not acknowledged: its sender keeps it
 			TestClient late = connect(context, CLIENT_CONFIG);
-			late.session.send(utf8("too late"));
-			assertThat(late.session.closeFuture().get(10, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
+			CompletableFuture<Void> lateSend = late.session.send(utf8("too late"));
+			// The message of the open session sent now is not acknowledged either
+			CompletableFuture<Void> afterStop = client.session.send(utf8("after the stop"));
+			await().atMost(WAIT).until(() -> server.droppedDatagrams(DropReason.SHUTTING_DOWN) > 0);
 			assertThat(closed).isNotDone();
 			// The replies being computed when the stop began are delivered, in order, then the session closes
 			handlers.slowGate.complete(null);
@@ -249,14 +252,22 @@ class KcpServerIntegrationTests {
 			assertThat(text(client.next())).isEqualTo("done:slow:2");
 			assertThat(client.session.closeFuture().get(10, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
 			closed.get(10, TimeUnit.SECONDS);
+			assertThat(afterStop).as("never acknowledged").isCompletedExceptionally();
+			assertThat(lateSend).as("never acknowledged").isNotDone();
+			late.session.abort();
+			assertThat(handlers.received.values()).flatMap((texts) -> texts)
+				.containsExactlyInAnyOrder("slow:1", "slow:2");
 			assertThat(container.isRunning()).isFalse();
-			assertThat(container.getRefusedSessions()).isEqualTo(1);
 			assertThat(events.events).last().isInstanceOf(KcpServerStoppedEvent.class);
 			assertThat(events.events).filteredOn(KcpSessionClosedEvent.class::isInstance)
 				.singleElement()
 				.satisfies((event) -> assertThat(((KcpSessionClosedEvent) event).getReason())
 					.isEqualTo(CloseReason.SERVER_SHUTDOWN));
 		});
+	}
+
+	private static KcpHandlerMessageListenerAdapter handlerListener(ApplicationContext context) {
+		return (KcpHandlerMessageListenerAdapter) context.getBean(KcpServerContainer.class).getMessageListener();
 	}
 
 	@Test

@@ -6,9 +6,11 @@ import java.util.concurrent.Executor;
 
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.spring.annotation.KcpHandler;
 import io.github.kcp.spring.core.KcpOperations;
 import io.github.kcp.spring.core.KcpPushHandler;
 import io.github.kcp.spring.core.KcpTemplate;
+import io.github.kcp.spring.listener.KcpServerContainer;
 import io.github.kcp.spring.support.KcpMessageConverters;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,13 +41,50 @@ class KcpTemplateAutoConfigurationTests {
 			assertThat(context).hasSingleBean(KcpTemplate.class);
 			KcpTemplate template = context.getBean(KcpTemplate.class);
 			assertThat(template.getDefaultTarget()).isEqualTo(new InetSocketAddress("localhost", 9700));
-			assertThat(template.getDefaultTimeout()).isEqualTo(KcpTemplate.DEFAULT_TIMEOUT);
+			assertThat(template.getReplyTimeout()).isEqualTo(KcpTemplate.DEFAULT_REPLY_TIMEOUT);
 			assertThat(template.getMessageConverter())
 				.isSameAs(context.getBean(KcpAutoConfiguration.MESSAGE_CONVERTER_BEAN_NAME));
 			assertThat(template.getConfig()).isEqualTo(KcpConfig.defaults());
 			assertThat(template.getPacketCipher()).isSameAs(PacketCipher.NONE);
 			assertThat(template.getPushHandlers()).isEmpty();
 		});
+	}
+
+	@Test
+	void withoutAClientPortTheTemplateTargetsThisApplicationsServerOnItsBoundPort() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(KcpAutoConfiguration.class, KcpTemplateAutoConfiguration.class))
+			.withUserConfiguration(EchoConfiguration.class)
+			.withPropertyValues("kcp.server.address=127.0.0.1", "kcp.server.port=0", "kcp.client.host=127.0.0.1",
+					"kcp.client.reply-timeout=3s", "kcp.interval=10ms")
+			.run((context) -> {
+				int bound = context.getBean(KcpServerContainer.class).getPort();
+				assertThat(context.getEnvironment().getProperty("local.kcp.server.port", Integer.class))
+					.isEqualTo(bound);
+				KcpTemplate template = context.getBean(KcpTemplate.class);
+				assertThat(template.getReplyTimeout()).isEqualTo(Duration.ofSeconds(3));
+				assertThat(template.getDefaultTarget()).isEqualTo(new InetSocketAddress("127.0.0.1", bound));
+				assertThat(template.sendAndReceiveBlocking("ping", String.class)).isEqualTo("echo ping");
+			});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class EchoConfiguration {
+
+		@Bean
+		Echo echo() {
+			return new Echo();
+		}
+
+	}
+
+	static class Echo {
+
+		@KcpHandler
+		String echo(String text) {
+			return "echo " + text;
+		}
+
 	}
 
 	@Test
@@ -61,7 +100,7 @@ class KcpTemplateAutoConfigurationTests {
 	void customizersAndPushHandlersAreAppliedInOrder() {
 		this.contextRunner.withUserConfiguration(CustomizerConfiguration.class).run((context) -> {
 			KcpTemplate template = context.getBean(KcpTemplate.class);
-			assertThat(template.getDefaultTimeout()).as("the later customizer wins").isEqualTo(Duration.ofSeconds(3));
+			assertThat(template.getReplyTimeout()).as("the later customizer wins").isEqualTo(Duration.ofSeconds(3));
 			assertThat(template.getPushHandlers()).containsExactly(context.getBean("firstPushHandler",
 					KcpPushHandler.class), context.getBean("secondPushHandler", KcpPushHandler.class));
 		});
@@ -165,13 +204,13 @@ class KcpTemplateAutoConfigurationTests {
 		@Bean
 		@Order(2)
 		KcpTemplateCustomizer laterCustomizer() {
-			return (template) -> template.setDefaultTimeout(Duration.ofSeconds(3));
+			return (template) -> template.setReplyTimeout(Duration.ofSeconds(3));
 		}
 
 		@Bean
 		@Order(1)
 		KcpTemplateCustomizer earlierCustomizer() {
-			return (template) -> template.setDefaultTimeout(Duration.ofSeconds(1));
+			return (template) -> template.setReplyTimeout(Duration.ofSeconds(1));
 		}
 
 		@Bean

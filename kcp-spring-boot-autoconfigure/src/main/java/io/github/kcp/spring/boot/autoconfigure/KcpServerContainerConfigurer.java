@@ -1,0 +1,157 @@
+package io.github.kcp.spring.boot.autoconfigure;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+
+import io.github.kcp.core.connection.KcpSetting;
+import io.github.kcp.core.connection.KcpSettings;
+import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.spring.listener.KcpHandlerErrorHandler;
+import io.github.kcp.spring.listener.KcpServerContainer;
+import io.github.kcp.spring.support.KcpMessageFormat;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.thread.Threading;
+import org.springframework.core.env.Environment;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+
+/**
+ * Applies the {@code kcp.*} and {@code kcp.server.*} properties to a {@link KcpServerContainer}, then the
+ * {@link KcpServerCustomizer} beans: what the auto-configured server gets, for servers an application defines itself
+ * (a second server on another port, for example) in the manner of Boot's {@code RabbitTemplateConfigurer}.
+ *
+ * <pre class="code">
+ * &#64;Bean
+ * KcpServerContainer rawServer(KcpServerContainerConfigurer configurer, KcpHandlerRegistry registry) {
+ *     KcpServerContainer container = new KcpServerContainer(registry);
+ *     configurer.configure(container);
+ *     container.setId("raw");
+ *     container.setMessageFormat(KcpMessageFormat.RAW);
+ *     container.setBindAddress(new InetSocketAddress(9701));
+ *     return container;
+ * }
+ * </pre>
+ */
+public class KcpServerContainerConfigurer {
+
+	private final KcpProperties properties;
+
+	private final PacketCipher cipher;
+
+	private final @Nullable Executor handlerExecutor;
+
+	private final @Nullable KcpHandlerErrorHandler errorHandler;
+
+	private final List<KcpServerCustomizer> customizers;
+
+	private final Environment environment;
+
+	/**
+	 * @param properties the KCP properties
+	 * @param cipher the packet cipher of every session
+	 * @param handlerExecutor the application's handler executor (bean {@code kcpHandlerExecutor}), or {@code null}
+	 * for one per container from {@code kcp.server.handler-executor.*} (virtual threads when enabled)
+	 * @param errorHandler what peers get when a handler fails, or {@code null} for the default
+	 * @param customizers applied after the properties, in order
+	 * @param environment for {@code spring.threads.virtual.enabled}
+	 */
+	public KcpServerContainerConfigurer(KcpProperties properties, PacketCipher cipher,
+			@Nullable Executor handlerExecutor, @Nullable KcpHandlerErrorHandler errorHandler,
+			List<KcpServerCustomizer> customizers, Environment environment) {
+		this.properties = Objects.requireNonNull(properties, "properties");
+		this.cipher = Objects.requireNonNull(cipher, "cipher");
+		this.handlerExecutor = handlerExecutor;
+		this.errorHandler = errorHandler;
+		this.customizers = List.copyOf(customizers);
+		this.environment = Objects.requireNonNull(environment, "environment");
+	}
+
+	/**
+	 * Applies the properties and the customizers.
+	 * @param container the container to configure
+	 * @throws InvalidConfigurationPropertyValueException naming the property of the first invalid value
+	 */
+	public void configure(KcpServerContainer container) {
+		KcpProperties.Server server = this.properties.getServer();
+		container.setConfig(new KcpConfigMapper(this.properties).serverConfig(this.cipher));
+		container.setPacketCipher(this.cipher);
+		container.setBindAddress(bindAddress(server));
+		container.setMaxSessions(valid("kcp.server.max-sessions", KcpSettings.MAX_SESSIONS, server.getMaxSessions()));
+		container.setNewSessionsPerSecond(valid("kcp.server.new-sessions-per-second",
+				KcpSettings.NEW_SESSIONS_PER_SECOND, server.getNewSessionsPerSecond()));
+		container.setClosedSessionMemory(valid("kcp.server.closed-session-memory", KcpSettings.CLOSED_SESSION_MEMORY,
+				server.getClosedSessionMemory()));
+		container.setShutdownTimeout(notNegative("kcp.server.shutdown-timeout", server.getShutdownTimeout()));
+		container.setStartWithoutHandlers(Boolean.TRUE.equals(server.getEnabled()));
+		container.setMessageFormat(messageFormat());
+		if (this.handlerExecutor != null) {
+			container.setTaskExecutor(this.handlerExecutor, false);
+		}
+		else {
+			container.setTaskExecutor(ownExecutor(server.getHandlerExecutor()), true);
+		}
+		container.setErrorHandler(this.errorHandler);
+		if (this.cipher != PacketCipher.NONE) {
+			DecryptFailureReporter reporter = new DecryptFailureReporter(this.cipher.name());
+			container.addServerCustomizer((builder) -> builder.dropListener(reporter));
+		}
+		this.customizers.forEach((customizer) -> container.addServerCustomizer(customizer::customize));
+	}
+
+	/** The message format of the server side: {@code kcp.server.message-format}, else {@code kcp.message-format}. */
+	KcpMessageFormat messageFormat() {
+		KcpMessageFormat override = this.properties.getServer().getMessageFormat();
+		return (override != null) ? override : this.properties.getMessageFormat();
+	}
+
+	private Executor ownExecutor(KcpProperties.HandlerExecutor settings) {
+		if (Threading.VIRTUAL.isActive(this.environment)) {
+			SimpleAsyncTaskExecutor virtual = new SimpleAsyncTaskExecutor(settings.getThreadNamePrefix());
+			virtual.setVirtualThreads(true);
+			return virtual;
+		}
+		Integer poolSize = settings.getPoolSize();
+		int threads = (poolSize != null) ? atLeast("kcp.server.handler-executor.pool-size", poolSize, 1)
+				: KcpServerContainer.DEFAULT_POOL_SIZE;
+		int queueCapacity = atLeast("kcp.server.handler-executor.queue-capacity", settings.getQueueCapacity(), 1);
+		return KcpServerContainer.defaultExecutor(threads, queueCapacity, settings.getThreadNamePrefix());
+	}
+
+	private static InetSocketAddress bindAddress(KcpProperties.Server server) {
+		int port = server.getPort();
+		if (port < 0 || port > 65535) {
+			throw new InvalidConfigurationPropertyValueException("kcp.server.port", port,
+					"Expected 0..65535 (0 picks a free port)");
+		}
+		InetAddress address = server.getAddress();
+		return (address != null) ? new InetSocketAddress(address, port) : new InetSocketAddress(port);
+	}
+
+	/** A server setting checked by the core's own rule, reported against the property. */
+	static <T> T valid(String property, KcpSetting<T> setting, T value) {
+		if (!setting.isValid(value)) {
+			throw new InvalidConfigurationPropertyValueException(property, value, "Expected " + setting.rule());
+		}
+		return value;
+	}
+
+	static int atLeast(String property, int value, int minimum) {
+		if (value < minimum) {
+			throw new InvalidConfigurationPropertyValueException(property, value, "Expected " + minimum + " or more");
+		}
+		return value;
+	}
+
+	static Duration notNegative(String property, @Nullable Duration value) {
+		if (value == null || value.isNegative()) {
+			throw new InvalidConfigurationPropertyValueException(property, value, "Expected 0 or more");
+		}
+		return value;
+	}
+
+}

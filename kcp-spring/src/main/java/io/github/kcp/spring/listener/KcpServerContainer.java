@@ -1,0 +1,785 @@
+package io.github.kcp.spring.listener;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.transport.KcpServer;
+import io.github.kcp.core.transport.KcpSession;
+import io.github.kcp.core.transport.KcpSessionHandler;
+import io.github.kcp.spring.config.KcpHandlerEndpoint;
+import io.github.kcp.spring.config.KcpHandlerRegistry;
+import io.github.kcp.spring.listener.adapter.HandlerAdapter;
+import io.github.kcp.spring.listener.adapter.KcpHandlerMessageListenerAdapter;
+import io.github.kcp.spring.listener.adapter.KcpHandlerRouter;
+import io.github.kcp.spring.listener.adapter.PayloadKindRouter;
+import io.github.kcp.spring.listener.adapter.RouteMatchingRouter;
+import io.github.kcp.spring.event.KcpServerListeningEvent;
+import io.github.kcp.spring.event.KcpServerStoppedEvent;
+import io.github.kcp.spring.event.KcpSessionClosedEvent;
+import io.github.kcp.spring.event.KcpSessionOpenedEvent;
+import io.github.kcp.spring.support.KcpHeaders;
+import io.github.kcp.spring.support.KcpMessageConverters;
+import io.github.kcp.spring.support.KcpMessageFormat;
+import io.github.kcp.spring.support.KcpMessageHandlerMethodFactory;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.ApplicationEvent;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.ApplicationEventPublisherAware;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.messaging.converter.MessageConverter;
+import org.springframework.messaging.handler.annotation.support.MessageHandlerMethodFactory;
+
+/**
+ * Runs a {@link KcpServer} for the {@link io.github.kcp.spring.annotation.KcpHandler @KcpHandler} methods of the
+ * application context, as a {@link SmartLifecycle}.
+ * <p>
+ * <b>Start</b> (once the context's singletons exist, so every handler is registered): builds the
+ * {@link KcpMessageListener} of the handlers of the {@link KcpHandlerRegistry} (a
+ * {@link KcpHandlerMessageListenerAdapter}), unless one was {@link #setMessageListener set}, binds the server
+ * (port 0 picks a free port) and publishes a {@link KcpServerListeningEvent} with the bound address. Without
+ * handlers it does not bind, unless {@link #setStartWithoutHandlers(boolean) told to}.
+ * <p>
+ * <b>Messages</b> of one session are handled one at a time, in arrival order, on the handler executor; sessions in
+ * parallel. A session whose messages pile up, or whose messages the executor refuses, stops reading until they are
+ * handled: its receive window closes and the peer slows down; a message the server acknowledged is never
+ * dropped.
+ * <p>
+ * <b>Sessions</b>: each opened session is announced with a {@link KcpSessionOpenedEvent} before its first message is
+ * handled, and each closed one with a {@link KcpSessionClosedEvent} (with the reason) after its last. Events are
+ * published on the handler executor, never on the network thread.
+ * <p>
+ * <b>Graceful stop: no acknowledged message is lost.</b> A message the server acknowledged (its sender's send
+ * future completed) is handled exactly once, also across a stop. From the moment the stop begins the server
+ * acknowledges no new data: data segments are neither acknowledged nor delivered (their senders keep them and may
+ * retry elsewhere; their futures fail when the session closes) and new sessions are refused. Every message it had
+ * acknowledged is still delivered and handled, and its reply handed to the session; then the server closes every
+ * session gracefully (replies are delivered and acknowledged, the peer is told) and releases its socket — all within
+ * the {@link #setShutdownTimeout(Duration) shutdown timeout}. What cannot be finished in time is logged at WARN with
+ * its counts, and the rest is aborted. A {@link KcpServerStoppedEvent} follows.
+ * <p>
+ * The handler executor is the one {@link #setTaskExecutor(Executor) given}, or else a pool of
+ * {@link #DEFAULT_POOL_SIZE} threads created at start and shut down when the container is destroyed.
+ */
+public class KcpServerContainer implements SmartLifecycle, ApplicationEventPublisherAware, DisposableBean {
+
+	private static final Logger logger = LoggerFactory.getLogger(KcpServerContainer.class);
+
+	/**
+	 * The default {@link #getPhase() phase}: {@link SmartLifecycle#DEFAULT_PHASE}, like the gRPC server — started
+	 * last, stopped first, so that the beans handlers use are still there while the server drains.
+	 */
+	public static final int DEFAULT_PHASE = SmartLifecycle.DEFAULT_PHASE;
+
+	/** Threads of the default handler executor: twice the processors, at least 4. */
+	public static final int DEFAULT_POOL_SIZE = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+
+	/** The default UDP port. */
+	public static final int DEFAULT_PORT = 9700;
+
+	/** Messages of one session that may wait for a handler before the session stops reading, by default. */
+	public static final int DEFAULT_MAX_QUEUED_PER_SESSION = 256;
+
+	private final KcpHandlerRegistry registry;
+
+	private final MessageHandlerMethodFactory methodFactory;
+
+	private final MessageConverter messageConverter;
+
+	private final Object monitor = new Object();
+
+	private final LongAdder refusedSessions = new LongAdder();
+
+	private final KcpSessionRegistry sessionRegistry;
+
+	private String id = "";
+
+	private volatile KcpMessageFormat messageFormat = KcpMessageFormat.RAW;
+
+	private KcpConfig config = KcpConfig.defaults();
+
+	private @Nullable PacketCipher packetCipher;
+
+	private InetSocketAddress bindAddress = new InetSocketAddress(DEFAULT_PORT);
+
+	private int maxSessions = 10_000;
+
+	private int newSessionsPerSecond;
+
+	private Duration closedSessionMemory = Duration.ofSeconds(60);
+
+	private Duration shutdownTimeout = Duration.ofSeconds(10);
+
+	private int phase = DEFAULT_PHASE;
+
+	private boolean autoStartup = true;
+
+	private boolean startWithoutHandlers;
+
+	private int maxQueuedPerSession = DEFAULT_MAX_QUEUED_PER_SESSION;
+
+	private @Nullable KcpMessageListener messageListener;
+
+	private final List<Consumer<KcpServer.Builder>> serverCustomizers = new ArrayList<>();
+
+	private @Nullable Executor taskExecutor;
+
+	private boolean shutDownTaskExecutor;
+
+	private @Nullable ExecutorService ownedExecutor;
+
+	private @Nullable KcpHandlerErrorHandler errorHandler;
+
+	private @Nullable ApplicationEventPublisher publisher;
+
+	private volatile @Nullable KcpServer server;
+
+	private volatile @Nullable SessionDispatcher dispatcher;
+
+	private volatile @Nullable KcpMessageListener activeListener;
+
+	private volatile boolean running;
+
+	private volatile boolean stopping;
+
+	/** Completed when the stop in progress has finished; {@code null} when no stop is in progress. */
+	private @Nullable CompletableFuture<Void> stopInProgress;
+
+	private @Nullable CountDownLatch keepAlive;
+
+	/**
+	 * A container for the handlers of {@code registry}, with the default converter (bytes, text, JSON with a
+	 * default Jackson 3 mapper when present).
+	 * @param registry the handlers (read when the container starts)
+	 */
+	public KcpServerContainer(KcpHandlerRegistry registry) {
+		this(registry, KcpMessageConverters.create());
+	}
+
+	/**
+	 * A container for the handlers of {@code registry}, converting payloads and replies with {@code converter}.
+	 * @param registry the handlers (read when the container starts)
+	 * @param messageConverter converts payloads to handler arguments and return values to replies
+	 */
+	public KcpServerContainer(KcpHandlerRegistry registry, MessageConverter messageConverter) {
+		this(registry, new KcpMessageHandlerMethodFactory(messageConverter), messageConverter);
+	}
+
+	/**
+	 * A container with its own handler method factory.
+	 * @param registry the handlers (read when the container starts)
+	 * @param methodFactory resolves handler arguments
+	 * @param messageConverter converts return values to replies
+	 */
+	public KcpServerContainer(KcpHandlerRegistry registry, MessageHandlerMethodFactory methodFactory,
+			MessageConverter messageConverter) {
+		this.registry = Objects.requireNonNull(registry, "registry");
+		this.methodFactory = Objects.requireNonNull(methodFactory, "methodFactory");
+		this.messageConverter = Objects.requireNonNull(messageConverter, "messageConverter");
+		this.sessionRegistry = new KcpSessionRegistry(() -> this.messageFormat, messageConverter);
+	}
+
+	/**
+	 * Sets the id of this server: it serves the {@code @KcpHandler} methods whose {@code server} attribute names
+	 * it. Only needed for a second server in one application.
+	 * @param id the id; empty (the default) for the default server, which serves the handlers without
+	 * {@code server}
+	 */
+	public void setId(String id) {
+		this.id = Objects.requireNonNull(id, "id");
+	}
+
+	/** The id of this server; empty for the default server. */
+	public String getId() {
+		return this.id;
+	}
+
+	/**
+	 * Sets what the messages of this server carry; its clients must use the same.
+	 * @param messageFormat {@link KcpMessageFormat#RAW} (the default, what every KCP peer speaks) or
+	 * {@link KcpMessageFormat#ENVELOPE} (routes and correlated replies)
+	 */
+	public void setMessageFormat(KcpMessageFormat messageFormat) {
+		this.messageFormat = Objects.requireNonNull(messageFormat, "messageFormat");
+	}
+
+	/** What the messages of this server carry. */
+	public KcpMessageFormat getMessageFormat() {
+		return this.messageFormat;
+	}
+
+	/**
+	 * The open sessions of this server, to inspect and to push messages to.
+	 * @return the registry (empty while the server is not running)
+	 */
+	public KcpSessionRegistry getSessionRegistry() {
+		return this.sessionRegistry;
+	}
+
+	/**
+	 * Sets the configuration of the sessions (protocol settings).
+	 * @param config the session configuration; default {@link KcpConfig#defaults()}
+	 */
+	public void setConfig(KcpConfig config) {
+		this.config = Objects.requireNonNull(config, "config");
+	}
+
+	/** The configuration of the sessions. */
+	public KcpConfig getConfig() {
+		return this.config;
+	}
+
+	/**
+	 * Sets the packet cipher of the server's socket.
+	 * @param packetCipher the cipher, {@code null} or {@link PacketCipher#NONE} for plaintext (the default)
+	 */
+	public void setPacketCipher(@Nullable PacketCipher packetCipher) {
+		this.packetCipher = packetCipher;
+	}
+
+	/**
+	 * Sets the local address to bind.
+	 * @param bindAddress the address; port 0 picks a free port. Default: all interfaces, port {@value #DEFAULT_PORT}
+	 */
+	public void setBindAddress(InetSocketAddress bindAddress) {
+		this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
+	}
+
+	/**
+	 * Sets the most sessions open at once.
+	 * @param maxSessions at least 1; default 10,000
+	 */
+	public void setMaxSessions(int maxSessions) {
+		this.maxSessions = maxSessions;
+	}
+
+	/**
+	 * Sets the most new sessions admitted per second.
+	 * @param newSessionsPerSecond 0 for no limit (the default)
+	 */
+	public void setNewSessionsPerSecond(int newSessionsPerSecond) {
+		this.newSessionsPerSecond = newSessionsPerSecond;
+	}
+
+	/**
+	 * Sets how long closed conversations are remembered so that their late datagrams do not open them again.
+	 * @param closedSessionMemory default 60 s
+	 */
+	public void setClosedSessionMemory(Duration closedSessionMemory) {
+		this.closedSessionMemory = Objects.requireNonNull(closedSessionMemory, "closedSessionMemory");
+	}
+
+	/**
+	 * Sets how long a graceful stop may take in all: handler replies, then unacknowledged data, then the close.
+	 * @param shutdownTimeout default 10 s
+	 */
+	public void setShutdownTimeout(Duration shutdownTimeout) {
+		if (shutdownTimeout.isNegative()) {
+			throw new IllegalArgumentException("shutdownTimeout must not be negative but was " + shutdownTimeout);
+		}
+		this.shutdownTimeout = shutdownTimeout;
+	}
+
+	/** How long a graceful stop may take. */
+	public Duration getShutdownTimeout() {
+		return this.shutdownTimeout;
+	}
+
+	/**
+	 * Sets the lifecycle phase.
+	 * @param phase default {@link #DEFAULT_PHASE}
+	 */
+	public void setPhase(int phase) {
+		this.phase = phase;
+	}
+
+	/**
+	 * Sets whether the container starts with the context.
+	 * @param autoStartup default true
+	 */
+	public void setAutoStartup(boolean autoStartup) {
+		this.autoStartup = autoStartup;
+	}
+
+	/**
+	 * Sets whether to bind the server even when no {@code @KcpHandler} method exists (messages are then dropped and
+	 * counted).
+	 * @param startWithoutHandlers default false
+	 */
+	public void setStartWithoutHandlers(boolean startWithoutHandlers) {
+		this.startWithoutHandlers = startWithoutHandlers;
+	}
+
+	/**
+	 * Sets how many messages of one session may wait for a handler before the session stops reading.
+	 * @param maxQueuedPerSession at least 1; default {@value #DEFAULT_MAX_QUEUED_PER_SESSION}
+	 */
+	public void setMaxQueuedPerSession(int maxQueuedPerSession) {
+		if (maxQueuedPerSession < 1) {
+			throw new IllegalArgumentException("maxQueuedPerSession must be positive but was " + maxQueuedPerSession);
+		}
+		this.maxQueuedPerSession = maxQueuedPerSession;
+	}
+
+	/**
+	 * Sets the listener every message goes to instead of the {@code @KcpHandler} methods of the registry (for
+	 * integrations such as channel adapters). The server then starts even without handlers.
+	 * @param messageListener the listener, or {@code null} for the {@code @KcpHandler} methods (the default)
+	 */
+	public void setMessageListener(@Nullable KcpMessageListener messageListener) {
+		this.messageListener = messageListener;
+	}
+
+	/**
+	 * Adds a callback that adjusts the core server builder after the container has applied its settings (for
+	 * example an event-loop group).
+	 * @param customizer the customizer
+	 */
+	public void addServerCustomizer(Consumer<KcpServer.Builder> customizer) {
+		this.serverCustomizers.add(Objects.requireNonNull(customizer, "customizer"));
+	}
+
+	/**
+	 * Sets the executor that runs the handlers. It must run tasks on other threads than the caller's.
+	 * @param taskExecutor the executor; {@code null} for a pool of {@link #DEFAULT_POOL_SIZE} threads
+	 * @param shutDownOnDestroy whether the container shuts it down when destroyed (if it is an
+	 * {@link ExecutorService} or {@link AutoCloseable})
+	 */
+	public void setTaskExecutor(@Nullable Executor taskExecutor, boolean shutDownOnDestroy) {
+		this.taskExecutor = taskExecutor;
+		this.shutDownTaskExecutor = shutDownOnDestroy;
+	}
+
+	/**
+	 * Sets the executor that runs the handlers, not shut down by the container.
+	 * @param taskExecutor the executor; {@code null} for a pool of {@link #DEFAULT_POOL_SIZE} threads
+	 */
+	public void setTaskExecutor(@Nullable Executor taskExecutor) {
+		setTaskExecutor(taskExecutor, false);
+	}
+
+	/** The executor {@link #setTaskExecutor set}, or {@code null} for the container's own pool. */
+	public @Nullable Executor getTaskExecutor() {
+		return this.taskExecutor;
+	}
+
+	/**
+	 * Sets what peers get when a handler fails.
+	 * @param errorHandler the error handler, or {@code null} to send nothing (the default)
+	 */
+	public void setErrorHandler(@Nullable KcpHandlerErrorHandler errorHandler) {
+		this.errorHandler = errorHandler;
+	}
+
+	@Override
+	public void setApplicationEventPublisher(ApplicationEventPublisher publisher) {
+		this.publisher = publisher;
+	}
+
+	/** The running server, or {@code null} when not started (or started without handlers). */
+	public @Nullable KcpServer getServer() {
+		return this.server;
+	}
+
+	/**
+	 * The listener of the running server: the one {@link #setMessageListener set}, or the
+	 * {@link KcpHandlerMessageListenerAdapter} of the {@code @KcpHandler} methods; {@code null} when not started.
+	 */
+	public @Nullable KcpMessageListener getMessageListener() {
+		return this.activeListener;
+	}
+
+	/** Messages received and not yet finished (handled and replied to); 0 when not started. */
+	public int getInFlightMessages() {
+		SessionDispatcher current = this.dispatcher;
+		return (current != null) ? current.inFlight() : 0;
+	}
+
+	/**
+	 * Times the handler executor refused a session's messages since the start (each time, the session stopped
+	 * reading until the executor took them: back-pressure, not loss).
+	 */
+	public long getHandlerExecutorStalls() {
+		SessionDispatcher current = this.dispatcher;
+		return (current != null) ? current.stalls() : 0;
+	}
+
+	/**
+	 * The bound local address.
+	 * @return the address, or {@code null} when the server is not running
+	 */
+	public @Nullable InetSocketAddress getLocalAddress() {
+		KcpServer current = this.server;
+		return (current != null) ? current.localAddress() : null;
+	}
+
+	/**
+	 * The bound UDP port.
+	 * @return the port, or -1 when the server is not running
+	 */
+	public int getPort() {
+		InetSocketAddress address = getLocalAddress();
+		return (address != null) ? address.getPort() : -1;
+	}
+
+	/** Whether a graceful stop is in progress. */
+	public boolean isStopping() {
+		return this.stopping;
+	}
+
+	/** Sessions refused because they opened while the server was stopping. */
+	public long getRefusedSessions() {
+		return this.refusedSessions.sum();
+	}
+
+	@Override
+	public int getPhase() {
+		return this.phase;
+	}
+
+	@Override
+	public boolean isAutoStartup() {
+		return this.autoStartup;
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	/**
+	 * Binds the server and starts serving, unless there are no handlers (see
+	 * {@link #setStartWithoutHandlers(boolean)}).
+	 * @throws KcpServerStartException if the server cannot bind its address
+	 */
+	@Override
+	public void start() {
+		synchronized (this.monitor) {
+			if (this.running) {
+				return;
+			}
+			List<KcpHandlerEndpoint> endpoints = this.registry.getServerEndpoints(this.id);
+			if (endpoints.isEmpty() && this.messageListener == null && !this.startWithoutHandlers) {
+				logger.info("No @KcpHandler methods: the KCP server is not started");
+				return;
+			}
+			KcpMessageListener listener = (this.messageListener != null) ? this.messageListener
+					: handlerListener(endpoints);
+			SessionDispatcher created = new SessionDispatcher(listener, executor(), this.maxQueuedPerSession);
+			KcpServer.Builder builder = KcpServer.builder()
+				.config(this.config)
+				.cipher(this.packetCipher)
+				.handler(new SessionEvents(created))
+				.maxSessions(this.maxSessions)
+				.newSessionsPerSecond(this.newSessionsPerSecond)
+				.closedSessionMemory(this.closedSessionMemory);
+			this.serverCustomizers.forEach((customizer) -> customizer.accept(builder));
+			this.stopping = false;
+			this.dispatcher = created;
+			this.activeListener = listener;
+			KcpServer bound;
+			try {
+				bound = builder.bind(this.bindAddress);
+			}
+			catch (Exception ex) {
+				// Name the address; the root cause says why (e.g. a BindException).
+				this.dispatcher = null;
+				this.activeListener = null;
+				created.close();
+				throw new KcpServerStartException(this.bindAddress, ex);
+			}
+			this.server = bound;
+			this.running = true;
+			startKeepAlive(bound.localAddress());
+			logger.info("KCP server listening on {} with {}", bound.localAddress(),
+					(this.messageListener != null) ? this.messageListener
+							: endpoints.isEmpty() ? "no handlers" : endpoints);
+			publish(new KcpServerListeningEvent(this, bound.localAddress()));
+		}
+	}
+
+	private KcpHandlerMessageListenerAdapter handlerListener(List<KcpHandlerEndpoint> endpoints) {
+		KcpHandlerRegistry.check(endpoints, this.messageFormat, this.messageConverter, describe());
+		List<HandlerAdapter> handlers = endpoints.stream()
+			.map((endpoint) -> new HandlerAdapter(endpoint,
+					this.methodFactory.createInvocableHandlerMethod(endpoint.getBean(), endpoint.getMethod())))
+			.toList();
+		KcpHandlerRouter router = (this.messageFormat == KcpMessageFormat.RAW) ? new PayloadKindRouter(handlers)
+				: new RouteMatchingRouter(handlers);
+		KcpHandlerMessageListenerAdapter adapter = new KcpHandlerMessageListenerAdapter(router,
+				this.messageConverter, this.messageFormat);
+		adapter.setErrorHandler(this.errorHandler);
+		return adapter;
+	}
+
+	private String describe() {
+		return this.id.isEmpty() ? "the KCP server" : "the KCP server '" + this.id + "'";
+	}
+
+	/**
+	 * Keeps the JVM alive while the server runs. Netty's event loops and the handler pool use daemon threads, so an
+	 * application whose only work is this server would otherwise exit right after start-up, as web servers avoid
+	 * with their own non-daemon await thread.
+	 */
+	private void startKeepAlive(InetSocketAddress address) {
+		CountDownLatch latch = new CountDownLatch(1);
+		Thread thread = new Thread(() -> {
+			try {
+				latch.await();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}, "kcp-server-" + address.getPort());
+		thread.setDaemon(false);
+		thread.start();
+		this.keepAlive = latch;
+	}
+
+	private void stopKeepAlive() {
+		CountDownLatch latch = this.keepAlive;
+		if (latch != null) {
+			latch.countDown();
+			this.keepAlive = null;
+		}
+	}
+
+	@Override
+	public void stop() {
+		CountDownLatch latch = new CountDownLatch(1);
+		stop(latch::countDown);
+		try {
+			// The stop itself is bounded by the shutdown timeout; allow a little more for the socket to close.
+			if (!latch.await(this.shutdownTimeout.toMillis() + 5000, TimeUnit.MILLISECONDS)) {
+				logger.warn("KCP server did not stop within {} plus 5 s", this.shutdownTimeout);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	@Override
+	public void stop(Runnable callback) {
+		KcpServer current;
+		SessionDispatcher currentDispatcher;
+		CompletableFuture<Void> stopped;
+		synchronized (this.monitor) {
+			if (this.stopInProgress != null) {
+				// Stopped again while draining (for example destroy() after the lifecycle timeout): one drain only.
+				this.stopInProgress.whenComplete((ignored, ex) -> callback.run());
+				return;
+			}
+			current = this.server;
+			currentDispatcher = this.dispatcher;
+			if (!this.running || current == null || currentDispatcher == null) {
+				this.running = false;
+				callback.run();
+				return;
+			}
+			this.stopping = true;
+			stopped = new CompletableFuture<>();
+			this.stopInProgress = stopped;
+		}
+		long deadline = System.nanoTime() + this.shutdownTimeout.toNanos();
+		InetSocketAddress address = current.localAddress();
+		logger.info("KCP server on {} stopping: {} session(s), {} message(s) in progress, up to {}", address,
+				current.sessionCount(), currentDispatcher.inFlight(), this.shutdownTimeout);
+		// 1. Acknowledge no new data from now on (peers keep it to retry elsewhere) and refuse new sessions; 2. once
+		// that is in effect, handle every message already acknowledged and hand its reply to its session, 3. then
+		// let the server deliver what is unacknowledged and close the sessions, 4. then wait for the closed events.
+		current.stopReceiving()
+			.thenCompose((receivingStopped) -> AcknowledgedMessagesDrain.drain(current, currentDispatcher))
+			.thenApply((drained) -> true)
+			.completeOnTimeout(false, remainingNanos(deadline), TimeUnit.NANOSECONDS)
+			.thenCompose((drained) -> {
+				if (!drained) {
+					reportUndrained(current, currentDispatcher, address);
+				}
+				return current.shutdown(Duration.ofNanos(remainingNanos(deadline)));
+			})
+			// The server completes its close future before the last sessions' close callbacks have run.
+			.thenCompose((ignored) -> currentDispatcher.whenSessionsClosed()
+				.thenCompose((none) -> currentDispatcher.whenIdle())
+				.completeOnTimeout(null, Math.max(remainingNanos(deadline), 1_000_000_000L), TimeUnit.NANOSECONDS))
+			.whenComplete((ignored, ex) -> {
+				if (ex != null) {
+					logger.warn("KCP server on {} did not stop cleanly", address, ex);
+				}
+				currentDispatcher.close();
+				synchronized (this.monitor) {
+					this.running = false;
+					this.stopping = false;
+					this.server = null;
+					this.stopInProgress = null;
+					stopKeepAlive();
+				}
+				logger.info("KCP server on {} stopped", address);
+				try {
+					publish(new KcpServerStoppedEvent(this, address));
+				}
+				finally {
+					try {
+						callback.run();
+					}
+					finally {
+						stopped.complete(null);
+					}
+				}
+			});
+	}
+
+	@Override
+	public void destroy() {
+		if (this.running) {
+			stop();
+		}
+		ExecutorService owned = this.ownedExecutor;
+		if (owned != null) {
+			owned.shutdown();
+			this.ownedExecutor = null;
+		}
+		if (this.shutDownTaskExecutor && this.taskExecutor != null) {
+			if (this.taskExecutor instanceof ExecutorService service) {
+				service.shutdown();
+			}
+			else if (this.taskExecutor instanceof AutoCloseable closeable) {
+				try {
+					closeable.close();
+				}
+				catch (Exception ex) {
+					logger.debug("Could not close the handler executor {}", this.taskExecutor, ex);
+				}
+			}
+		}
+	}
+
+	/** What a stop that ran out of time leaves: logged at WARN with the counts, never silently. */
+	private void reportUndrained(KcpServer server, SessionDispatcher dispatcher, InetSocketAddress address) {
+		long undelivered = 0;
+		for (KcpSession session : server.sessions()) {
+			try {
+				undelivered += session.stats().receiveQueueSegments();
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Could not read the receive queue of session {}", KcpHeaders.sessionId(session), ex);
+			}
+		}
+		logger.warn("KCP server on {} did not finish its acknowledged messages within {}: {} message(s) still being "
+				+ "handled or replied to, {} received segment(s) not yet delivered to a handler; closing anyway",
+				address, this.shutdownTimeout, dispatcher.inFlight(), undelivered);
+	}
+
+	private static long remainingNanos(long deadline) {
+		return Math.max(0, deadline - System.nanoTime());
+	}
+
+	private Executor executor() {
+		if (this.taskExecutor != null) {
+			return this.taskExecutor;
+		}
+		ExecutorService owned = this.ownedExecutor;
+		if (owned == null) {
+			owned = defaultExecutor(DEFAULT_POOL_SIZE, 10_000, "kcp-handler-");
+			this.ownedExecutor = owned;
+		}
+		return owned;
+	}
+
+	/**
+	 * A pool of platform threads for handlers: {@code poolSize} daemon threads (idle ones end after a minute), a
+	 * queue of {@code queueCapacity} tasks, and a {@link java.util.concurrent.RejectedExecutionException} beyond it.
+	 * Since each session has at most one task queued at a time, a capacity at least the session limit never
+	 * rejects.
+	 * @param poolSize the number of threads
+	 * @param queueCapacity tasks that may wait for a thread
+	 * @param threadNamePrefix prefix of the thread names
+	 * @return the pool; the caller shuts it down
+	 */
+	public static ThreadPoolExecutor defaultExecutor(int poolSize, int queueCapacity, String threadNamePrefix) {
+		AtomicInteger threads = new AtomicInteger();
+		ThreadPoolExecutor pool = new ThreadPoolExecutor(poolSize, poolSize, 60, TimeUnit.SECONDS,
+				new LinkedBlockingQueue<>(queueCapacity), (task) -> {
+					Thread thread = new Thread(task, threadNamePrefix + threads.incrementAndGet());
+					thread.setDaemon(true);
+					return thread;
+				});
+		pool.allowCoreThreadTimeOut(true);
+		return pool;
+	}
+
+	private void publish(ApplicationEvent event) {
+		ApplicationEventPublisher current = this.publisher;
+		if (current == null) {
+			return;
+		}
+		try {
+			current.publishEvent(event);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("A listener of {} failed", event, ex);
+		}
+	}
+
+	@Override
+	public String toString() {
+		return "KcpServerContainer [" + (this.id.isEmpty() ? "" : "'" + this.id + "' ") + this.messageFormat + ", "
+				+ ((this.server != null) ? this.server : this.bindAddress) + "]";
+	}
+
+	/** The server's session handler: admission while stopping, events, and messages to the dispatcher. */
+	private final class SessionEvents implements KcpSessionHandler {
+
+		private final SessionDispatcher dispatcher;
+
+		SessionEvents(SessionDispatcher dispatcher) {
+			this.dispatcher = dispatcher;
+		}
+
+		@Override
+		public void onOpen(KcpSession session) {
+			if (KcpServerContainer.this.stopping) {
+				KcpServerContainer.this.refusedSessions.increment();
+				logger.debug("Refused session {}: the server is stopping", KcpHeaders.sessionId(session));
+				session.abort();
+				return;
+			}
+			KcpServerContainer.this.sessionRegistry.add(session);
+			this.dispatcher.sessionOpened(session,
+					() -> publish(new KcpSessionOpenedEvent(KcpServerContainer.this, session, true)));
+		}
+
+		@Override
+		public void onMessage(KcpSession session, byte[] message) {
+			this.dispatcher.dispatch(session, message);
+		}
+
+		@Override
+		public void onClose(KcpSession session, CloseReason reason, @Nullable Throwable cause) {
+			KcpServerContainer.this.sessionRegistry.remove(session);
+			this.dispatcher.sessionClosed(session,
+					() -> publish(new KcpSessionClosedEvent(KcpServerContainer.this, session, true, reason, cause)));
+		}
+
+	}
+
+}
