@@ -23,13 +23,18 @@ import org.jspecify.annotations.Nullable;
  * A shell drives it with one timer: after anything it fed in, it calls {@link #handleTimeout} while
  * {@link #hasImmediateWork()}, drains the outputs, and re-arms its timer at {@link #pollTimeout()}.
  * <p>
- * <b>Close handshake</b> (an extension that standard KCP peers ignore: see {@link KcpCodec#CMD_CLOSE}). A graceful
- * {@link #close} stops new sends, waits until everything sent was acknowledged (state DRAINING), then sends the
- * close signal and waits for its confirmation (CLOSE_SENT), resending it up to five times, one retransmission
- * timeout (at least 50 ms) apart; a peer that never confirms (a standard peer) costs at most those four waits. The
+ * <b>Close handshake</b> (an extension: see {@link KcpCodec#CMD_CLOSE}). A graceful {@link #close} stops new sends,
+ * waits until everything sent was acknowledged (state DRAINING), then sends the close signal and waits for its
+ * confirmation (CLOSE_SENT), resending it up to five times, one retransmission timeout (at least 50 ms) apart. The
  * {@link KcpConfig#closeTimeout() close timeout} bounds the whole. A close signal from the peer is confirmed and
  * closes at once: everything the peer sent before it was acknowledged, so it has arrived. {@link #abort} closes at
- * once and tells the peer with one signal.
+ * once and tells the peer with one signal. All signals go only to a peer known to understand them (it offered the
+ * handshake: see {@link #peerUnderstandsCloseSignal()}); towards a standard peer, which would complain about a
+ * command it does not know, the close is silent and the peer times out on its own.
+ * <p>
+ * <b>A server's terms.</b> A server's {@link ConversationTable} puts each new connection under its terms until the
+ * peer is {@link #isPeerProven() proven}: an anti-amplification limit on what leaves through the sink, a receive
+ * budget, a shorter idle timeout (see {@code PeerValidation}); a client has none.
  * <p>
  * <b>Refusing data.</b> After {@link #stopReceivingData()} (a server shutting down), received data segments are
  * neither acknowledged nor delivered — the peer keeps them and retries elsewhere — while acknowledgements of our own
