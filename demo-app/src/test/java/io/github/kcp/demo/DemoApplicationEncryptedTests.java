@@ -16,8 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * One property, {@code kcp.crypto.mode}, switches the demo's packet encryption on (the key and salt come from
  * application.yml), and the desk still answers its client.
  */
-@SpringBootTest(properties = { "kcp.server.port=0", "demo.raw.port=0", "demo.client.enabled=false",
-		"kcp.crypto.mode=aes-gcm" })
+@SpringBootTest(properties = { "kcp.server.port=0", "demo.raw.port=0", "demo.telemetry.port=0",
+		"demo.client.enabled=false", "kcp.crypto.mode=aes-gcm" })
 @Timeout(60)
 class DemoApplicationEncryptedTests {
 

@@ -23,7 +23,8 @@ import static org.awaitility.Awaitility.await;
  * The demo starts both desks on free ports: the envelope desk answers routed requests and pushes price ticks to its
  * Spring client, the raw desk answers any KCP peer.
  */
-@SpringBootTest(properties = { "kcp.server.port=0", "demo.raw.port=0", "demo.client.enabled=false" })
+@SpringBootTest(properties = { "kcp.server.port=0", "demo.raw.port=0", "demo.telemetry.port=0",
+		"demo.client.enabled=false" })
 @Timeout(60)
 class DemoApplicationTests {
 

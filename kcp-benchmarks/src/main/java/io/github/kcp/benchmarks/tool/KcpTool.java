@@ -89,9 +89,22 @@ public final class KcpTool {
 	 * @param args the role, then flags
 	 */
 	public static void main(String[] args) {
+		disableLeakDetectionUnlessAsked();
 		int status = new KcpTool(System.out, System.err).run(args);
 		System.out.flush();
 		System.exit(status);
+	}
+
+	/**
+	 * Turns Netty's buffer leak detector off unless a level was given ({@code -Dio.netty.leakDetection.level}): by
+	 * default it samples one buffer in 128 with a stack trace, a cost a benchmark should not measure. kcp-core's tests
+	 * run with the paranoid level instead, which tracks every buffer.
+	 */
+	private static void disableLeakDetectionUnlessAsked() {
+		if (System.getProperty("io.netty.leakDetection.level") == null
+				&& System.getProperty("io.netty.leakDetectionLevel") == null) {
+			io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
+		}
 	}
 
 	/**
@@ -205,6 +218,7 @@ public final class KcpTool {
 				.cipher(options.packetCipher())
 				.maxSessionsPerAddress(options.maxSessionsPerAddress)
 				.newSessionsPerAddressPerSecond(options.newSessionsPerAddress)
+				.udpOptions(options.udpOptions())
 				.handlerFactory(handlers)
 				.bind(options.host, options.port);
 		}
@@ -282,6 +296,9 @@ public final class KcpTool {
 
 	private int runKcpClient(ToolOptions options) throws ToolUsageException {
 		KcpConfig config = options.kcpConfig();
+		if (options.baseRole().equals("rtt-client") && !config.stream()) {
+			return runKcpRttClient(options, config);
+		}
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.timeoutSeconds);
 		KcpConn conn = new KcpConn(config, deadline);
 		KcpSession session;
@@ -289,6 +306,7 @@ public final class KcpTool {
 			session = KcpClient.builder()
 				.config(config)
 				.cipher(options.packetCipher())
+				.udpOptions(options.udpOptions())
 				.handler(conn)
 				.connect(options.host, options.port);
 		}
@@ -312,6 +330,65 @@ public final class KcpTool {
 			conn.abort();
 		}
 		return status;
+	}
+
+	/** The rtt-client in message mode, timed on the event loop ({@link RttProbe}). */
+	private int runKcpRttClient(ToolOptions options, KcpConfig config) throws ToolUsageException {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.timeoutSeconds);
+		RttProbe probe = new RttProbe(options.size, options.intervalMs);
+		KcpSession session;
+		try {
+			session = KcpClient.builder()
+				.config(config)
+				.cipher(options.packetCipher())
+				.udpOptions(options.udpOptions())
+				.handler(probe)
+				.connect(options.host, options.port);
+		}
+		catch (KcpException ex) {
+			return this.console.fail("dial %s: %s", ToolOptions.joinHostPort(options.host, options.port),
+					ex.getMessage());
+		}
+		this.console.err("%s: dialed %s with conv %s", options.role, session.remoteAddress(),
+				Integer.toUnsignedString(session.conv()));
+		try {
+			if (options.warmup > 0) {
+				double[] warm = probe.round(session, options.warmup, deadline);
+				if (warm == null || probe.ok() != options.warmup) {
+					this.console.out("%d ok, %d bad", 0, options.count);
+					session.abort();
+					return this.console.fail("rtt-client: warm-up: only %d of %d messages came back intact",
+							probe.ok(), options.warmup);
+				}
+				this.console.err("rtt-client: warm-up of %d messages done", options.warmup);
+			}
+			double[] sorted = probe.round(session, options.count, deadline);
+			int ok = (sorted != null) ? sorted.length : probe.ok();
+			this.console.out("%d ok, %d bad", ok, options.count - ok);
+			if (sorted == null || ok == 0) {
+				this.console.out("failed: %s", (sorted == null) ? "timeout" : "no round trip measured");
+				session.abort();
+				return EXIT_FAILED;
+			}
+			this.console.out("p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms", Roles.percentile(sorted, 50),
+					Roles.percentile(sorted, 90), Roles.percentile(sorted, 99), sorted[sorted.length - 1]);
+			if (options.stats == 1) {
+				this.console.err("stats: %s", session.stats());
+			}
+			int status = (ok == options.count) ? EXIT_OK : EXIT_FAILED;
+			try {
+				session.close().get(config.closeTimeout().toMillis() + 2000, TimeUnit.MILLISECONDS);
+			}
+			catch (ExecutionException | TimeoutException ex) {
+				session.abort();
+			}
+			return status;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			session.abort();
+			return EXIT_FAILED;
+		}
 	}
 
 	/** Runs the client body; past the deadline plus a grace period the connection is aborted to unblock it. */

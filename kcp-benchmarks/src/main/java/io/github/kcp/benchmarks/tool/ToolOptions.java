@@ -13,6 +13,7 @@ import io.github.kcp.core.connection.KcpSettings;
 import io.github.kcp.core.crypto.CipherMode;
 import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.crypto.PacketCiphers;
+import io.github.kcp.core.transport.UdpOptions;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -81,6 +82,9 @@ final class ToolOptions {
 		FLAGS.put("linger-ms", Kind.INT);
 		FLAGS.put("watch-stdin", Kind.SWITCH);
 		FLAGS.put("stats", Kind.SWITCH);
+		FLAGS.put("batch", Kind.INT);
+		FLAGS.put("gso", Kind.INT);
+		FLAGS.put("gro", Kind.INT);
 		FLAGS.put("crypto", Kind.TEXT);
 		FLAGS.put("key", Kind.TEXT);
 		FLAGS.put("salt", Kind.TEXT);
@@ -145,6 +149,13 @@ final class ToolOptions {
 	int watchStdin;
 
 	int stats;
+
+	/** Batched reads and writes (native epoll), UDP GSO, UDP GRO: 0 or 1; see {@link UdpOptions}. */
+	int batch = 1;
+
+	int gso = 1;
+
+	int gro;
 
 	String crypto = "none";
 
@@ -291,6 +302,9 @@ final class ToolOptions {
 			case "linger-ms" -> this.lingerMs = value;
 			case "watch-stdin" -> this.watchStdin = value;
 			case "stats" -> this.stats = value;
+			case "batch" -> this.batch = value;
+			case "gso" -> this.gso = value;
+			case "gro" -> this.gro = value;
 			case "listen" -> this.listen = value;
 			case "delay-ms" -> this.delayMs = value;
 			case "jitter-ms" -> this.jitterMs = value;
@@ -359,6 +373,9 @@ final class ToolOptions {
 		}
 		if (isSessionLoad()) {
 			validateSessionLoad();
+		}
+		if ((this.batch | this.gso | this.gro) >>> 1 != 0) {
+			throw new ToolUsageException("--batch, --gso and --gro take 0 or 1");
 		}
 		if (!isTcp()) {
 			kcpConfig();
@@ -519,6 +536,15 @@ final class ToolOptions {
 		}
 	}
 
+	/** The socket's batching and offloads from --batch, --gso and --gro. */
+	UdpOptions udpOptions() {
+		return UdpOptions.defaults()
+			.withBatchedReads(this.batch == 1)
+			.withBatchedWrites(this.batch == 1)
+			.withSegmentationOffload(this.gso == 1)
+			.withReceiveOffload(this.gro == 1);
+	}
+
 	boolean isServer() {
 		return this.role.endsWith("-server");
 	}
@@ -578,6 +604,7 @@ final class ToolOptions {
 				"  --nodelay 0|1|2 (1)  --interval MS (10)  --resend N (2)  --nc 0|1 (1 = no congestion control)",
 				"  --sndwnd N (1024)  --rcvwnd N (1024)  --mtu BYTES (1400)  --stream 0|1 (0 = message mode)",
 				"  --crypto none|aes-cbc-hmac|aes-gcm --key K --salt S   (UTF-8 text, or hex:... / base64:... bytes)",
+				"  --batch 0|1 (1)  --gso 0|1 (1)  --gro 0|1 (0)   native epoll: recvmmsg/sendmmsg, UDP GSO, UDP GRO",
 				"Other flags:",
 				"  --host H (127.0.0.1)  address to bind (servers) or to connect to (clients)",
 				"  --seconds S (0)  servers: exit after S seconds (0 = until stopped)",

@@ -3,6 +3,7 @@ package io.github.kcp.benchmarks.tool;
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.connection.KcpSettings;
 import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.transport.UdpOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -46,6 +47,17 @@ class ToolOptionsTest {
 		assertThat(config.receiveWindow()).isEqualTo(256);
 		assertThat(config.mtu()).isEqualTo(1200);
 		assertThat(config.stream()).isTrue();
+	}
+
+	@Test
+	void udpFlagsReachTheSocketOptions() throws Exception {
+		assertThat(ToolOptions.parse("bulk-server", "--port", "0").udpOptions()).isEqualTo(UdpOptions.defaults());
+		UdpOptions options = ToolOptions.parse("bulk-server", "--port", "0", "--batch", "0", "--gso", "0", "--gro", "1")
+			.udpOptions();
+		assertThat(options.batchedReads()).isFalse();
+		assertThat(options.batchedWrites()).isFalse();
+		assertThat(options.segmentationOffload()).isFalse();
+		assertThat(options.receiveOffload()).isTrue();
 	}
 
 	@Test
@@ -134,6 +146,7 @@ class ToolOptionsTest {
 			rtt-client --port 9000 --size 4                 | rtt-client needs --size >= 8
 			bulk-client --port 9000 --bytes -1              | must not be negative
 			echo-client --port 9000 --nc 2                  | --nc and --stream take 0 or 1
+			echo-client --port 9000 --gso 2                 | --batch, --gso and --gro take 0 or 1
 			echo-client --port 9000 --mtu 10                | --mtu must be 50..65507 bytes but was 10
 			echo-client --port 9000 --interval 1            | --interval must be 10..5000 ms but was 1
 			echo-client --port 9000 --sndwnd 0              | --sndwnd must be 1..65535 segments but was 0

@@ -12,10 +12,13 @@ import io.github.kcp.core.protocol.KcpCodec;
  * the datagram told it already — and marked in two fields standard peers ignore on a window announcement and always
  * send as zero or an acknowledgement's copy: {@code frg} = {@value #MARK_FRG} and {@code sn} = {@value #MARK_SN}.
  * <p>
- * The initiator (a client; both ends of a pair) marks its first datagrams, at most {@value #MAX_OFFERS}, until it
- * sees the peer's mark. Either end marks a datagram while the peer's latest datagram was marked (the peer still waits
- * for an answer), among the peer's first {@value #WATCH} datagrams; a responder (a server's connection) marks
- * nothing else, so a peer that does not offer never sees a mark. A peer that sends a close signal understands it too.
+ * The initiator (a client; both ends of a pair) marks its first datagram that has room, then one datagram every
+ * {@value #OFFER_INTERVAL} ms, at most {@value #MAX_OFFERS} in all, until it sees the peer's mark (so a burst of
+ * datagrams does not spend every offer before the peer could answer, and a lost answer is asked for again). Either
+ * end owes an answer for each offer it receives: it marks its next {@value #ANSWERS} datagrams. A responder (a
+ * server's connection) marks nothing else, so a peer that does not offer never sees a mark. Offers are looked for
+ * until the peer is known to understand and has sent {@value #QUIET} datagrams without one since. A peer that sends
+ * a close signal understands it too.
  */
 final class CloseSignalOffer {
 
@@ -28,18 +31,26 @@ final class CloseSignalOffer {
 	/** The most datagrams an initiator marks. */
 	static final int MAX_OFFERS = 8;
 
-	/** How many received datagrams are looked at for offers. */
-	static final int WATCH = 64;
+	/** The least time between two offers of an initiator, in milliseconds. */
+	static final int OFFER_INTERVAL = 50;
+
+	/** How many datagrams answer one offer. */
+	static final int ANSWERS = 2;
+
+	/** Unmarked datagrams after which a peer known to understand is no longer looked at for offers. */
+	static final int QUIET = 64;
 
 	private boolean initiator = true;
 
 	private boolean peerUnderstands;
 
-	private boolean lastReceivedMarked;
+	private int answersOwed;
 
 	private int offersSent;
 
-	private int watched;
+	private long lastOfferAt;
+
+	private int quiet;
 
 	/** Makes this end a responder: it offers only in answer to the peer's offers. */
 	void respondOnly() {
@@ -58,35 +69,45 @@ final class CloseSignalOffer {
 
 	/** Looks at a received plaintext datagram for the peer's offer. */
 	void received(byte[] data, int offset, int length) {
-		if (this.watched >= WATCH) {
-			// Offers are answered only among the peer's first datagrams.
-			this.lastReceivedMarked = false;
+		if (this.peerUnderstands && this.quiet >= QUIET) {
 			return;
 		}
-		this.watched++;
-		boolean marked = isMarked(data, offset, length);
-		this.peerUnderstands |= marked;
-		this.lastReceivedMarked = marked;
+		if (isMarked(data, offset, length)) {
+			this.peerUnderstands = true;
+			this.answersOwed = ANSWERS;
+			this.quiet = 0;
+		}
+		else if (this.peerUnderstands) {
+			this.quiet++;
+		}
 	}
 
 	/**
-	 * Appends the offer to a datagram of the engine when this end offers now and the datagram has room for it.
+	 * Appends the mark to a datagram of the engine when this end owes an answer or, as the initiator, offers now, and
+	 * the datagram has room for it.
 	 * @param buffer the datagram from index 0, with room after it
 	 * @param length its length
 	 * @param mtu the largest datagram allowed
+	 * @param now the current time in milliseconds
 	 * @return the datagram's new length
 	 */
-	int offer(byte[] buffer, int length, int mtu) {
-		// Answer the peer's offer (it still waits for ours), or, as the initiator, offer first.
-		boolean offering = this.lastReceivedMarked
-				|| (this.initiator && !this.peerUnderstands && this.offersSent < MAX_OFFERS);
-		if (!offering || length < KcpCodec.OVERHEAD || length + KcpCodec.OVERHEAD > Math.min(mtu, buffer.length)) {
+	int offer(byte[] buffer, int length, int mtu, long now) {
+		boolean offering = this.initiator && !this.peerUnderstands && this.offersSent < MAX_OFFERS
+				&& (this.offersSent == 0 || now - this.lastOfferAt >= OFFER_INTERVAL);
+		if (!offering && this.answersOwed == 0) {
+			return length;
+		}
+		if (length < KcpCodec.OVERHEAD || length + KcpCodec.OVERHEAD > Math.min(mtu, buffer.length)) {
 			return length;
 		}
 		KcpCodec.writeHeader(buffer, length, KcpCodec.readInt(buffer, 0), KcpCodec.CMD_WINS, MARK_FRG,
 				KcpCodec.readShort(buffer, 6), KcpCodec.readInt(buffer, 8), MARK_SN, KcpCodec.readInt(buffer, 16), 0);
-		if (this.initiator) {
+		if (this.answersOwed > 0) {
+			this.answersOwed--;
+		}
+		if (offering) {
 			this.offersSent++;
+			this.lastOfferAt = now;
 		}
 		return length + KcpCodec.OVERHEAD;
 	}

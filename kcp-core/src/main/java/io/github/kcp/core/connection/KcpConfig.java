@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 
+import io.github.kcp.core.protocol.EngineMode;
 import io.github.kcp.core.protocol.Kcp;
 import io.github.kcp.core.protocol.KcpCodec;
 import org.jspecify.annotations.Nullable;
@@ -135,6 +136,16 @@ public final class KcpConfig {
 		return get(KcpSettings.EAGER_FLUSH);
 	}
 
+	/** See {@link KcpSettings#ENGINE_MODE}. Default {@link EngineMode#TUNED}. */
+	public EngineMode engineMode() {
+		return get(KcpSettings.ENGINE_MODE);
+	}
+
+	/** See {@link KcpSettings#ACK_DELAY}; zero turns coalescing off. Default 1 ms. */
+	public Duration ackDelay() {
+		return get(KcpSettings.ACK_DELAY);
+	}
+
 	/**
 	 * The largest message a session with this configuration accepts in message mode, when each datagram carries
 	 * {@code packetOverhead} bytes of packet protection (the cipher's overhead; 0 for none).
@@ -169,6 +180,7 @@ public final class KcpConfig {
 		kcp.setStream(stream());
 		kcp.setDeadLink(deadLink());
 		kcp.setFastLimit(fastLimit());
+		kcp.setMode(engineMode());
 	}
 
 	private static void requireSessionScope(KcpSetting<?> setting) {
@@ -322,6 +334,16 @@ public final class KcpConfig {
 		/** See {@link KcpSettings#EAGER_FLUSH}. */
 		public Builder eagerFlush(boolean eagerFlush) {
 			return set(KcpSettings.EAGER_FLUSH, eagerFlush);
+		}
+
+		/** See {@link KcpSettings#ENGINE_MODE}. */
+		public Builder engineMode(EngineMode engineMode) {
+			return set(KcpSettings.ENGINE_MODE, Objects.requireNonNull(engineMode, "engineMode"));
+		}
+
+		/** See {@link KcpSettings#ACK_DELAY}. */
+		public Builder ackDelay(Duration ackDelay) {
+			return set(KcpSettings.ACK_DELAY, Objects.requireNonNull(ackDelay, "ackDelay"));
 		}
 
 		/**

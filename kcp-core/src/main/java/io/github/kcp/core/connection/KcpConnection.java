@@ -2,6 +2,7 @@ package io.github.kcp.core.connection;
 
 import java.util.Objects;
 
+import io.github.kcp.core.protocol.EngineMode;
 import io.github.kcp.core.protocol.InputResult;
 import io.github.kcp.core.protocol.Kcp;
 import io.github.kcp.core.protocol.KcpCodec;
@@ -109,8 +110,8 @@ public final class KcpConnection {
 
 	private long engineDeadline = NO_DEADLINE;
 
-	/** When the engine's update ran last. */
-	private long lastEngineUpdate = Long.MIN_VALUE;
+	/** When the engine last flushed or updated. */
+	private long lastEngineRun = Long.MIN_VALUE;
 
 	private long closeDeadline = NO_DEADLINE;
 
@@ -161,7 +162,7 @@ public final class KcpConnection {
 		this.kcp = new Kcp(conv, this::transmit);
 		config.applyTo(this.kcp, packetOverhead);
 		this.idleTimeoutMillis = config.idleTimeout().toMillis();
-		this.pacing = new FlushPacing(config.eagerFlush(), now);
+		this.pacing = new FlushPacing(config.eagerFlush(), config.ackDelay().toMillis(), now);
 		this.now = now;
 		this.lastReceived = now;
 	}
@@ -356,6 +357,8 @@ public final class KcpConnection {
 		this.state = State.DRAINING;
 		this.closeDeadline = now + this.config.closeTimeout().toMillis();
 		this.kcp.flush((int) now);
+		this.pacing.fullFlushed(now);
+		this.lastEngineRun = now;
 		afterEngineWork(now);
 	}
 
@@ -401,6 +404,7 @@ public final class KcpConnection {
 			this.idleTimeoutMillis = this.validation.idleTimeoutMillis(this.idleTimeoutMillis);
 		}
 		this.pacing.setEager(newConfig.eagerFlush());
+		this.pacing.setAckDelay(newConfig.ackDelay().toMillis());
 		if (this.state != State.CLOSED) {
 			scheduleEngine(now);
 		}
@@ -428,7 +432,10 @@ public final class KcpConnection {
 		if (this.flushWanted || this.windowUpdateWanted) {
 			return this.now;
 		}
-		long deadline = Math.min(this.engineDeadline, this.pacing.deferredDeadline());
+		long deadline = Math.min(this.engineDeadline, this.pacing.deferredFullDeadline());
+		if (this.kcp.hasPendingAcks()) {
+			deadline = Math.min(deadline, this.pacing.ackDeadline());
+		}
 		deadline = Math.min(deadline, this.closeDeadline);
 		deadline = Math.min(deadline, this.closeSignalDeadline);
 		if (this.idleTimeoutMillis > 0) {
@@ -463,34 +470,103 @@ public final class KcpConnection {
 		}
 		int engineNow = (int) now;
 		boolean engineWorked = false;
+		boolean fedSinceLastRun = this.flushWanted;
 		if (this.flushWanted) {
 			this.flushWanted = false;
+			boolean windowUpdate = this.windowUpdateWanted;
 			this.windowUpdateWanted = false;
-			if (this.pacing.flushAt(now) == FlushPacing.Flush.FULL) {
-				this.kcp.flush(engineNow);
+			FlushPacing.Flush flush = this.pacing.decide(now, isDataDue(engineNow), this.kcp.inFlight(),
+					windowUpdate || this.kcp.hasPendingAcks(), windowUpdate || this.kcp.hasUrgentAcks());
+			if (flush == FlushPacing.Flush.FULL) {
+				flushAll(engineNow);
+				engineWorked = true;
 			}
-			else {
-				this.kcp.flushAcks(engineNow);
+			else if (flush == FlushPacing.Flush.ACKS) {
+				flushAcks(engineNow);
+				engineWorked = true;
 			}
-			engineWorked = true;
 		}
-		if (this.pacing.takeDeferred(now)) {
-			this.kcp.flush(engineNow);
+		if (this.pacing.isFullDue(now)) {
+			flushAll(engineNow);
+			this.pacing.fullFlushed(now);
 			engineWorked = true;
 		}
 		if (this.windowUpdateWanted) {
 			this.windowUpdateWanted = false;
-			this.kcp.flushAcks(engineNow);
+			flushAcks(engineNow);
+			this.pacing.acksFlushed(now);
 			engineWorked = true;
 		}
+		if (this.pacing.areAcksDue(now)) {
+			if (this.kcp.hasPendingAcks()) {
+				flushAcks(engineNow);
+				engineWorked = true;
+			}
+			this.pacing.acksFlushed(now);
+		}
 		if (now >= this.engineDeadline) {
+			boolean hadAcks = this.kcp.hasPendingAcks();
 			this.kcp.update(engineNow);
-			this.lastEngineUpdate = now;
+			if (hadAcks && !this.kcp.hasPendingAcks()) {
+				this.pacing.acksFlushed(now);
+			}
 			engineWorked = true;
 		}
 		if (engineWorked) {
+			this.lastEngineRun = now;
+		}
+		if (engineWorked || fedSinceLastRun) {
+			// Input or a send may have changed the engine without a flush (acknowledgements held back, the last of
+			// the data acknowledged while draining): react and plan its next update all the same.
 			afterEngineWork(now);
 		}
+	}
+
+	/**
+	 * A full flush; through the engine's update when its interval tick is due (in tuned mode), so that the tick
+	 * restarts from here instead of flushing again a moment later (an engine back from idle has an overdue tick).
+	 */
+	private void flushAll(int engineNow) {
+		if (this.kcp.mode() == EngineMode.TUNED && this.kcp.check(engineNow) == engineNow) {
+			// In tuned mode update() flushes whenever check() names the present (a tick or a retransmission due).
+			this.kcp.update(engineNow);
+		}
+		else {
+			this.kcp.flush(engineNow);
+		}
+	}
+
+	/** The acknowledgements only; with nothing in flight or queued, an overdue tick is served (and restarted) too. */
+	private void flushAcks(int engineNow) {
+		if (this.kcp.inFlight() == 0 && this.kcp.sendQueueSize() == 0 && this.kcp.check(engineNow) == engineNow) {
+			// Nothing to send but the acknowledgements: the tick's flush is this one.
+			this.kcp.update(engineNow);
+		}
+		else {
+			this.kcp.flushAcks(engineNow);
+		}
+	}
+
+	/**
+	 * Whether a flush now would send data: queued data the windows let out, or a retransmission (timeout, fast or
+	 * early) that is due, or the engine's interval tick. In {@link EngineMode#IKCP} every flush is a full one, as an
+	 * ikcp driver's.
+	 */
+	private boolean isDataDue(int engineNow) {
+		if (this.kcp.mode() == EngineMode.IKCP) {
+			return true;
+		}
+		if (this.kcp.sendQueueSize() > 0) {
+			int window = Math.min(this.kcp.sendWindow(), this.kcp.remoteWindow());
+			if (!this.kcp.isNoCongestionControl()) {
+				window = Math.min(window, this.kcp.congestionWindow());
+			}
+			if (this.kcp.inFlight() < window) {
+				return true;
+			}
+		}
+		// O(1) in tuned mode: with data in flight, a retransmission (or the tick that looks for one) is due.
+		return this.kcp.inFlight() > 0 && this.kcp.check(engineNow) == engineNow;
 	}
 
 	/** After the engine ran: react to a failed sink, a dead link, a drained send queue; plan the next update. */
@@ -522,9 +598,10 @@ public final class KcpConnection {
 		}
 		int engineNow = (int) now;
 		long deadline = now + (this.kcp.check(engineNow) - engineNow);
-		if (deadline <= now && this.lastEngineUpdate == now) {
-			// ikcp's check() names a retransmission deadline that has passed while its flush tick is still ahead:
-			// update() does nothing until the tick, so ask again a millisecond later rather than at once.
+		if (deadline <= now && this.lastEngineRun == now) {
+			// The engine ran in this millisecond and names its interval tick as due (a flush does not move the tick;
+			// in IKCP mode, also a retransmission deadline that only the tick serves): everything due was just sent,
+			// so the tick can wait a millisecond rather than re-arm the timer at zero delay.
 			deadline = now + 1;
 		}
 		this.engineDeadline = deadline;
@@ -607,7 +684,7 @@ public final class KcpConnection {
 			return;
 		}
 		if (datagram != this.signalBuffer) {
-			int offered = this.closeSignalOffer.offer(datagram, length, this.kcp.mtu());
+			int offered = this.closeSignalOffer.offer(datagram, length, this.kcp.mtu(), this.now);
 			if (offered != length) {
 				this.segmentsOutAdjustment++;
 				length = offered;

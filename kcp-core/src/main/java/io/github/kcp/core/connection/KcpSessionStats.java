@@ -55,6 +55,14 @@ public final class KcpSessionStats {
 
 	private final long messagesIn;
 
+	// ---- loss recovery (tuned engine mode)
+
+	private final long earlyRetransmissions;
+
+	private final long spuriousRetransmissions;
+
+	private final long trimmedAcks;
+
 	private final boolean peerProven;
 
 	KcpSessionStats(Kcp kcp, long sendBufferedBytes, long datagramsOut, long bytesOut, long segmentsOutAdjustment,
@@ -82,6 +90,9 @@ public final class KcpSessionStats {
 		this.drops = drops.clone();
 		this.messagesOut = messagesOut;
 		this.messagesIn = messagesIn;
+		this.earlyRetransmissions = kcp.earlyRetransmissions();
+		this.spuriousRetransmissions = kcp.spuriousRetransmissions();
+		this.trimmedAcks = kcp.trimmedAcks();
 		this.peerProven = peerProven;
 	}
 
@@ -151,9 +162,33 @@ public final class KcpSessionStats {
 		return this.fastRetransmissions;
 	}
 
-	/** All retransmissions, whatever triggered them. */
+	/**
+	 * Segments resent early ({@link io.github.kcp.core.protocol.EngineMode#TUNED}, as kcp-go): after a single
+	 * duplicate acknowledgement, in a flush that had no new data to send instead.
+	 */
+	public long earlyRetransmissions() {
+		return this.earlyRetransmissions;
+	}
+
+	/**
+	 * Retransmissions that turned out not to be needed: the peer acknowledged an earlier copy (a lower bound; the
+	 * echoed timestamp tells which copy arrived).
+	 */
+	public long spuriousRetransmissions() {
+		return this.spuriousRetransmissions;
+	}
+
+	/**
+	 * Acknowledgements left out of a flush because the cumulative acknowledgement already covered them
+	 * ({@link io.github.kcp.core.protocol.EngineMode#TUNED}, as kcp-go).
+	 */
+	public long trimmedAcks() {
+		return this.trimmedAcks;
+	}
+
+	/** All retransmissions, whatever triggered them (timeout, fast and early). */
 	public long retransmissions() {
-		return this.timeoutRetransmissions + this.fastRetransmissions;
+		return this.timeoutRetransmissions + this.fastRetransmissions + this.earlyRetransmissions;
 	}
 
 	/** Datagrams sent (close signals included). */
@@ -245,7 +280,9 @@ public final class KcpSessionStats {
 				+ this.datagramsOut + ", bytesOut=" + this.bytesOut + ", segmentsOut=" + this.segmentsOut
 				+ ", datagramsIn=" + this.datagramsIn + ", bytesIn=" + this.bytesIn + ", segmentsIn=" + this.segmentsIn
 				+ ", duplicateSegments=" + this.duplicateSegments + ", dropped=" + dropped + ", messagesOut="
-				+ this.messagesOut + ", messagesIn=" + this.messagesIn + "}";
+				+ this.messagesOut + ", messagesIn=" + this.messagesIn + ", earlyRetransmissions="
+				+ this.earlyRetransmissions + ", spuriousRetransmissions=" + this.spuriousRetransmissions
+				+ ", trimmedAcks=" + this.trimmedAcks + "}";
 	}
 
 }

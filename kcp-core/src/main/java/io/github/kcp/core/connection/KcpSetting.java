@@ -62,7 +62,10 @@ public final class KcpSetting<T> {
 		return this.name;
 	}
 
-	/** The type of the values ({@code Integer}, {@code Long}, {@code Boolean} or {@code java.time.Duration}). */
+	/**
+	 * The type of the values ({@code Integer}, {@code Long}, {@code Boolean}, {@code java.time.Duration} or an enum
+	 * such as {@link io.github.kcp.core.protocol.EngineMode}).
+	 */
 	public Class<T> type() {
 		return this.type;
 	}

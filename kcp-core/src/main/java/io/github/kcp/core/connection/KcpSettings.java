@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.function.Predicate;
 
 import io.github.kcp.core.connection.KcpSetting.Scope;
+import io.github.kcp.core.protocol.EngineMode;
 import io.github.kcp.core.protocol.Kcp;
 
 /**
@@ -102,6 +103,30 @@ public final class KcpSettings {
 			"true or false", (value) -> true,
 			"Whether to flush right after sends and each batch of received datagrams instead of at the next "
 					+ "interval tick.");
+
+	// ---- loss recovery and acknowledgement pacing
+
+	/**
+	 * How the engine recovers from loss: {@link EngineMode#TUNED} (early retransmit, exact retransmission deadlines,
+	 * RTO restart, kcp-go's backoff, trimmed acknowledgements) or {@link EngineMode#IKCP} (exactly ikcp.c). Both speak
+	 * the same wire format.
+	 */
+	public static final KcpSetting<EngineMode> ENGINE_MODE = session("engineMode", EngineMode.class,
+			EngineMode.TUNED, "TUNED or IKCP", (value) -> true,
+			"How the engine recovers from loss: TUNED (early retransmit, retransmissions at their exact deadline, "
+					+ "RTO restart, kcp-go's backoff, fewer acknowledgements) or IKCP (exactly ikcp.c).");
+
+	/**
+	 * With eager flushing, how long acknowledgements of data received in order may wait to leave together; those
+	 * of data received out of order or again, and window answers, leave at once. Zero sends every acknowledgement
+	 * at the end of the read burst that made it.
+	 */
+	public static final KcpSetting<Duration> ACK_DELAY = session("ackDelay", Duration.class, Duration.ofMillis(1),
+			"0 (off) .. 100 ms, whole milliseconds",
+			(value) -> wholeMillis(value) && value.compareTo(Duration.ofMillis(100)) <= 0,
+			"With eager flushing, how long acknowledgements of data received in order may wait to leave together "
+					+ "(those of data out of order, and window answers, leave at once); zero sends them after every "
+					+ "read burst.");
 
 	/** Most sessions a server keeps open at once. */
 	public static final KcpSetting<Integer> MAX_SESSIONS = server("maxSessions", Integer.class, 10_000, "1 or more",

@@ -130,6 +130,11 @@ final class EventLoopSession implements KcpSession {
 
 	// ---------------------------------------------------------------- driven by the owner, on the loop
 
+	/** The socket the session sends through (tests). */
+	UdpEndpoint endpoint() {
+		return this.endpoint;
+	}
+
 	/** The connection underneath; only on the loop. */
 	KcpConnection connection() {
 		return this.connection;
@@ -320,6 +325,11 @@ final class EventLoopSession implements KcpSession {
 	@Override
 	public CompletableFuture<Void> send(byte[] data, int offset, int length) {
 		Objects.checkFromIndexSize(offset, length, data.length);
+		return trySend(data, offset, length, false);
+	}
+
+	/** {@code owned}: the array is this session's already (no other reference), so it needs no copy. */
+	private CompletableFuture<Void> trySend(byte[] data, int offset, int length, boolean owned) {
 		RuntimeException refused = checkSendable(length);
 		if (refused != null) {
 			return CompletableFuture.failedFuture(refused);
@@ -334,14 +344,15 @@ final class EventLoopSession implements KcpSession {
 		catch (KcpSessionClosedException ex) {
 			return CompletableFuture.failedFuture(ex);
 		}
-		return enqueue(data, offset, length);
+		return enqueue(data, offset, length, owned);
 	}
 
 	@Override
 	public CompletableFuture<Void> send(ByteBuffer data) {
+		// One copy, which the loop may then use as it is.
 		byte[] copy = new byte[data.remaining()];
 		data.get(copy);
-		return send(copy, 0, copy.length);
+		return trySend(copy, 0, copy.length, true);
 	}
 
 	@Override
@@ -361,7 +372,7 @@ final class EventLoopSession implements KcpSession {
 		catch (KcpSessionClosedException ex) {
 			return CompletableFuture.failedFuture(ex);
 		}
-		return enqueue(data, offset, length);
+		return enqueue(data, offset, length, false);
 	}
 
 	@Override
@@ -395,13 +406,14 @@ final class EventLoopSession implements KcpSession {
 		return null;
 	}
 
-	private CompletableFuture<Void> enqueue(byte[] data, int offset, int length) {
+	private CompletableFuture<Void> enqueue(byte[] data, int offset, int length, boolean owned) {
 		CompletableFuture<Void> future = new CompletableFuture<>();
 		if (this.loop.inEventLoop()) {
 			doSend(data, offset, length, future);
 		}
 		else {
-			byte[] copy = Arrays.copyOfRange(data, offset, offset + length);
+			// The caller may reuse its array once send returns ("copied before this returns").
+			byte[] copy = owned ? data : Arrays.copyOfRange(data, offset, offset + length);
 			runOnLoop(() -> doSend(copy, 0, copy.length, future));
 		}
 		return future;
@@ -570,6 +582,7 @@ final class EventLoopSession implements KcpSession {
 	private synchronized void reconfigure(UnaryOperator<KcpConfig.Builder> change) {
 		KcpConfig changed = change.apply(this.config.toBuilder()).build();
 		int maxMessage = changed.maxMessageSize(this.endpoint.packetOverhead());
+		this.endpoint.ensureReadRoom(changed.mtu());
 		this.config = changed;
 		this.maxMessageSize = maxMessage;
 		runOnLoop(() -> {

@@ -62,10 +62,11 @@ public final class KcpClient {
 		InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
 		// One end plays the client and the other the server, so that a direction-bound cipher tells them apart.
 		ClientEndpoint a = new ClientEndpoint(KcpEventLoopGroup.shared(), cipher, EndpointRole.CLIENT, config,
-				loopback);
+				UdpOptions.defaults(), loopback);
 		ClientEndpoint b;
 		try {
-			b = new ClientEndpoint(KcpEventLoopGroup.shared(), cipher, EndpointRole.SERVER, config, loopback);
+			b = new ClientEndpoint(KcpEventLoopGroup.shared(), cipher, EndpointRole.SERVER, config,
+					UdpOptions.defaults(), loopback);
 		}
 		catch (RuntimeException ex) {
 			a.endpoint.close();
@@ -111,6 +112,8 @@ public final class KcpClient {
 
 		private @Nullable InetSocketAddress localAddress;
 
+		private UdpOptions udpOptions = UdpOptions.defaults();
+
 		private Builder() {
 		}
 
@@ -153,6 +156,15 @@ public final class KcpClient {
 			return this;
 		}
 
+		/**
+		 * How the session's socket batches and offloads its datagrams (native epoll only). Default
+		 * {@link UdpOptions#defaults()}: everything the kernel has.
+		 */
+		public Builder udpOptions(UdpOptions udpOptions) {
+			this.udpOptions = Objects.requireNonNull(udpOptions, "udpOptions");
+			return this;
+		}
+
 		/** Connects to {@code host:port}; see {@link #connect(InetSocketAddress)}. */
 		public KcpSession connect(String host, int port) {
 			return connect(new InetSocketAddress(host, port));
@@ -173,7 +185,7 @@ public final class KcpClient {
 			}
 			KcpEventLoopGroup group = (this.eventLoops != null) ? this.eventLoops : KcpEventLoopGroup.shared();
 			ClientEndpoint endpoint = new ClientEndpoint(group, this.cipher, EndpointRole.CLIENT, this.config,
-					(this.localAddress != null) ? this.localAddress : new InetSocketAddress(0));
+					this.udpOptions, (this.localAddress != null) ? this.localAddress : new InetSocketAddress(0));
 			int useConv = (this.conv != null) ? this.conv : randomConv();
 			return endpoint.connect(remoteAddress, useConv, this.config, this.handler, false);
 		}
@@ -194,9 +206,9 @@ public final class KcpClient {
 		private boolean failed;
 
 		ClientEndpoint(KcpEventLoopGroup group, @Nullable PacketCipher cipher, EndpointRole role, KcpConfig config,
-				InetSocketAddress localAddress) {
+				UdpOptions udpOptions, InetSocketAddress localAddress) {
 			config.engineMtu(UdpEndpoint.overheadOf(cipher));
-			this.endpoint = new UdpEndpoint(group, cipher, role, this);
+			this.endpoint = new UdpEndpoint(group, cipher, role, this, udpOptions, config.mtu());
 			this.endpoint.bind(localAddress);
 		}
 

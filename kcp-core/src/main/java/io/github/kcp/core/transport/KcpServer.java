@@ -131,7 +131,8 @@ public final class KcpServer implements AutoCloseable {
 		// Checked first: an mtu that leaves no room after the cipher's overhead fails here, not per session.
 		builder.config.engineMtu(UdpEndpoint.overheadOf(builder.cipher));
 		KcpEventLoopGroup group = (builder.eventLoops != null) ? builder.eventLoops : KcpEventLoopGroup.shared();
-		this.endpoint = new UdpEndpoint(group, builder.cipher, EndpointRole.SERVER, new Receiver());
+		this.endpoint = new UdpEndpoint(group, builder.cipher, EndpointRole.SERVER, new Receiver(), builder.udpOptions,
+				builder.config.mtu());
 		this.loop = this.endpoint.loop();
 		this.endpoint.bind(address);
 	}
@@ -198,6 +199,7 @@ public final class KcpServer implements AutoCloseable {
 	private synchronized void reconfigure(UnaryOperator<KcpConfig.Builder> change) {
 		KcpConfig changed = change.apply(this.sessionConfig.toBuilder()).build();
 		changed.engineMtu(this.endpoint.packetOverhead());
+		this.endpoint.ensureReadRoom(changed.mtu());
 		this.sessionConfig = changed;
 	}
 
@@ -403,6 +405,11 @@ public final class KcpServer implements AutoCloseable {
 		}
 	}
 
+	/** The server's socket (tests). */
+	UdpEndpoint endpoint() {
+		return this.endpoint;
+	}
+
 	/** Closes the socket as an I/O failure would (tests). */
 	void closeSocketUnexpectedly() {
 		this.endpoint.closeUnexpectedly();
@@ -600,6 +607,8 @@ public final class KcpServer implements AutoCloseable {
 
 		private @Nullable BiConsumer<DropReason, InetSocketAddress> dropListener;
 
+		private UdpOptions udpOptions = UdpOptions.defaults();
+
 		private Builder() {
 		}
 
@@ -722,6 +731,15 @@ public final class KcpServer implements AutoCloseable {
 		/** The event-loop threads to run on (not closed by the server). Default {@link KcpEventLoopGroup#shared()}. */
 		public Builder eventLoops(KcpEventLoopGroup eventLoops) {
 			this.eventLoops = Objects.requireNonNull(eventLoops, "eventLoops");
+			return this;
+		}
+
+		/**
+		 * How the socket batches and offloads its datagrams (native epoll only). Default {@link UdpOptions#defaults()}:
+		 * everything the kernel has.
+		 */
+		public Builder udpOptions(UdpOptions udpOptions) {
+			this.udpOptions = Objects.requireNonNull(udpOptions, "udpOptions");
 			return this;
 		}
 

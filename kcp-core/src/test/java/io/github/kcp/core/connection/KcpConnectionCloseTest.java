@@ -144,6 +144,38 @@ class KcpConnectionCloseTest {
 	}
 
 	@Test
+	void aClientThatSendsABurstAndClosesIsHeardByTheServerEvenIfTheFirstAnswersAreLost() {
+		VirtualNetwork net = new VirtualNetwork(16);
+		VirtualNetwork.Server server = net.server("server", FAST, new SessionLimits<>(10, 0), 60_000);
+		server.link.delay(ONE_WAY);
+		// The server's first two datagrams carrying an answer to our offer are lost: we offer again 50 ms later.
+		AtomicInteger lostAnswers = new AtomicInteger();
+		server.link.drop((sent) -> CloseSignalOffer.isMarked(sent.data(), 0, sent.data().length)
+				&& lostAnswers.getAndIncrement() < 2);
+		Endpoint client = net.endpoint("client", "server", CONV, FAST);
+		client.link.delay(ONE_WAY);
+		// A burst: many datagrams leave before any answer can come back.
+		for (int i = 0; i < 100; i++) {
+			client.session.send(message(i, 200));
+		}
+		client.session.close();
+		net.runUntil("both closed", 10_000,
+				() -> client.session.closed != null && !server.opened.isEmpty() && server.opened.get(0).closed != null);
+		assertThat(lostAnswers.get()).isGreaterThanOrEqualTo(2);
+		assertThat(server.opened.get(0).closed).isEqualTo(CloseReason.CLOSED_BY_PEER);
+		assertThat(server.opened.get(0).messages).hasSize(100);
+		assertThat(client.session.closed).isEqualTo(CloseReason.CLOSED_LOCALLY);
+		// Offers spread over time, never more than eight.
+		List<Sent> offers = net.sent().stream()
+			.filter((d) -> d.from().equals("client") && CloseSignalOffer.isMarked(d.data(), 0, d.data().length))
+			.toList();
+		assertThat(offers).hasSizeBetween(2, CloseSignalOffer.MAX_OFFERS);
+		for (int i = 1; i < offers.size(); i++) {
+			assertThat(offers.get(i).at() - offers.get(i - 1).at()).isGreaterThanOrEqualTo(CloseSignalOffer.OFFER_INTERVAL);
+		}
+	}
+
+	@Test
 	void aPeerNeverHeardFromIsNotToldButOneThatOfferedIsToldPromptly() {
 		VirtualNetwork net = new VirtualNetwork(14);
 		Pair pair = pair(net, FAST);

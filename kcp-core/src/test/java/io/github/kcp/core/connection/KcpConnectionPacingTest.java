@@ -1,5 +1,6 @@
 package io.github.kcp.core.connection;
 
+import java.time.Duration;
 import java.util.List;
 
 import io.github.kcp.core.connection.KcpConnectionCloseTest.Pair;
@@ -16,12 +17,15 @@ import static io.github.kcp.core.connection.KcpConnectionCloseTest.pair;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Flush pacing, in virtual time ({@link FlushPacing}): with eager flushing, data and acknowledgements leave in the
- * millisecond they are ready, full flushes at most once per millisecond (a second one in the same millisecond sends
- * the acknowledgements at once and the data a millisecond later); without it, data waits for the interval tick; a
- * receive window that reopens is announced at once.
+ * Flush pacing, in virtual time ({@link FlushPacing}): with eager flushing, data leaves in the millisecond it is
+ * sent — a second full flush in one millisecond waits a millisecond only while much is in flight; acknowledgements of
+ * data received in order leave at most once per ack delay, those of data out of order at once; without eager
+ * flushing, data waits for the interval tick; a receive window that reopens is announced at once.
  */
 class KcpConnectionPacingTest {
+
+	/** Ticks far apart, so that no interval tick flushes in the window a test looks at. */
+	private static final KcpConfig SLOW_TICKS = FAST.toBuilder().interval(100).ackDelay(Duration.ofMillis(5)).build();
 
 	@Test
 	void eagerFlushSendsDataAndAcknowledgementsInTheMillisecondTheyAreReady() {
@@ -43,13 +47,11 @@ class KcpConnectionPacingTest {
 	}
 
 	@Test
-	void aSecondFlushInTheSameMillisecondSendsItsDataOneMillisecondLater() {
+	void aSendInTheMillisecondOfAnotherFlushLeavesAtOnceWhileLittleIsInFlight() {
 		VirtualNetwork net = new VirtualNetwork(22);
 		Pair pair = pair(net, FAST);
 		pair.a().session.send(message(0, 100));
 		net.runUntil("warmed up", 1000, () -> pair.a().session.acknowledged == 1);
-		// In a millisecond of its own (the acknowledgement's arrival flushed in the last one), between two interval
-		// ticks of the engine (a tick flushes everything anyway).
 		net.advance(1);
 		net.runUntil("between ticks", 100, () -> pair.a().session.connection.pollTimeout() - net.now() >= 3);
 		long t = net.now();
@@ -60,26 +62,112 @@ class KcpConnectionPacingTest {
 
 		List<Sent> pushes = net.sent("a", KcpCodec.CMD_PUSH);
 		pushes = pushes.subList(1, pushes.size());
-		assertThat(pushes).extracting(Sent::at).containsExactly(t, t + 1);
+		assertThat(pushes).extracting(Sent::at).containsExactly(t, t);
 		assertThat(pushes).allSatisfy((push) -> assertThat(push.count(KcpCodec.CMD_PUSH)).isEqualTo(1));
 	}
 
 	@Test
-	void acknowledgementsOfASecondDatagramInTheSameMillisecondLeaveAtOnce() {
-		VirtualNetwork net = new VirtualNetwork(23);
-		Endpoint b = net.endpoint("b", "raw", CONV, FAST);
-		Raw raw = net.raw("raw");
-		net.advance(5);
+	void aBusySendersSecondFullFlushInOneMillisecondWaitsForTheNext() {
+		VirtualNetwork net = new VirtualNetwork(22);
+		Pair pair = pair(net, FAST);
+		pair.a().session.send(message(0, 100));
+		net.runUntil("warmed up", 1000, () -> pair.a().session.acknowledged == 1);
+		net.advance(1);
+		net.runUntil("between ticks", 100, () -> pair.a().session.connection.pollTimeout() - net.now() >= 3);
 		long t = net.now();
-		raw.send("b", push(0, "one"));
-		raw.send("b", push(1, "two"));
+		int cheap = FlushPacing.CHEAP_FLUSH_SEGMENTS;
+		int sends = cheap + 8;
+		for (int i = 1; i <= sends; i++) {
+			pair.a().session.send(message(i, 100));
+		}
 
+		net.runUntil("all acknowledged", 1000, () -> pair.a().session.acknowledged == sends + 1);
+
+		List<Sent> pushes = net.sent("a", KcpCodec.CMD_PUSH);
+		pushes = pushes.subList(1, pushes.size());
+		// While at most CHEAP_FLUSH_SEGMENTS are in flight, each send flushes at once (one segment per datagram);
+		// then the rest waits for one full flush a millisecond later.
+		assertThat(pushes).hasSize(cheap + 2);
+		assertThat(pushes.subList(0, cheap + 1)).allSatisfy((push) -> {
+			assertThat(push.at()).isEqualTo(t);
+			assertThat(push.count(KcpCodec.CMD_PUSH)).isEqualTo(1);
+		});
+		Sent last = pushes.get(cheap + 1);
+		assertThat(last.at()).isEqualTo(t + 1);
+		assertThat(last.count(KcpCodec.CMD_PUSH)).isEqualTo(sends - cheap - 1);
+	}
+
+	@Test
+	void acknowledgementsOfDataInOrderLeaveAtMostOncePerAckDelay() {
+		VirtualNetwork net = new VirtualNetwork(23);
+		Endpoint b = net.endpoint("b", "raw", CONV, SLOW_TICKS);
+		Raw raw = net.raw("raw");
+		raw.send("b", push(0, "zero"));
 		net.advance(10);
+		net.runUntil("between ticks", 1000, () -> b.session.connection.pollTimeout() - net.now() >= 10);
+		long t = net.now();
+		for (int sn = 1; sn <= 4; sn++) {
+			raw.send("b", push(sn, "data " + sn));
+		}
 
-		assertThat(b.session.messages).hasSize(2);
+		net.advance(8);
+
+		assertThat(b.session.messages).hasSize(5);
 		List<Sent> acks = net.sent("b", KcpCodec.CMD_ACK);
-		assertThat(acks).hasSize(2);
+		acks = acks.subList(1, acks.size());
+		// The first after a quiet spell at once; the other three together once the ack delay has run.
+		assertThat(acks).extracting(Sent::at).containsExactly(t, t + 5);
+		assertThat(ackedSequences(acks.get(0))).containsExactly(1);
+		// Tuned mode trims acknowledgements below rcv_nxt but the latest: una = 5 says the rest.
+		assertThat(ackedSequences(acks.get(1))).containsExactly(4);
+		assertThat(KcpCodec.readInt(acks.get(1).data(), 16)).as("una").isEqualTo(5);
+		assertThat(b.session.connection.stats().trimmedAcks()).isEqualTo(2);
+		assertThat(b.session.zeroDelayTimers).isZero();
+	}
+
+	@Test
+	void acknowledgementsOfDataOutOfOrderLeaveAtOnce() {
+		VirtualNetwork net = new VirtualNetwork(23);
+		Endpoint b = net.endpoint("b", "raw", CONV, SLOW_TICKS);
+		Raw raw = net.raw("raw");
+		raw.send("b", push(0, "zero"));
+		net.advance(10);
+		net.runUntil("between ticks", 1000, () -> b.session.connection.pollTimeout() - net.now() >= 10);
+		long t = net.now();
+		raw.send("b", push(1, "one"));
+		raw.send("b", push(2, "two"));
+		raw.send("b", push(4, "four, after a gap"));
+
+		net.advance(1);
+
+		List<Sent> acks = net.sent("b", KcpCodec.CMD_ACK);
+		acks = acks.subList(1, acks.size());
+		// sn 1 at once (first after a quiet spell), sn 2 held back, sn 4 (a gap) at once; sn 2's acknowledgement is
+		// trimmed from it, since its una (3) says as much.
 		assertThat(acks).extracting(Sent::at).containsExactly(t, t);
+		assertThat(ackedSequences(acks.get(0))).containsExactly(1);
+		assertThat(ackedSequences(acks.get(1))).containsExactly(4);
+		assertThat(KcpCodec.readInt(acks.get(1).data(), 16)).as("una").isEqualTo(3);
+	}
+
+	@Test
+	void withAZeroAckDelayEveryBurstIsAcknowledgedAtOnce() {
+		VirtualNetwork net = new VirtualNetwork(23);
+		Endpoint b = net.endpoint("b", "raw", CONV, SLOW_TICKS.toBuilder().ackDelay(Duration.ZERO).build());
+		Raw raw = net.raw("raw");
+		raw.send("b", push(0, "zero"));
+		net.advance(10);
+		net.runUntil("between ticks", 1000, () -> b.session.connection.pollTimeout() - net.now() >= 10);
+		long t = net.now();
+		for (int sn = 1; sn <= 3; sn++) {
+			raw.send("b", push(sn, "data " + sn));
+		}
+
+		net.advance(1);
+
+		List<Sent> acks = net.sent("b", KcpCodec.CMD_ACK);
+		acks = acks.subList(1, acks.size());
+		assertThat(acks).extracting(Sent::at).containsExactly(t, t, t);
 	}
 
 	@Test
@@ -124,6 +212,20 @@ class KcpConnectionPacingTest {
 		assertThat(KcpCodec.readShort(first.data(), 6)).as("the window it announces").isPositive();
 		net.runUntil("all delivered and acknowledged", 10_000,
 				() -> pair.b().session.messages.size() == 200 && pair.a().session.acknowledged == 200);
+	}
+
+	/** The sequence numbers the ACK segments of a datagram acknowledge. */
+	static List<Integer> ackedSequences(Sent datagram) {
+		List<Integer> sequences = new java.util.ArrayList<>();
+		byte[] data = datagram.data();
+		int position = 0;
+		while (data.length - position >= KcpCodec.OVERHEAD) {
+			if ((data[position + 4] & 0xff) == KcpCodec.CMD_ACK) {
+				sequences.add(KcpCodec.readInt(data, position + 12));
+			}
+			position += KcpCodec.OVERHEAD + KcpCodec.readInt(data, position + 20);
+		}
+		return sequences;
 	}
 
 	/** A one-segment datagram of conversation {@link KcpConnectionCloseTest#CONV} carrying {@code text}. */

@@ -319,6 +319,12 @@ final class VirtualNetwork {
 		 */
 		boolean standardPeer;
 
+		/**
+		 * Services after which the connection, with nothing immediate left, still named a deadline at or before the
+		 * current time: a shell would have re-armed its timer at zero delay.
+		 */
+		int zeroDelayTimers;
+
 		private boolean servicing;
 
 		Session(String self, String peer, int conv, KcpConfig config) {
@@ -378,6 +384,10 @@ final class VirtualNetwork {
 					if (!this.connection.hasImmediateWork() || round >= 8) {
 						break;
 					}
+				}
+				if (this.closed == null && !this.connection.hasImmediateWork()
+						&& this.connection.pollTimeout() <= VirtualNetwork.this.now) {
+					this.zeroDelayTimers++;
 				}
 			}
 			finally {

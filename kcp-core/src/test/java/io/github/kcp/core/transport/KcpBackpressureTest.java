@@ -62,12 +62,12 @@ class KcpBackpressureTest extends LoopbackTestSupport {
 
 		// A blocked sender is released, with a closed-session failure, when the session closes.
 		CompletableFuture<CompletableFuture<Void>> blocked = new CompletableFuture<>();
-		Thread writer = new Thread(
-				() -> blocked.complete(sendWhenRoomUnchecked(client, new byte[500], Duration.ofSeconds(20))),
-				"blocked-writer");
+		Thread writer = new Thread(() -> blocked.complete(sendWhenRoomUnchecked(client, new byte[500],
+				Duration.ofSeconds(20))), "blocked-writer");
 		writer.setDaemon(true);
 		writer.start();
-		// Waiting for room, not merely started: a writer that arrives after abort() is refused at once instead.
+		// Abort only once the writer waits for room: a writer arriving after the abort fails at once, before the loop
+		// has failed the earlier sends.
 		await().atMost(WAIT).until(() -> writer.getState() == Thread.State.TIMED_WAITING);
 		assertThat(blocked).isNotDone();
 		client.abort();

@@ -13,6 +13,8 @@ import io.github.kcp.core.connection.CloseReason;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionClosedException;
 import io.github.kcp.core.transport.KcpSessionHandler;
+import io.github.kcp.spring.support.KcpStreamFraming;
+import io.github.kcp.spring.support.KcpStreamFramingException;
 import io.github.kcp.spring.support.SerialExecutor;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -61,11 +63,27 @@ final class ClientSession implements KcpSessionHandler {
 
 	private volatile boolean retired;
 
+	/** Frames what is written, or {@code null} to write messages as they are. */
+	private final @Nullable KcpStreamFraming framing;
+
+	/** Cuts what arrives into messages; used on the event loop only. */
+	private final KcpStreamFraming.@Nullable Decoder decoder;
+
 	ClientSession(InetSocketAddress target, Owner owner, ReplyCorrelation correlation, Executor callbacks) {
+		this(target, owner, correlation, callbacks, null);
+	}
+
+	/**
+	 * @param framing frames the session's byte stream (stream mode), or {@code null} for none
+	 */
+	ClientSession(InetSocketAddress target, Owner owner, ReplyCorrelation correlation, Executor callbacks,
+			@Nullable KcpStreamFraming framing) {
 		this.target = target;
 		this.owner = owner;
 		this.correlation = correlation;
 		this.inOrder = new SerialExecutor(callbacks);
+		this.framing = framing;
+		this.decoder = (framing != null) ? framing.newDecoder() : null;
 	}
 
 	ReplyCorrelation correlation() {
@@ -105,6 +123,9 @@ final class ClientSession implements KcpSessionHandler {
 			CompletableFuture<Void> sent;
 			try {
 				byte[] bytes = encoder.apply(correlationId);
+				if (this.framing != null) {
+					bytes = this.framing.frame(bytes);
+				}
 				sent = (waitForRoom != null) ? this.session.sendWhenRoom(bytes, 0, bytes.length, waitForRoom)
 						: this.session.send(bytes);
 			}
@@ -213,6 +234,27 @@ final class ClientSession implements KcpSessionHandler {
 
 	@Override
 	public void onMessage(KcpSession session, byte[] message) {
+		KcpStreamFraming.Decoder frames = this.decoder;
+		if (frames == null) {
+			receive(message);
+			return;
+		}
+		try {
+			frames.append(message);
+			for (byte[] framed = frames.next(); framed != null; framed = frames.next()) {
+				receive(framed);
+			}
+		}
+		catch (IllegalStateException ex) {
+			// The stream failed earlier and the session is being closed.
+		}
+		catch (KcpStreamFramingException ex) {
+			logger.warn("KCP template closes {}: {}", describe(), ex.getMessage());
+			retire(ex, null, "its stream could not be framed");
+		}
+	}
+
+	private void receive(byte[] message) {
 		if (this.retired) {
 			// Most likely the late reply to a request that timed out: nobody may have it.
 			logger.debug("Dropped a message of {} bytes from {} on a session being closed", message.length,
@@ -224,6 +266,19 @@ final class ClientSession implements KcpSessionHandler {
 
 	@Override
 	public void onClose(KcpSession session, CloseReason reason, @Nullable Throwable cause) {
+		KcpStreamFraming.Decoder frames = this.decoder;
+		if (frames != null && !this.retired) {
+			// The end of the stream may complete a last message (a codec that reads to the end).
+			try {
+				frames.endOfStream();
+				for (byte[] framed = frames.next(); framed != null; framed = frames.next()) {
+					receive(framed);
+				}
+			}
+			catch (KcpStreamFramingException ex) {
+				logger.debug("KCP template {}: {}", describe(), ex.getMessage());
+			}
+		}
 		this.retired = true;
 		this.owner.retired(this);
 		logger.debug("KCP template {} closed: {}", describe(), reason);

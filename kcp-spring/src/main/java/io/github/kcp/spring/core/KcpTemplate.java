@@ -32,6 +32,7 @@ import io.github.kcp.spring.event.KcpSessionClosedEvent;
 import io.github.kcp.spring.event.KcpSessionOpenedEvent;
 import io.github.kcp.spring.support.KcpMessageConverters;
 import io.github.kcp.spring.support.KcpMessageFormat;
+import io.github.kcp.spring.support.KcpStreamFraming;
 import io.github.kcp.spring.support.KcpTargets;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -124,6 +125,8 @@ public class KcpTemplate
 	private volatile Duration replyTimeout = DEFAULT_REPLY_TIMEOUT;
 
 	private volatile KcpMessageFormat messageFormat = KcpMessageFormat.RAW;
+
+	private volatile @Nullable KcpStreamFraming streamFraming;
 
 	private volatile Duration unansweredSessionWarning = DEFAULT_UNANSWERED_SESSION_WARNING;
 
@@ -239,6 +242,23 @@ public class KcpTemplate
 	/** What the template's messages carry. */
 	public KcpMessageFormat getMessageFormat() {
 		return this.messageFormat;
+	}
+
+	/**
+	 * Set how messages are cut out of the byte stream of each session, for sessions in stream mode
+	 * ({@link KcpConfig#stream()}): every message written is framed, and what arrives is cut into messages before
+	 * it is taken for a reply or a push. The server must frame the same way. A session whose bytes cannot be framed
+	 * is closed. Takes effect for sessions opened afterwards, so set it before the first call.
+	 * @param streamFraming the framing (for example {@code KcpStreamFraming.of(TcpCodecs.lengthHeader4())}), or
+	 * {@code null} for none (the default: each piece of the stream is a message)
+	 */
+	public void setStreamFraming(@Nullable KcpStreamFraming streamFraming) {
+		this.streamFraming = streamFraming;
+	}
+
+	/** How messages are cut out of the byte stream of each session; {@code null} for none. */
+	public @Nullable KcpStreamFraming getStreamFraming() {
+		return this.streamFraming;
 	}
 
 	/**
@@ -564,7 +584,7 @@ public class KcpTemplate
 		ReplyCorrelation correlation = (this.messageFormat == KcpMessageFormat.RAW) ? new InOrderCorrelation()
 				: new CorrelationById();
 		ClientSession clientSession = new ClientSession(target, new TemplateSessionEvents(this, this.messageFormat),
-				correlation, this::runCallback);
+				correlation, this::runCallback, this.streamFraming);
 		KcpClient.Builder builder = KcpClient.builder()
 			.config(this.config)
 			.cipher(this.packetCipher)

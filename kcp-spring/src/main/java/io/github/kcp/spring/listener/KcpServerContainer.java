@@ -4,8 +4,10 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -37,6 +39,7 @@ import io.github.kcp.spring.support.KcpHeaders;
 import io.github.kcp.spring.support.KcpMessageConverters;
 import io.github.kcp.spring.support.KcpMessageFormat;
 import io.github.kcp.spring.support.KcpMessageHandlerMethodFactory;
+import io.github.kcp.spring.support.KcpStreamFraming;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -138,6 +141,8 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	private int maxQueuedPerSession = DEFAULT_MAX_QUEUED_PER_SESSION;
 
 	private @Nullable KcpMessageListener messageListener;
+
+	private @Nullable KcpStreamFraming streamFraming;
 
 	private final List<Consumer<KcpServer.Builder>> serverCustomizers = new ArrayList<>();
 
@@ -350,6 +355,25 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	}
 
 	/**
+	 * Sets how messages are cut out of the byte stream of each session, for servers in stream mode
+	 * ({@link KcpConfig#stream()}): each received message goes to the listener (the {@code @KcpHandler} methods, or
+	 * the one {@link #setMessageListener set}) whole, and everything written to a session &mdash; replies, pushes,
+	 * sends on the {@link KcpSession} a handler holds &mdash; is framed the same way. A session whose bytes cannot be
+	 * framed is closed and logged at WARN. Without it (the default) each piece of the stream the session delivers is
+	 * a message.
+	 * @param streamFraming the framing (for example {@code KcpStreamFraming.of(TcpCodecs.lengthHeader4())}), or
+	 * {@code null} for none
+	 */
+	public void setStreamFraming(@Nullable KcpStreamFraming streamFraming) {
+		this.streamFraming = streamFraming;
+	}
+
+	/** How messages are cut out of the byte stream of each session; {@code null} for none. */
+	public @Nullable KcpStreamFraming getStreamFraming() {
+		return this.streamFraming;
+	}
+
+	/**
 	 * Adds a callback that adjusts the core server builder after the container has applied its settings (for
 	 * example an event-loop group).
 	 * @param customizer the customizer
@@ -484,11 +508,14 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 			}
 			KcpMessageListener listener = (this.messageListener != null) ? this.messageListener
 					: handlerListener(endpoints);
-			SessionDispatcher created = new SessionDispatcher(listener, executor(), this.maxQueuedPerSession);
+			KcpStreamFraming framing = this.streamFraming;
+			SessionDispatcher created = new SessionDispatcher(
+					(framing != null) ? new FramingMessageListener(listener) : listener, executor(),
+					this.maxQueuedPerSession);
 			KcpServer.Builder builder = KcpServer.builder()
 				.config(this.config)
 				.cipher(this.packetCipher)
-				.handler(new SessionEvents(created))
+				.handler(new SessionEvents(created, framing))
 				.maxSessions(this.maxSessions)
 				.newSessionsPerSecond(this.newSessionsPerSecond)
 				.closedSessionMemory(this.closedSessionMemory);
@@ -746,13 +773,28 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 				+ ((this.server != null) ? this.server : this.bindAddress) + "]";
 	}
 
-	/** The server's session handler: admission while stopping, events, and messages to the dispatcher. */
+	/**
+	 * The server's session handler: admission while stopping, events, and messages to the dispatcher. With a stream
+	 * framing, the sessions everyone above sees are {@link FramedSession}s.
+	 */
 	private final class SessionEvents implements KcpSessionHandler {
 
 		private final SessionDispatcher dispatcher;
 
-		SessionEvents(SessionDispatcher dispatcher) {
+		private final @Nullable KcpStreamFraming framing;
+
+		private final Map<KcpSession, FramedSession> framedSessions = new ConcurrentHashMap<>();
+
+		SessionEvents(SessionDispatcher dispatcher, @Nullable KcpStreamFraming framing) {
 			this.dispatcher = dispatcher;
+			this.framing = framing;
+		}
+
+		private KcpSession visible(KcpSession session) {
+			KcpStreamFraming current = this.framing;
+			return (current != null)
+					? this.framedSessions.computeIfAbsent(session, (opened) -> new FramedSession(opened, current))
+					: session;
 		}
 
 		@Override
@@ -763,21 +805,32 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 				session.abort();
 				return;
 			}
-			KcpServerContainer.this.sessionRegistry.add(session);
-			this.dispatcher.sessionOpened(session,
-					() -> publish(new KcpSessionOpenedEvent(KcpServerContainer.this, session, true)));
+			KcpSession opened = visible(session);
+			KcpServerContainer.this.sessionRegistry.add(opened);
+			this.dispatcher.sessionOpened(opened,
+					() -> publish(new KcpSessionOpenedEvent(KcpServerContainer.this, opened, true)));
 		}
 
 		@Override
 		public void onMessage(KcpSession session, byte[] message) {
-			this.dispatcher.dispatch(session, message);
+			KcpSession receiving = visible(session);
+			if (receiving instanceof FramedSession framed) {
+				framed.chunkArrived();
+			}
+			this.dispatcher.dispatch(receiving, message);
 		}
 
 		@Override
 		public void onClose(KcpSession session, CloseReason reason, @Nullable Throwable cause) {
-			KcpServerContainer.this.sessionRegistry.remove(session);
-			this.dispatcher.sessionClosed(session,
-					() -> publish(new KcpSessionClosedEvent(KcpServerContainer.this, session, true, reason, cause)));
+			FramedSession framed = this.framedSessions.remove(session);
+			KcpSession closed = (framed != null) ? framed : session;
+			KcpServerContainer.this.sessionRegistry.remove(closed);
+			if (framed != null) {
+				// The end of the stream may complete a last message (a codec that reads to the end).
+				this.dispatcher.dispatch(framed, FramingMessageListener.END_OF_STREAM);
+			}
+			this.dispatcher.sessionClosed(closed,
+					() -> publish(new KcpSessionClosedEvent(KcpServerContainer.this, closed, true, reason, cause)));
 		}
 
 	}

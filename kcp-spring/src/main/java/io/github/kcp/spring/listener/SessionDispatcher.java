@@ -29,8 +29,8 @@ import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
  * on their event loops and runs them on the handler executor, per session one at a time in arrival order.
  * <p>
  * <b>Back-pressure, never a drop.</b> A message the server delivered has been acknowledged to its sender, so it is
- * never discarded here. When more than {@code maxQueuedPerSession} messages of a session wait, the session stops
- * reading (its receive window closes and the peer slows down) until half of them are handled. When the handler
+ * never discarded here. When more than {@code maxQueuedPerSession} messages of a session wait (to be handled, or for
+ * their reply to be taken by the session's full send buffer), the session stops reading (its receive window closes and the peer slows down) until half of them are handled. When the handler
  * executor refuses work (a bounded pool whose queue is full), the session's messages stay queued, the session stops
  * reading, and the queue is offered to the executor again every {@link #STALL_RETRY_MILLIS} ms until it is taken.
  * <p>
@@ -110,14 +110,20 @@ final class SessionDispatcher {
 				done = handle(session, message);
 			}
 			finally {
-				// Before the message stops counting as in flight: once the dispatcher is idle, every session it
-				// paused has been told to resume (a graceful stop relies on it).
-				dequeued(queue);
+				// A message leaves the session's count only once its stage is done (its reply handed to the
+				// session, which may wait for room in the session's send buffer): a session whose replies wait stops
+				// being read, so its peer cannot outrun the replies. And before the message stops counting as in
+				// flight: once the dispatcher is idle, every session it paused has been told to resume (a graceful
+				// stop relies on it).
 				if (done == null) {
+					dequeued(queue);
 					this.inFlight.end();
 				}
 				else {
-					done.whenComplete((ignored, ex) -> this.inFlight.end());
+					done.whenComplete((ignored, ex) -> {
+						dequeued(queue);
+						this.inFlight.end();
+					});
 				}
 			}
 		});

@@ -16,12 +16,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * kcp-spring is the Spring library without Spring Boot: its compiled classes refer to no Boot type, no Netty type
- * (Netty stays inside kcp-core), and name no Boot property (those belong to the auto-configuration module).
+ * (Netty stays inside kcp-core), no Spring Integration type (stream framing takes spring-core's codec interfaces),
+ * and name no Boot property (those belong to the auto-configuration module).
  */
 class ModuleBoundaryTests {
 
 	private static final List<String> FORBIDDEN = List.of("org/springframework/boot", "org.springframework.boot",
-			"io/netty", "kcp.server.", "kcp.client.", "kcp.crypto.", "spring.threads");
+			"io/netty", "org/springframework/integration", "kcp.server.", "kcp.client.", "kcp.crypto.",
+			"spring.threads");
 
 	@Test
 	void classesReferToNeitherBootNorNettyNorBootProperties() throws Exception {

@@ -91,7 +91,11 @@ public final class KcpConfigMapper {
 			.closeTimeout(resolver.duration("closeTimeout", "close-timeout", KcpProperties::getCloseTimeout,
 					KcpProperties.ProtocolOverrides::getCloseTimeout))
 			.eagerFlush(resolver.resolve("eagerFlush", "eager-flush", KcpProperties::isEagerFlush,
-					KcpProperties.ProtocolOverrides::getEagerFlush));
+					KcpProperties.ProtocolOverrides::getEagerFlush))
+			.engineMode(resolver.resolve("engineMode", "engine-mode", KcpProperties::getEngineMode,
+					KcpProperties.ProtocolOverrides::getEngineMode))
+			.ackDelay(resolver.duration("ackDelay", "ack-delay", KcpProperties::getAckDelay,
+					KcpProperties.ProtocolOverrides::getAckDelay));
 		try {
 			KcpConfig config = builder.build();
 			// The cipher's overhead comes off the mtu: the cipher belongs to the endpoint, not to the settings.

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 
 import io.github.kcp.core.crypto.CipherMode;
+import io.github.kcp.core.protocol.EngineMode;
 import io.github.kcp.spring.support.KcpMessageFormat;
 import org.jspecify.annotations.Nullable;
 
@@ -118,7 +119,22 @@ public class KcpProperties {
 	 */
 	private KcpMessageFormat messageFormat = KcpMessageFormat.RAW;
 
+	/**
+	 * How the engine recovers from loss: TUNED (early retransmit, retransmissions at their exact deadline, RTO
+	 * restart, kcp-go's backoff, fewer acknowledgements) or IKCP (exactly ikcp.c).
+	 */
+	private EngineMode engineMode = EngineMode.TUNED;
+
+	/**
+	 * With eager flushing, how long acknowledgements of data received in order may wait to leave together; zero
+	 * sends them after every read burst.
+	 */
+	@DurationUnit(ChronoUnit.MILLIS)
+	private Duration ackDelay = Duration.ofMillis(1);
+
 	private final Crypto crypto = new Crypto();
+
+	private final StreamFraming streamFraming = new StreamFraming();
 
 	private final Server server = new Server();
 
@@ -260,8 +276,28 @@ public class KcpProperties {
 		this.messageFormat = messageFormat;
 	}
 
+	public EngineMode getEngineMode() {
+		return this.engineMode;
+	}
+
+	public void setEngineMode(EngineMode engineMode) {
+		this.engineMode = engineMode;
+	}
+
+	public Duration getAckDelay() {
+		return this.ackDelay;
+	}
+
+	public void setAckDelay(Duration ackDelay) {
+		this.ackDelay = ackDelay;
+	}
+
 	public Crypto getCrypto() {
 		return this.crypto;
+	}
+
+	public StreamFraming getStreamFraming() {
+		return this.streamFraming;
 	}
 
 	public Server getServer() {
@@ -270,6 +306,43 @@ public class KcpProperties {
 
 	public Client getClient() {
 		return this.client;
+	}
+
+	/**
+	 * How messages are cut out of the byte stream of sessions in stream mode ({@code kcp.stream=true}, or per side),
+	 * with spring-integration-ip's codecs: for {@code @KcpHandler} methods, the {@code KcpTemplate} and the Spring
+	 * Integration endpoints.
+	 */
+	public static class StreamFraming {
+
+		/**
+		 * The codec framing each message in stream mode: none (each piece of the stream is a message),
+		 * length-header-1, length-header-2, length-header-4, crlf, lf, stx-etx or raw (one message per session, ending
+		 * when the peer closes). Needs spring-integration-ip on the class path.
+		 */
+		private StreamFramingCodec codec = StreamFramingCodec.NONE;
+
+		/**
+		 * The largest message the codec reads; larger ones close the session.
+		 */
+		private DataSize maxMessageSize = DataSize.ofKilobytes(64);
+
+		public StreamFramingCodec getCodec() {
+			return this.codec;
+		}
+
+		public void setCodec(StreamFramingCodec codec) {
+			this.codec = codec;
+		}
+
+		public DataSize getMaxMessageSize() {
+			return this.maxMessageSize;
+		}
+
+		public void setMaxMessageSize(DataSize maxMessageSize) {
+			this.maxMessageSize = maxMessageSize;
+		}
+
 	}
 
 	/**
@@ -409,6 +482,17 @@ public class KcpProperties {
 		 */
 		private @Nullable Boolean eagerFlush;
 
+		/**
+		 * Loss recovery of the engine on this side; defaults to kcp.engine-mode.
+		 */
+		private @Nullable EngineMode engineMode;
+
+		/**
+		 * Acknowledgement coalescing delay on this side; defaults to kcp.ack-delay.
+		 */
+		@DurationUnit(ChronoUnit.MILLIS)
+		private @Nullable Duration ackDelay;
+
 		public @Nullable Integer getMtu() {
 			return this.mtu;
 		}
@@ -535,6 +619,22 @@ public class KcpProperties {
 
 		public void setEagerFlush(@Nullable Boolean eagerFlush) {
 			this.eagerFlush = eagerFlush;
+		}
+
+		public @Nullable EngineMode getEngineMode() {
+			return this.engineMode;
+		}
+
+		public void setEngineMode(@Nullable EngineMode engineMode) {
+			this.engineMode = engineMode;
+		}
+
+		public @Nullable Duration getAckDelay() {
+			return this.ackDelay;
+		}
+
+		public void setAckDelay(@Nullable Duration ackDelay) {
+			this.ackDelay = ackDelay;
 		}
 
 	}

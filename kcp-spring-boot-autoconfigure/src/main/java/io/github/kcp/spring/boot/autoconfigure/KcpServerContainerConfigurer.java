@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 
+import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.connection.KcpSetting;
 import io.github.kcp.core.connection.KcpSettings;
 import io.github.kcp.core.crypto.PacketCipher;
@@ -78,7 +79,9 @@ public class KcpServerContainerConfigurer {
 	 */
 	public void configure(KcpServerContainer container) {
 		KcpProperties.Server server = this.properties.getServer();
-		container.setConfig(new KcpConfigMapper(this.properties).serverConfig(this.cipher));
+		KcpConfig config = new KcpConfigMapper(this.properties).serverConfig(this.cipher);
+		container.setConfig(config);
+		container.setStreamFraming(StreamFramingFactory.framing(this.properties, config));
 		container.setPacketCipher(this.cipher);
 		container.setBindAddress(bindAddress(server));
 		container.setMaxSessions(valid("kcp.server.max-sessions", KcpSettings.MAX_SESSIONS, server.getMaxSessions()));

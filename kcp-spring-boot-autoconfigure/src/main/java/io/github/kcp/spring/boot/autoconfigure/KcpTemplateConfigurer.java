@@ -116,6 +116,7 @@ public class KcpTemplateConfigurer {
 		}
 		template.setReplyTimeout(positive("kcp.client.reply-timeout", client.getReplyTimeout()));
 		template.setMessageFormat(messageFormat());
+		template.setStreamFraming(StreamFramingFactory.framing(this.properties, template.getConfig()));
 		if (Threading.VIRTUAL.isActive(this.environment)) {
 			template.setCallbackExecutor(new VirtualThreadTaskExecutor("kcp-template-"));
 		}

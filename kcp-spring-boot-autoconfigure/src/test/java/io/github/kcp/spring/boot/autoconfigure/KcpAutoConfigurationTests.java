@@ -23,6 +23,7 @@ import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.AesGcmCipher;
 import io.github.kcp.core.crypto.CipherMode;
 import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.protocol.EngineMode;
 import io.github.kcp.core.transport.KcpClient;
 import io.github.kcp.core.transport.KcpServer;
 import io.github.kcp.core.transport.KcpSession;
@@ -166,9 +167,13 @@ class KcpAutoConfigurationTests {
 		expected.put("kcp.close-timeout", Duration.ofSeconds(3));
 		expected.put("kcp.eager-flush", false);
 		expected.put("kcp.message-format", KcpMessageFormat.ENVELOPE);
+		expected.put("kcp.engine-mode", EngineMode.IKCP);
+		expected.put("kcp.ack-delay", Duration.ofMillis(3));
 		expected.put("kcp.crypto.mode", CipherMode.AES_GCM);
 		expected.put("kcp.crypto.key", "key");
 		expected.put("kcp.crypto.salt", "base64:c2FsdA==");
+		expected.put("kcp.stream-framing.codec", StreamFramingCodec.LENGTH_HEADER_2);
+		expected.put("kcp.stream-framing.max-message-size", DataSize.ofKilobytes(8));
 		expected.put("kcp.server.enabled", false);
 		expected.put("kcp.server.address", InetAddress.getLoopbackAddress());
 		expected.put("kcp.server.port", 9123);
@@ -201,6 +206,8 @@ class KcpAutoConfigurationTests {
 			expected.put("kcp." + side + ".read-buffer-size", DataSize.ofKilobytes(64));
 			expected.put("kcp." + side + ".close-timeout", Duration.ofSeconds(2));
 			expected.put("kcp." + side + ".eager-flush", true);
+			expected.put("kcp." + side + ".engine-mode", EngineMode.TUNED);
+			expected.put("kcp." + side + ".ack-delay", Duration.ofMillis(4));
 		}
 		// Every property the metadata lists is covered here, so a new property cannot go untested
 		try (InputStream json = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {

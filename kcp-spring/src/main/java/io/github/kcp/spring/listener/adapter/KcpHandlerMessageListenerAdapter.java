@@ -79,6 +79,8 @@ public class KcpHandlerMessageListenerAdapter implements KcpMessageListener {
 
 	private final LongAdder replyFailures = new LongAdder();
 
+	private final ReplyHandOver replies = new ReplyHandOver();
+
 	/**
 	 * An adapter for raw messages.
 	 * @param router chooses the handler of each message
@@ -139,9 +141,17 @@ public class KcpHandlerMessageListenerAdapter implements KcpMessageListener {
 		return this.malformedMessages.sum();
 	}
 
-	/** Replies that could not be converted or sent (session closed, send buffer full, too large). */
+	/** Replies that could not be converted or delivered (session closed, too large for the message mode). */
 	public long getReplyFailures() {
 		return this.replyFailures.sum();
+	}
+
+	/**
+	 * Replies that found their session's send buffer full and waited for the peer to acknowledge earlier data
+	 * (none is dropped for want of room; the session is read more slowly meanwhile).
+	 */
+	public long getRepliesWaitedForRoom() {
+		return this.replies.waitedForRoom();
 	}
 
 	@Override
@@ -348,11 +358,14 @@ public class KcpHandlerMessageListenerAdapter implements KcpMessageListener {
 	}
 
 	/**
-	 * Hands the bytes to the session. The returned future completes once they are handed over (not when
-	 * acknowledged), so a slow peer does not hold up the session's next message.
+	 * Hands the bytes to the session. The returned future completes once the session took them (not when
+	 * acknowledged, so a slow peer does not hold up the session's next message); when its send buffer is full it
+	 * waits for room instead of dropping the reply, and the session's message stays in progress meanwhile, which
+	 * holds the session's reading back (see {@link ReplyHandOver}).
 	 */
 	private CompletableFuture<Void> send(KcpSession session, @Nullable KcpHandlerEndpoint endpoint, byte[] bytes) {
-		session.send(bytes).whenComplete((ignored, ex) -> {
+		ReplyHandOver.HandOver handOver = this.replies.handOver(session, bytes);
+		handOver.acknowledged().whenComplete((ignored, ex) -> {
 			if (ex != null) {
 				this.replyFailures.increment();
 				Throwable cause = unwrap(ex);
@@ -367,7 +380,8 @@ public class KcpHandlerMessageListenerAdapter implements KcpMessageListener {
 				}
 			}
 		});
-		return done();
+		// Failures are reported above, once; the reply chain of the session goes on either way.
+		return handOver.taken().exceptionally((ex) -> null);
 	}
 
 	private static CompletableFuture<Void> done() {
