@@ -438,7 +438,10 @@ for count in $SESSIONS; do
 	for impl in "${IMPLS[@]}"; do
 		name="sessions-$impl-$count"
 		case "$impl" in
-			us) start_server "$name" "${TOOL[@]}" echo-server "${FAST[@]}" --idle-seconds 600; client_role=sessions-client ;;
+			# One load generator, one address: the server's limits per source address (256 sessions, 64 new a
+			# second by default) would refuse most of it.
+			us) start_server "$name" "${TOOL[@]}" echo-server "${FAST[@]}" --idle-seconds 600 \
+				--max-sessions-per-address 0 --new-sessions-per-address 0; client_role=sessions-client ;;
 			kcp-go) start_server "$name" "$SESSIONPEER" echo-server "${FAST[@]}" --idle-seconds 600; client_role=sessions-client ;;
 			tcp) start_server "$name" "${TOOL[@]}" tcp-sessions-server; client_role=tcp-sessions-client ;;
 		esac

@@ -16,9 +16,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 import io.github.kcp.core.KcpException;
+import io.github.kcp.core.connection.DropReason;
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.transport.KcpClient;
 import io.github.kcp.core.transport.KcpServer;
@@ -26,6 +28,7 @@ import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionHandler;
 import io.github.kcp.testsupport.relay.LinkImpairment;
 import io.github.kcp.testsupport.relay.LossyUdpRelay;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code kcp-tool}: a command-line KCP peer for interop checks and benchmarks, interchangeable with the kcp-go test
@@ -189,10 +192,10 @@ public final class KcpTool {
 		Roles roles = new Roles(options, this.console);
 		Supplier<KcpSessionHandler> handlers;
 		if (options.baseRole().equals("echo-server")) {
-			handlers = () -> new EchoHandler(this.console, options.stats == 1);
+			handlers = () -> new EchoHandler(this.console, options.stats > 0);
 		}
 		else if (options.baseRole().equals("bulk-server")) {
-			handlers = () -> new BulkHandler(this.console, options.stats == 1);
+			handlers = () -> new BulkHandler(this.console, options.stats > 0);
 		}
 		else {
 			handlers = () -> {
@@ -200,7 +203,7 @@ public final class KcpTool {
 				conn.opened().thenAccept((session) -> startDaemon("kcp-tool-session-" + session.conv(), () -> {
 					this.console.err("%s: accepted %s", options.role, conn.describe());
 					roles.serve(conn);
-					if (options.stats == 1) {
+					if (options.stats > 0) {
 						this.console.err("stats: %s: %s", conn.describe(), session.stats());
 					}
 					conn.close();
@@ -213,6 +216,8 @@ public final class KcpTool {
 			server = KcpServer.builder()
 				.config(config)
 				.cipher(options.packetCipher())
+				.maxSessionsPerAddress(options.maxSessionsPerAddress)
+				.newSessionsPerAddressPerSecond(options.newSessionsPerAddress)
 				.udpOptions(options.udpOptions())
 				.handlerFactory(handlers)
 				.bind(options.host, options.port);
@@ -223,18 +228,70 @@ public final class KcpTool {
 			return EXIT_FAILED;
 		}
 		printListening(options, server.localPort());
+		return serveUntilStopped(options, server);
+	}
+
+	/**
+	 * Serves until stopped (or {@code --seconds}), printing the server's counters every {@code --stats} seconds and
+	 * at the end; a server that fails (an Error on its event loop) ends it at once with {@link #EXIT_FAILED}.
+	 */
+	int serveUntilStopped(ToolOptions options, KcpServer server) throws InterruptedException {
+		AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
+		server.closeFuture().whenComplete((ignored, ex) -> {
+			if (ex != null) {
+				failure.set(ex);
+				stop();
+			}
+		});
+		ScheduledExecutorService reporter = null;
+		if (options.stats > 0) {
+			reporter = Executors.newSingleThreadScheduledExecutor((task) -> {
+				Thread thread = new Thread(task, "kcp-tool-stats");
+				thread.setDaemon(true);
+				return thread;
+			});
+			reporter.scheduleAtFixedRate(() -> printServerStats(server), options.stats, options.stats,
+					TimeUnit.SECONDS);
+		}
 		try {
 			awaitStop(options);
 		}
 		finally {
+			if (reporter != null) {
+				reporter.shutdownNow();
+			}
 			try {
 				server.shutdown(Duration.ofSeconds(1)).get(5, TimeUnit.SECONDS);
 			}
 			catch (ExecutionException | TimeoutException ex) {
-				this.console.err("%s: shutdown did not complete: %s", options.role, ex);
+				if (failure.get() == null) {
+					this.console.err("%s: shutdown did not complete: %s", options.role, ex);
+				}
+			}
+			if (options.stats > 0) {
+				printServerStats(server);
 			}
 		}
+		Throwable failed = failure.get();
+		if (failed != null) {
+			Throwable cause = (failed.getCause() != null) ? failed.getCause() : failed;
+			this.console.err("%s: server failed: %s", options.role, cause);
+			return EXIT_FAILED;
+		}
 		return EXIT_OK;
+	}
+
+	/** One line of the server's counters: sessions, evictions, and the datagrams dropped by reason. */
+	private void printServerStats(KcpServer server) {
+		StringBuilder drops = new StringBuilder();
+		for (DropReason reason : DropReason.values()) {
+			long count = server.droppedDatagrams(reason);
+			if (count > 0) {
+				drops.append((drops.length() == 0) ? "" : ", ").append(reason).append('=').append(count);
+			}
+		}
+		this.console.err("server: sessions=%d evicted=%d handlerFailures=%d dropped={%s}", server.sessionCount(),
+				server.evictedSessions(), server.handlerFailures(), drops);
 	}
 
 	private int runKcpClient(ToolOptions options) throws ToolUsageException {

@@ -9,6 +9,7 @@ import java.util.Set;
 
 import io.github.kcp.core.connection.InvalidKcpSettingException;
 import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.connection.KcpSettings;
 import io.github.kcp.core.crypto.CipherMode;
 import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.crypto.PacketCiphers;
@@ -99,6 +100,8 @@ final class ToolOptions {
 		FLAGS.put("settle-seconds", Kind.INT);
 		FLAGS.put("idle-measure-seconds", Kind.INT);
 		FLAGS.put("server-pid", Kind.INT);
+		FLAGS.put("max-sessions-per-address", Kind.INT);
+		FLAGS.put("new-sessions-per-address", Kind.INT);
 	}
 
 	final String role;
@@ -183,6 +186,12 @@ final class ToolOptions {
 	int idleMeasureSeconds;
 
 	int serverPid;
+
+	/** Servers: see KcpSettings.MAX_SESSIONS_PER_ADDRESS (0 = no limit). */
+	int maxSessionsPerAddress = KcpSettings.MAX_SESSIONS_PER_ADDRESS.defaultValue();
+
+	/** Servers: see KcpSettings.NEW_SESSIONS_PER_ADDRESS_PER_SECOND (0 = no limit). */
+	int newSessionsPerAddress = KcpSettings.NEW_SESSIONS_PER_ADDRESS_PER_SECOND.defaultValue();
 
 	private @Nullable KcpConfig kcpConfig;
 
@@ -306,6 +315,8 @@ final class ToolOptions {
 			case "settle-seconds" -> this.settleSeconds = value;
 			case "idle-measure-seconds" -> this.idleMeasureSeconds = value;
 			case "server-pid" -> this.serverPid = value;
+			case "max-sessions-per-address" -> this.maxSessionsPerAddress = value;
+			case "new-sessions-per-address" -> this.newSessionsPerAddress = value;
 			default -> throw new IllegalStateException("No int flag " + name);
 		}
 	}
@@ -355,6 +366,10 @@ final class ToolOptions {
 		}
 		if (this.nc != 0 && this.nc != 1 || this.stream != 0 && this.stream != 1) {
 			throw new ToolUsageException("--nc and --stream take 0 or 1");
+		}
+		if (this.stats < 0 || this.maxSessionsPerAddress < 0 || this.newSessionsPerAddress < 0) {
+			throw new ToolUsageException("--stats, --max-sessions-per-address and --new-sessions-per-address must not "
+					+ "be negative");
 		}
 		if (isSessionLoad()) {
 			validateSessionLoad();
@@ -596,10 +611,15 @@ final class ToolOptions {
 				"  --timeout-seconds S (60)  clients: overall deadline",
 				"  --idle-seconds S (30)  servers: close a session idle for S seconds",
 				"  --count N (100)  --size S (1000)  --bytes N (1048576)  --interval-ms I (10)  --linger-ms M (300)",
-				"  --watch-stdin 1  exit when standard input ends;  --stats 1  print session counters to stderr (servers: per session)",
+				"  --watch-stdin 1  exit when standard input ends",
+				"  --stats S  print counters to stderr: clients and server sessions at their end; servers also every",
+				"    S seconds and at exit: sessions, evictions and dropped datagrams by reason ('server: ...')",
+				"  --max-sessions-per-address N (256)  --new-sessions-per-address N (64 per second)  servers: the",
+				"    limits per source address (0 = none; a load generator on one address needs 0)",
 				"  --help  this text", "",
 				"Servers print 'listening on HOST:PORT' once bound. Clients exit 0 on success, 1 on a verification",
-				"failure or timeout; usage errors exit 2.");
+				"failure or timeout; servers exit 1 if the server failed (an Error on its event loop); usage errors",
+				"exit 2.");
 	}
 
 	@Override

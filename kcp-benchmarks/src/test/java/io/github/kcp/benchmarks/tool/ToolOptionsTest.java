@@ -1,6 +1,7 @@
 package io.github.kcp.benchmarks.tool;
 
 import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.connection.KcpSettings;
 import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.transport.UdpOptions;
 import org.junit.jupiter.api.Test;
@@ -113,6 +114,21 @@ class ToolOptionsTest {
 		assertThat(server.isSessionLoad()).isFalse();
 	}
 
+	@Test
+	void serversTakeTheLimitsPerSourceAddressAndAStatsPeriod() throws Exception {
+		ToolOptions defaults = ToolOptions.parse("echo-server", "--port", "0");
+		assertThat(defaults.maxSessionsPerAddress).isEqualTo(KcpSettings.MAX_SESSIONS_PER_ADDRESS.defaultValue());
+		assertThat(defaults.newSessionsPerAddress)
+			.isEqualTo(KcpSettings.NEW_SESSIONS_PER_ADDRESS_PER_SECOND.defaultValue());
+		assertThat(defaults.stats).isZero();
+		ToolOptions options = ToolOptions.parse("echo-server", "--port", "0", "--max-sessions-per-address", "0",
+				"--new-sessions-per-address", "1000", "--stats", "5");
+		assertThat(options.maxSessionsPerAddress).isZero();
+		assertThat(options.newSessionsPerAddress).isEqualTo(1000);
+		assertThat(options.stats).isEqualTo(5);
+		assertThat(ToolOptions.parse("echo-server", "--port", "0", "--stats").stats).as("a switch: 1").isEqualTo(1);
+	}
+
 	@ParameterizedTest(name = "{0}")
 	@CsvSource(delimiter = '|', textBlock = """
 			''                                              | The first argument must be a role
@@ -151,6 +167,8 @@ class ToolOptionsTest {
 			sessions-client --port 9000 --measure-seconds 60 | --timeout-seconds (60) must exceed the phases (65 s
 			sessions-client --port 9000 --crypto aes-gcm --key k --salt s | sessions-client sends plain KCP
 			tcp-sessions-client --port 0                    | --port is required
+			echo-server --port 0 --stats -1                 | --stats, --max-sessions-per-address and --new-sessions-per-address must not be negative
+			echo-server --port 0 --max-sessions-per-address -1 | must not be negative
 			""")
 	void usageErrorsSayWhatIsWrong(String commandLine, String expected) {
 		String[] args = commandLine.isEmpty() ? new String[0] : commandLine.trim().split("\\s+");

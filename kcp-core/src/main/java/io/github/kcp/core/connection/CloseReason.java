@@ -22,6 +22,14 @@ public enum CloseReason {
 	SERVER_SHUTDOWN,
 
 	/**
+	 * The server closed the session to make room for a new one: the server, or the peer's address, had reached its
+	 * session limit (or the unproven sessions their memory budget), and this session's peer had not proven yet that
+	 * it receives the server's datagrams (see {@link KcpConnection#isPeerProven()}); the oldest such session goes
+	 * first.
+	 */
+	EVICTED,
+
+	/**
 	 * An unexpected error: the UDP socket failed, or the packet cipher could not encrypt (nothing is sent in clear;
 	 * the peer is not told, as the close signal would need encrypting too). The cause comes with the close. A
 	 * session handler that threw is not one: that is logged and counted, and the session goes on.

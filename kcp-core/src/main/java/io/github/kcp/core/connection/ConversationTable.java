@@ -1,12 +1,16 @@
 package io.github.kcp.core.connection;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 import io.github.kcp.core.protocol.KcpCodec;
 import org.jspecify.annotations.Nullable;
@@ -26,6 +30,17 @@ import org.jspecify.annotations.Nullable;
  * {@link AdmissionPolicy} decides (session cap, rate, and whatever else is plugged in). The datagram is scanned once
  * for all of this.
  * <p>
+ * <b>Protection</b> ({@link ServerProtection}). A new conversation's peer is <em>unproven</em> until it acknowledges
+ * data the server sent (see {@link PeerValidation}): until then its connection lives under small terms — an
+ * anti-amplification limit, a receive budget of its own within a quarter of the server's memory budget, a short
+ * idle timeout. When the policy refuses a conversation because the server ({@link DropReason#SESSION_LIMIT}) or
+ * its source address ({@link DropReason#ADDRESS_SESSION_LIMIT}) is full, the oldest unproven conversation of that
+ * scope is evicted ({@link CloseReason#EVICTED}) to make room, so a flood of conversations that never answer cannot
+ * lock out a new client; when the unproven conversations hold more memory than their share,
+ * {@link #relieveMemoryPressure} evicts the oldest of them. Evicted sessions are handed to the shell with
+ * {@link #pollEvicted()}, already closed and removed. Conversations are told whether the peer understands the close
+ * signal; a closed conversation's late datagrams are answered with it only if so.
+ * <p>
  * Not thread-safe: confine it to one thread, with the connections it holds.
  *
  * @param <A> the type of peer addresses (the shell's socket address type)
@@ -36,9 +51,33 @@ public final class ConversationTable<A, S> {
 	private final Map<Key<A>, Entry<S>> live = new HashMap<>();
 
 	/** Recently closed conversations and when to forget them; insertion order is closing order. */
-	private final LinkedHashMap<Key<A>, Long> recentlyClosed = new LinkedHashMap<>();
+	private final LinkedHashMap<Key<A>, Closed> recentlyClosed = new LinkedHashMap<>();
 
 	private final AdmissionPolicy<A> policy;
+
+	private final Function<? super A, ?> sourceOf;
+
+	private final ServerProtection protection;
+
+	private final Consumer<DropReason> drops;
+
+	/** What all sessions may hold. */
+	private final MemoryBudget memory;
+
+	/** Within it, what unproven sessions may hold together. */
+	private final MemoryBudget unprovenMemory;
+
+	/**
+	 * Live conversations whose peer was unproven when last looked at, oldest first (pruned lazily of those proven
+	 * since), overall and by source.
+	 */
+	private final LinkedHashMap<Key<A>, Entry<S>> unproven = new LinkedHashMap<>();
+
+	private final Map<Object, LinkedHashSet<Key<A>>> unprovenBySource = new HashMap<>();
+
+	private final ArrayDeque<S> evicted = new ArrayDeque<>();
+
+	private long evictions;
 
 	private final long closedMemoryMillis;
 
@@ -58,12 +97,34 @@ public final class ConversationTable<A, S> {
 	 * @param closedMemoryLimit most closed conversations remembered at once (the oldest are forgotten first)
 	 */
 	public ConversationTable(AdmissionPolicy<A> policy, long closedMemoryMillis, int closedMemoryLimit) {
+		this(policy, closedMemoryMillis, closedMemoryLimit, Function.identity(), ServerProtection.NONE,
+				(reason) -> {
+				});
+	}
+
+	/**
+	 * Creates an empty table that protects its conversations.
+	 * @param policy decides whether new conversations open (give it the same {@code sourceOf})
+	 * @param closedMemoryMillis how long a closed conversation is remembered (0: not at all)
+	 * @param closedMemoryLimit most closed conversations remembered at once
+	 * @param sourceOf the source an address counts for (the scope of per-address limits and eviction)
+	 * @param protection the terms of unproven peers and the memory budget
+	 * @param drops where the drops of the conversations' connections are counted for the server as a whole
+	 * ({@link DropReason#MEMORY_BUDGET}, {@link DropReason#AMPLIFICATION_LIMITED})
+	 */
+	public ConversationTable(AdmissionPolicy<A> policy, long closedMemoryMillis, int closedMemoryLimit,
+			Function<? super A, ?> sourceOf, ServerProtection protection, Consumer<DropReason> drops) {
 		this.policy = Objects.requireNonNull(policy, "policy");
 		if (closedMemoryMillis < 0 || closedMemoryLimit < 0) {
 			throw new IllegalArgumentException("closed-conversation memory must not be negative");
 		}
 		this.closedMemoryMillis = closedMemoryMillis;
 		this.closedMemoryLimit = closedMemoryLimit;
+		this.sourceOf = Objects.requireNonNull(sourceOf, "sourceOf");
+		this.protection = Objects.requireNonNull(protection, "protection");
+		this.drops = Objects.requireNonNull(drops, "drops");
+		this.memory = MemoryBudget.of(protection.memoryBudget());
+		this.unprovenMemory = new MemoryBudget(protection.unprovenMemoryBudget(), this.memory);
 	}
 
 	/** The session of a live conversation, or {@code null}. */
@@ -85,12 +146,15 @@ public final class ConversationTable<A, S> {
 			return Verdict.drop(DropReason.SHUTTING_DOWN);
 		}
 		int kind = FirstDatagram.classify(data, offset, length);
-		if (wasRecentlyClosed(new Key<>(address, conv), now)) {
-			// Tell the peer again; never answer a signal with a signal of the same kind, so no ping-pong.
+		Closed closed = recentlyClosed(new Key<>(address, conv), now);
+		if (closed != null) {
+			// Tell the peer again if it understands the signal; never answer a signal with a signal of the same
+			// kind, so no ping-pong.
 			return switch (kind) {
 				case FirstDatagram.CLOSE -> Verdict.CLOSED_ANSWER_CLOSE_ACK;
 				case FirstDatagram.CLOSE_ACK -> Verdict.drop(DropReason.CLOSED_SESSION);
-				default -> Verdict.CLOSED_ANSWER_CLOSE;
+				default -> (closed.peerUnderstandsSignal || CloseSignalOffer.isMarked(data, offset, length))
+						? Verdict.CLOSED_ANSWER_CLOSE : Verdict.drop(DropReason.CLOSED_SESSION);
 			};
 		}
 		switch (kind) {
@@ -103,19 +167,58 @@ public final class ConversationTable<A, S> {
 			case FirstDatagram.NO_DATA:
 				return Verdict.drop(DropReason.NOT_A_NEW_CONVERSATION);
 			default:
-				DropReason refused = this.policy.admit(address, now, this.live.size());
-				return (refused != null) ? Verdict.drop(refused) : Verdict.ADMIT;
+				return admitByPolicy(address, now);
 		}
 	}
 
-	/** Adds a conversation that {@link #admit} let in. */
+	/** The policy's decision; a full server or address first evicts its oldest unproven conversation. */
+	private Verdict admitByPolicy(A address, long now) {
+		if (this.protection.validatesPeers()) {
+			relieveMemoryPressure(now);
+		}
+		DropReason refused = this.policy.admit(address, now, this.live.size());
+		// Twice at most: the server and the address may both be full.
+		for (int attempt = 0; attempt < 2 && refused != null && this.protection.validatesPeers(); attempt++) {
+			boolean evicted;
+			if (refused == DropReason.SESSION_LIMIT) {
+				evicted = evictOldestUnproven(null, now);
+			}
+			else if (refused == DropReason.ADDRESS_SESSION_LIMIT) {
+				evicted = evictOldestUnproven(this.sourceOf.apply(address), now);
+			}
+			else {
+				break;
+			}
+			if (!evicted) {
+				break;
+			}
+			refused = this.policy.admit(address, now, this.live.size());
+		}
+		return (refused != null) ? Verdict.drop(refused) : Verdict.ADMIT;
+	}
+
+	/**
+	 * Adds a conversation that {@link #admit} let in, and puts its connection under the server's terms (call it
+	 * before the connection handles its first datagram).
+	 */
 	public void add(A address, int conv, KcpConnection connection, S session, long now) {
 		Key<A> key = new Key<>(address, conv);
-		if (this.live.putIfAbsent(key, new Entry<>(connection, session)) != null) {
+		Entry<S> entry = new Entry<>(connection, session, this.sourceOf.apply(address));
+		if (this.live.putIfAbsent(key, entry) != null) {
 			throw new IllegalStateException("Conversation " + Integer.toUnsignedString(conv) + " with " + address
 					+ " is already live");
 		}
 		this.recentlyClosed.remove(key);
+		if (this.protection.validatesPeers()) {
+			MemoryBudget own = new MemoryBudget(this.protection.unprovenReceiveBudget(), this.unprovenMemory);
+			connection.acceptedByServer(PeerValidation.unproven(this.protection.amplificationFactor(), own,
+					this.memory, this.protection.unprovenIdleTimeoutMillis(), this.drops));
+			this.unproven.put(key, entry);
+			this.unprovenBySource.computeIfAbsent(entry.source, (source) -> new LinkedHashSet<>()).add(key);
+		}
+		else {
+			connection.acceptedByServer(PeerValidation.none(this.memory, this.drops));
+		}
 		this.policy.opened(address, now);
 	}
 
@@ -129,18 +232,137 @@ public final class ConversationTable<A, S> {
 		if (entry == null || entry.session != session) {
 			return false;
 		}
+		removeLive(key, entry, now);
+		return true;
+	}
+
+	private void removeLive(Key<A> key, Entry<S> entry, long now) {
 		this.live.remove(key);
-		this.policy.closed(address, now);
+		forgetUnproven(key, entry);
+		this.policy.closed(key.address, now);
 		forgetExpired(now);
 		if (this.closedMemoryMillis > 0 && this.closedMemoryLimit > 0) {
-			this.recentlyClosed.put(key, now + this.closedMemoryMillis);
+			this.recentlyClosed.put(key,
+					new Closed(now + this.closedMemoryMillis, entry.connection.peerUnderstandsCloseSignal()));
 			while (this.recentlyClosed.size() > this.closedMemoryLimit) {
 				Iterator<Key<A>> eldest = this.recentlyClosed.keySet().iterator();
 				eldest.next();
 				eldest.remove();
 			}
 		}
-		return true;
+	}
+
+	private void forgetUnproven(Key<A> key, Entry<S> entry) {
+		if (this.unproven.remove(key) == null) {
+			return;
+		}
+		LinkedHashSet<Key<A>> ofSource = this.unprovenBySource.get(entry.source);
+		if (ofSource != null && ofSource.remove(key) && ofSource.isEmpty()) {
+			this.unprovenBySource.remove(entry.source);
+		}
+	}
+
+	// ---------------------------------------------------------------- eviction
+
+	/**
+	 * Evicts the oldest conversation whose peer is still unproven, overall or of one source, forgetting those proven
+	 * since.
+	 * @param source the source, or {@code null} for any
+	 * @return whether one was evicted
+	 */
+	private boolean evictOldestUnproven(@Nullable Object source, long now) {
+		boolean overall = source == null;
+		java.util.Collection<Key<A>> candidates = overall ? this.unproven.keySet() : this.unprovenBySource.get(source);
+		if (candidates == null) {
+			return false;
+		}
+		Iterator<Key<A>> keys = candidates.iterator();
+		while (keys.hasNext()) {
+			Key<A> key = keys.next();
+			Entry<S> entry = this.live.get(key);
+			if (entry == null) {
+				keys.remove();
+				continue;
+			}
+			if (entry.connection.isClosed()) {
+				// Closing already; the shell removes it.
+				continue;
+			}
+			if (entry.connection.isPeerProven()) {
+				keys.remove();
+				if (overall) {
+					LinkedHashSet<Key<A>> ofSource = this.unprovenBySource.get(entry.source);
+					if (ofSource != null && ofSource.remove(key) && ofSource.isEmpty()) {
+						this.unprovenBySource.remove(entry.source);
+					}
+				}
+				else {
+					this.unproven.remove(key);
+				}
+				continue;
+			}
+			evict(key, entry, now);
+			return true;
+		}
+		if (!overall && candidates.isEmpty()) {
+			this.unprovenBySource.remove(source);
+		}
+		return false;
+	}
+
+	/**
+	 * Evicts the oldest unproven conversations while the unproven ones together hold more memory than their share
+	 * (in-order data is charged even beyond it, so that delivery goes on); the shell calls it after each burst of
+	 * datagrams and {@link #pollEvicted() services} the evicted sessions.
+	 * @return how many were evicted
+	 */
+	public int relieveMemoryPressure(long now) {
+		int evictedNow = 0;
+		while (this.unprovenMemory.isExceeded() && evictOldestUnproven(null, now)) {
+			evictedNow++;
+		}
+		return evictedNow;
+	}
+
+	private void evict(Key<A> key, Entry<S> entry, long now) {
+		entry.connection.abort(now, CloseReason.EVICTED);
+		removeLive(key, entry, now);
+		this.evicted.addLast(entry.session);
+		this.evictions++;
+	}
+
+	/**
+	 * The next session evicted since the last call, or {@code null}: its connection is closed
+	 * ({@link CloseReason#EVICTED}) and it is no longer in the table; the shell reports its close.
+	 */
+	public @Nullable S pollEvicted() {
+		return this.evicted.pollFirst();
+	}
+
+	/** How many conversations were evicted so far. */
+	public long evictions() {
+		return this.evictions;
+	}
+
+	/** How many live conversations have an unproven peer. */
+	public int unprovenSessions() {
+		int count = 0;
+		for (Entry<S> entry : this.unproven.values()) {
+			if (!entry.connection.isPeerProven()) {
+				count++;
+			}
+		}
+		return count;
+	}
+
+	/** The budget of all sessions' receive and send buffers (the shell charges sends to it). */
+	public MemoryBudget memoryBudget() {
+		return this.memory;
+	}
+
+	/** The budget of the unproven sessions together, a quarter of {@link #memoryBudget()}. */
+	public MemoryBudget unprovenMemoryBudget() {
+		return this.unprovenMemory;
 	}
 
 	/** How many conversations are live. */
@@ -230,23 +452,23 @@ public final class ConversationTable<A, S> {
 
 	// ---------------------------------------------------------------- closed memory
 
-	private boolean wasRecentlyClosed(Key<A> key, long now) {
-		Long forgetAt = this.recentlyClosed.get(key);
-		if (forgetAt == null) {
-			return false;
+	private @Nullable Closed recentlyClosed(Key<A> key, long now) {
+		Closed closed = this.recentlyClosed.get(key);
+		if (closed == null) {
+			return null;
 		}
-		if (now >= forgetAt) {
+		if (now >= closed.forgetAt) {
 			this.recentlyClosed.remove(key);
-			return false;
+			return null;
 		}
-		return true;
+		return closed;
 	}
 
 	/** Forgets the oldest closed conversations whose memory ran out (all share one duration: oldest first). */
 	private void forgetExpired(long now) {
-		Iterator<Long> forgetAt = this.recentlyClosed.values().iterator();
-		while (forgetAt.hasNext() && now >= forgetAt.next()) {
-			forgetAt.remove();
+		Iterator<Closed> closed = this.recentlyClosed.values().iterator();
+		while (closed.hasNext() && now >= closed.next().forgetAt) {
+			closed.remove();
 		}
 	}
 
@@ -260,7 +482,11 @@ public final class ConversationTable<A, S> {
 	private record Key<A>(A address, int conv) {
 	}
 
-	private record Entry<S>(KcpConnection connection, S session) {
+	private record Entry<S>(KcpConnection connection, S session, Object source) {
+	}
+
+	/** A closed conversation remembered until {@code forgetAt}, and whether its peer understands the close signal. */
+	private record Closed(long forgetAt, boolean peerUnderstandsSignal) {
 	}
 
 	/**

@@ -27,6 +27,33 @@ public enum DropReason {
 	/** It would have opened a session faster than the server's admission rate allows. */
 	RATE_LIMITED,
 
+	/**
+	 * It would have opened a session beyond the sessions allowed per source address
+	 * ({@link KcpSettings#MAX_SESSIONS_PER_ADDRESS}; an IPv6 address counts by its /64 prefix), and no unproven
+	 * session of that address could make room.
+	 */
+	ADDRESS_SESSION_LIMIT,
+
+	/**
+	 * It would have opened a session faster than one source address may
+	 * ({@link KcpSettings#NEW_SESSIONS_PER_ADDRESS_PER_SECOND}).
+	 */
+	ADDRESS_RATE_LIMITED,
+
+	/**
+	 * A session's engine dropped out-of-order data in it, unacknowledged (the sender retransmits it), because the
+	 * memory budget had no room: the session's own while its peer is unproven, the unproven sessions' together, or
+	 * the server's ({@link KcpSettings#MEMORY_BUDGET}). The datagram's other segments were applied. Counted once per
+	 * datagram.
+	 */
+	MEMORY_BUDGET,
+
+	/**
+	 * An outgoing datagram, or its tail, that was not sent because the peer is unproven and it would have exceeded
+	 * the anti-amplification limit ({@link KcpSettings#AMPLIFICATION_FACTOR}); the engine sends that data again later.
+	 */
+	AMPLIFICATION_LIMITED,
+
 	/** It belongs to a conversation that already closed (a late retransmission); it does not reopen it. */
 	CLOSED_SESSION,
 

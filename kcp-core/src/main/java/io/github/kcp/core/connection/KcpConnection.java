@@ -25,13 +25,18 @@ import org.jspecify.annotations.Nullable;
  * A shell drives it with one timer: after anything it fed in, it calls {@link #handleTimeout} while
  * {@link #hasImmediateWork()}, drains the outputs, and re-arms its timer at {@link #pollTimeout()}.
  * <p>
- * <b>Close handshake</b> (an extension that standard KCP peers ignore: see {@link KcpCodec#CMD_CLOSE}). A graceful
- * {@link #close} stops new sends, waits until everything sent was acknowledged (state DRAINING), then sends the
- * close signal and waits for its confirmation (CLOSE_SENT), resending it up to five times, one retransmission
- * timeout (at least 50 ms) apart; a peer that never confirms (a standard peer) costs at most those four waits. The
+ * <b>Close handshake</b> (an extension: see {@link KcpCodec#CMD_CLOSE}). A graceful {@link #close} stops new sends,
+ * waits until everything sent was acknowledged (state DRAINING), then sends the close signal and waits for its
+ * confirmation (CLOSE_SENT), resending it up to five times, one retransmission timeout (at least 50 ms) apart. The
  * {@link KcpConfig#closeTimeout() close timeout} bounds the whole. A close signal from the peer is confirmed and
  * closes at once: everything the peer sent before it was acknowledged, so it has arrived. {@link #abort} closes at
- * once and tells the peer with one signal.
+ * once and tells the peer with one signal. All signals go only to a peer known to understand them (it offered the
+ * handshake: see {@link #peerUnderstandsCloseSignal()}); towards a standard peer, which would complain about a
+ * command it does not know, the close is silent and the peer times out on its own.
+ * <p>
+ * <b>A server's terms.</b> A server's {@link ConversationTable} puts each new connection under its terms until the
+ * peer is {@link #isPeerProven() proven}: an anti-amplification limit on what leaves through the sink, a receive
+ * budget, a shorter idle timeout (see {@code PeerValidation}); a client has none.
  * <p>
  * <b>Refusing data.</b> After {@link #stopReceivingData()} (a server shutting down), received data segments are
  * neither acknowledged nor delivered — the peer keeps them and retries elsewhere — while acknowledgements of our own
@@ -73,6 +78,12 @@ public final class KcpConnection {
 	private final SendLedger ledger = new SendLedger();
 
 	private final byte[] signalBuffer = new byte[KcpCodec.OVERHEAD];
+
+	/** Whether the peer understands the close signal, and the offers that tell it we do. */
+	private final CloseSignalOffer closeSignalOffer = new CloseSignalOffer();
+
+	/** A server's terms until the peer is proven, and its memory accounting; {@code null} on a client. */
+	private @Nullable PeerValidation validation;
 
 	private KcpConfig config;
 
@@ -134,6 +145,9 @@ public final class KcpConnection {
 	private long bytesIn;
 
 	private final long[] drops = new long[DropReason.values().length];
+
+	/** Segments on the wire beyond the engine's count: offers added, less segments the amplification limit held. */
+	private long segmentsOutAdjustment;
 
 	/**
 	 * Creates an open connection.
@@ -219,12 +233,17 @@ public final class KcpConnection {
 		this.datagramsIn++;
 		this.bytesIn += wireLength;
 		this.lastReceived = now;
+		if (this.validation != null) {
+			this.validation.received(wireLength);
+		}
+		this.closeSignalOffer.received(data, offset, length);
 		int signal = KcpCodec.closeSignal(data, offset, length);
 		if (signal == KcpCodec.CMD_CLOSE) {
 			onCloseSignal(now, data, offset);
 			return InputResult.OK;
 		}
 		if (signal == KcpCodec.CMD_CLOSE_ACK) {
+			this.closeSignalOffer.peerSignalled();
 			if (this.state == State.CLOSE_SENT) {
 				finish(this.closingReason, null, false);
 			}
@@ -241,6 +260,9 @@ public final class KcpConnection {
 		InputResult result = this.kcp.input(input, inputOffset, inputLength, (int) now);
 		if (result != InputResult.OK) {
 			this.drops[DropReason.ENGINE_REJECTED.ordinal()]++;
+		}
+		if (this.validation != null) {
+			afterValidatedInput(this.validation);
 		}
 		this.acknowledgedSends += this.ledger.acknowledge(this.kcp.sendUnacknowledged());
 		if (this.pacing.isEager()) {
@@ -322,6 +344,9 @@ public final class KcpConnection {
 		boolean queueWasFull = this.kcp.receiveQueueSize() >= this.kcp.receiveWindow();
 		byte[] message = this.kcp.receive();
 		if (message != null) {
+			if (this.validation != null) {
+				this.validation.afterReceive(this.kcp);
+			}
 			this.messagesIn++;
 			this.payloadBytesIn += message.length;
 			if (queueWasFull && this.state != State.CLOSED) {
@@ -390,6 +415,10 @@ public final class KcpConnection {
 		this.config = newConfig;
 		newConfig.applyTo(this.kcp, this.packetOverhead);
 		this.idleTimeoutMillis = newConfig.idleTimeout().toMillis();
+		if (this.validation != null) {
+			this.validation.constrain(this.kcp, newConfig);
+			this.idleTimeoutMillis = this.validation.idleTimeoutMillis(this.idleTimeoutMillis);
+		}
 		this.pacing.setEager(newConfig.eagerFlush());
 		this.pacing.setAckDelay(newConfig.ackDelay().toMillis());
 		if (this.state != State.CLOSED) {
@@ -597,6 +626,11 @@ public final class KcpConnection {
 	// ---------------------------------------------------------------- closing
 
 	private void sendCloseSignal(long now) {
+		if (!this.closeSignalOffer.peerUnderstands()) {
+			// A standard peer would only complain about a command it does not know: it times out on its own.
+			finish(this.closingReason, null, false);
+			return;
+		}
 		this.state = State.CLOSE_SENT;
 		writeSignal(KcpCodec.CMD_CLOSE, now);
 		this.closeSignalsSent++;
@@ -613,6 +647,7 @@ public final class KcpConnection {
 	}
 
 	private void onCloseSignal(long now, byte[] data, int offset) {
+		this.closeSignalOffer.peerSignalled();
 		// The signal carries the peer's cumulative acknowledgement: sends it covers complete, even if the
 		// acknowledgements of their last segments were lost.
 		byte[] asWindow = new byte[KcpCodec.OVERHEAD];
@@ -640,10 +675,13 @@ public final class KcpConnection {
 		if (this.state == State.CLOSED) {
 			return;
 		}
-		if (signalPeer && this.transmitFailure == null) {
+		if (signalPeer && this.transmitFailure == null && this.closeSignalOffer.peerUnderstands()) {
 			writeSignal(KcpCodec.CMD_CLOSE, this.now);
 		}
 		this.state = State.CLOSED;
+		if (this.validation != null) {
+			this.validation.release(this.kcp);
+		}
 		this.closeReason = reason;
 		this.closeCause = cause;
 		this.engineDeadline = NO_DEADLINE;
@@ -661,6 +699,24 @@ public final class KcpConnection {
 			// The packet stage failed: nothing more leaves, in clear or otherwise.
 			return;
 		}
+		if (datagram != this.signalBuffer) {
+			int offered = this.closeSignalOffer.offer(datagram, length, this.kcp.mtu(), this.now);
+			if (offered != length) {
+				this.segmentsOutAdjustment++;
+				length = offered;
+			}
+		}
+		if (this.validation != null) {
+			int permitted = this.validation.permitted(datagram, length, this.packetOverhead);
+			if (permitted < length) {
+				countDrop(DropReason.AMPLIFICATION_LIMITED);
+				this.segmentsOutAdjustment -= segments(datagram, permitted, length);
+				if (permitted == 0) {
+					return;
+				}
+				length = permitted;
+			}
+		}
 		int wireLength;
 		try {
 			wireLength = this.sink.transmit(datagram, length);
@@ -673,6 +729,76 @@ public final class KcpConnection {
 		if (wireLength >= 0) {
 			this.datagramsOut++;
 			this.bytesOut += wireLength;
+			if (this.validation != null) {
+				this.validation.sent(wireLength);
+			}
+		}
+	}
+
+	// ---------------------------------------------------------------- a server's terms
+
+	/**
+	 * Puts a new connection of a server under its terms: the peer must prove itself (see {@link PeerValidation}),
+	 * memory counts in the server's budgets, and the close signal is offered only in answer to the peer's offer.
+	 * Called by the {@link ConversationTable} before any traffic.
+	 */
+	void acceptedByServer(PeerValidation terms) {
+		this.validation = terms;
+		this.closeSignalOffer.respondOnly();
+		terms.apply(this.kcp, this.config);
+		this.idleTimeoutMillis = terms.idleTimeoutMillis(this.config.idleTimeout().toMillis());
+	}
+
+	private void afterValidatedInput(PeerValidation terms) {
+		if (terms.afterInput(this.kcp, this.config)) {
+			this.idleTimeoutMillis = terms.idleTimeoutMillis(this.config.idleTimeout().toMillis());
+		}
+		if (terms.budgetRefused(this.kcp)) {
+			countDrop(DropReason.MEMORY_BUDGET);
+		}
+	}
+
+	/**
+	 * Whether the peer has shown that it receives our datagrams: it acknowledged data we sent, echoing our send
+	 * time. Until then a server's connection works under the server's terms for unproven peers (see the README's
+	 * admission section). Always true on a client.
+	 */
+	public boolean isPeerProven() {
+		return this.validation == null || this.validation.isProven();
+	}
+
+	/**
+	 * Whether the peer is known to understand the close signal: it offered the close handshake, sent a signal, or
+	 * {@link #assumePeerUnderstandsCloseSignal() was created with us}. Only then is it sent one; a standard KCP peer
+	 * never is, and times out on its own.
+	 */
+	public boolean peerUnderstandsCloseSignal() {
+		return this.closeSignalOffer.peerUnderstands();
+	}
+
+	/**
+	 * Knows from the start that the peer understands the close signal, for two ends created together (a pair of
+	 * sessions), which need not wait for the peer's offer to tell each other of a close.
+	 */
+	public void assumePeerUnderstandsCloseSignal() {
+		this.closeSignalOffer.peerSignalled();
+	}
+
+	/** How many whole segments lie between {@code from} and {@code to} of a datagram (from a segment boundary). */
+	private static int segments(byte[] datagram, int from, int to) {
+		int count = 0;
+		int position = from;
+		while (to - position >= KcpCodec.OVERHEAD) {
+			position += KcpCodec.OVERHEAD + KcpCodec.readInt(datagram, position + 20);
+			count++;
+		}
+		return count;
+	}
+
+	private void countDrop(DropReason reason) {
+		this.drops[reason.ordinal()]++;
+		if (this.validation != null) {
+			this.validation.countForServer(reason);
 		}
 	}
 
@@ -680,8 +806,9 @@ public final class KcpConnection {
 
 	/** A snapshot of the engine's state and the connection's counters. */
 	public KcpSessionStats stats() {
-		return new KcpSessionStats(this.kcp, this.ledger.bytes(), this.datagramsOut, this.bytesOut, this.datagramsIn,
-				this.bytesIn, this.drops, this.messagesOut, this.messagesIn, this.payloadBytesOut, this.payloadBytesIn);
+		return new KcpSessionStats(this.kcp, this.ledger.bytes(), this.datagramsOut, this.bytesOut,
+				this.segmentsOutAdjustment, this.datagramsIn, this.bytesIn, this.drops, this.messagesOut,
+				this.messagesIn, this.payloadBytesOut, this.payloadBytesIn, isPeerProven());
 	}
 
 	@Override

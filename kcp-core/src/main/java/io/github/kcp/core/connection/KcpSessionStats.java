@@ -67,8 +67,11 @@ public final class KcpSessionStats {
 
 	private final long trimmedAcks;
 
-	KcpSessionStats(Kcp kcp, long sendBufferedBytes, long datagramsOut, long bytesOut, long datagramsIn,
-			long bytesIn, long[] drops, long messagesOut, long messagesIn, long payloadBytesOut, long payloadBytesIn) {
+	private final boolean peerProven;
+
+	KcpSessionStats(Kcp kcp, long sendBufferedBytes, long datagramsOut, long bytesOut, long segmentsOutAdjustment,
+			long datagramsIn, long bytesIn, long[] drops, long messagesOut, long messagesIn, long payloadBytesOut,
+			long payloadBytesIn, boolean peerProven) {
 		this.srtt = kcp.srtt();
 		this.rttVariation = kcp.rttVariation();
 		this.rto = kcp.rto();
@@ -84,7 +87,8 @@ public final class KcpSessionStats {
 		this.earlyRetransmissions = kcp.earlyRetransmissions();
 		this.datagramsOut = datagramsOut;
 		this.bytesOut = bytesOut;
-		this.segmentsOut = kcp.outSegments();
+		// As on the wire: with the connection's own segments (close-signal offers), without those it held back.
+		this.segmentsOut = kcp.outSegments() + segmentsOutAdjustment;
 		this.datagramsIn = datagramsIn;
 		this.bytesIn = bytesIn;
 		this.segmentsIn = kcp.inSegments();
@@ -96,6 +100,7 @@ public final class KcpSessionStats {
 		this.payloadBytesIn = payloadBytesIn;
 		this.spuriousRetransmissions = kcp.spuriousRetransmissions();
 		this.trimmedAcks = kcp.trimmedAcks();
+		this.peerProven = peerProven;
 	}
 
 	/** Smoothed round-trip time in ms (0 before the first sample). */
@@ -264,6 +269,15 @@ public final class KcpSessionStats {
 	/** Bytes of the messages (stream mode: chunks) delivered to the application. */
 	public long payloadBytesIn() {
 		return this.payloadBytesIn;
+	}
+
+	/**
+	 * Whether the peer has proven that it receives our datagrams (it acknowledged data we sent); until then a server
+	 * keeps the session under its terms for unproven peers. Always true on a client. See
+	 * {@link KcpConnection#isPeerProven()}.
+	 */
+	public boolean peerProven() {
+		return this.peerProven;
 	}
 
 	@Override

@@ -63,8 +63,8 @@ public final class KcpSetting<T> {
 	}
 
 	/**
-	 * The type of the values ({@code Integer}, {@code Boolean}, {@code java.time.Duration} or an enum such as
-	 * {@link io.github.kcp.core.protocol.EngineMode}).
+	 * The type of the values ({@code Integer}, {@code Long}, {@code Boolean}, {@code java.time.Duration} or an enum
+	 * such as {@link io.github.kcp.core.protocol.EngineMode}).
 	 */
 	public Class<T> type() {
 		return this.type;

@@ -144,6 +144,47 @@ public final class KcpSettings {
 			"How long a server remembers a closed conversation, so that its late datagrams are answered with a "
 					+ "close signal instead of opening it again.");
 
+	// ---- A server's defences against hostile peers (see the README's "Admission and memory" section): limits per
+	// source address, the terms of unproven sessions, anti-amplification and the memory budget.
+
+	/** Most sessions one source address (an IPv6 address by its /64 prefix) may have open at once; 0 means no limit. */
+	public static final KcpSetting<Integer> MAX_SESSIONS_PER_ADDRESS = server("maxSessionsPerAddress", Integer.class,
+			256, "0 (no limit) or more", range(0, Integer.MAX_VALUE),
+			"Most sessions one source address (an IPv6 address by its /64 prefix) may have open at once; when full, "
+					+ "its oldest unproven session makes room; 0 means no limit.");
+
+	/** Most new sessions one source address may open per second (a token bucket); 0 means no limit. */
+	public static final KcpSetting<Integer> NEW_SESSIONS_PER_ADDRESS_PER_SECOND = server(
+			"newSessionsPerAddressPerSecond", Integer.class, 64, "0 (no limit) or more", range(0, Integer.MAX_VALUE),
+			"Most new sessions one source address (an IPv6 address by its /64 prefix) may open per second (a token "
+					+ "bucket holding one second's worth); 0 means no limit.");
+
+	/** Idle timeout of a session whose peer has not proven yet that it receives our datagrams. */
+	public static final KcpSetting<Duration> UNPROVEN_IDLE_TIMEOUT = server("unprovenIdleTimeout", Duration.class,
+			Duration.ofSeconds(15), "zero (the session idle timeout applies) or positive, whole milliseconds",
+			KcpSettings::wholeMillis,
+			"Idle timeout of a session whose peer has not yet acknowledged data the server sent (an unproven peer); "
+					+ "zero applies the session idle timeout.");
+
+	/** Most bytes an unproven session may hold of received data (out-of-order data beyond it is dropped). */
+	public static final KcpSetting<Integer> UNPROVEN_RECEIVE_BUDGET = server("unprovenReceiveBudget", Integer.class,
+			64 << 10, "1 byte or more", range(1, Integer.MAX_VALUE),
+			"Most bytes a session whose peer is unproven may hold of received data; beyond it out-of-order data is "
+					+ "dropped unacknowledged (in-order data is always taken).");
+
+	/** How many times the bytes received from an unproven peer a server sends it at most; 0 means no limit. */
+	public static final KcpSetting<Integer> AMPLIFICATION_FACTOR = server("amplificationFactor", Integer.class, 3,
+			"0 (no limit) or 3 or more", (value) -> value == 0 || value >= 3,
+			"How many times the bytes received from an unproven peer a server sends it at most (anti-amplification, "
+					+ "as QUIC); 0 means no limit.");
+
+	/** Bytes all sessions of a server may hold in receive and send buffers together; 0 means a quarter of the heap. */
+	public static final KcpSetting<Long> MEMORY_BUDGET = server("memoryBudget", Long.class, 0L,
+			"0 (a quarter of the maximum heap) or a positive number of bytes", (value) -> value >= 0,
+			"Bytes all sessions of a server may hold in receive and send buffers together; beyond it out-of-order "
+					+ "data is dropped unacknowledged and sends fail fast, while in-order data is still delivered. 0 "
+					+ "means a quarter of the JVM's maximum heap.");
+
 	private KcpSettings() {
 	}
 

@@ -223,6 +223,12 @@ public final class Kcp {
 
 	private boolean acceptingData = true;
 
+	/** The most bytes the conversation's first data segment carries; 0 for no limit (see setFirstSegmentLimit). */
+	private int firstSegmentLimit;
+
+	/** Whether a data segment has left the send queue. */
+	private boolean firstSegmentSent;
+
 	private boolean peerAcknowledgedData;
 
 	private boolean messageCompletedInOrder;
@@ -280,8 +286,8 @@ public final class Kcp {
 		Objects.checkFromIndexSize(offset, length, data.length);
 		if (this.stream) {
 			Segment last = this.sndQueue.peekLast();
-			if (last != null && last.len < this.mss) {
-				int extend = Math.min(length, this.mss - last.len);
+			if (last != null && last.len < lastQueuedCapacity()) {
+				int extend = Math.min(length, lastQueuedCapacity() - last.len);
 				last.ensureCapacity(this.mss);
 				System.arraycopy(data, offset, last.data, last.len, extend);
 				last.len += extend;
@@ -293,12 +299,10 @@ public final class Kcp {
 				return;
 			}
 		}
-		int count = (length <= this.mss) ? 1 : (length + this.mss - 1) / this.mss;
-		if (!this.stream && count > maxFragments()) {
-			throw new KcpMessageTooLargeException(length, maxMessageSize(), maxFragments(), this.mss);
-		}
+		int first = firstFragmentSize(length);
+		int count = fragments(length, first);
 		for (int i = 0; i < count; i++) {
-			int size = Math.min(length, this.mss);
+			int size = (i == 0) ? first : Math.min(length, this.mss);
 			Segment segment = acquire(this.mss);
 			System.arraycopy(data, offset, segment.data, 0, size);
 			segment.len = size;
@@ -327,8 +331,8 @@ public final class Kcp {
 		int length = data.remaining();
 		if (this.stream) {
 			Segment last = this.sndQueue.peekLast();
-			if (last != null && last.len < this.mss) {
-				int extend = Math.min(length, this.mss - last.len);
+			if (last != null && last.len < lastQueuedCapacity()) {
+				int extend = Math.min(length, lastQueuedCapacity() - last.len);
 				last.ensureCapacity(this.mss);
 				data.get(last.data, last.len, extend);
 				last.len += extend;
@@ -338,12 +342,10 @@ public final class Kcp {
 				return;
 			}
 		}
-		int count = (length <= this.mss) ? 1 : (length + this.mss - 1) / this.mss;
-		if (!this.stream && count > maxFragments()) {
-			throw new KcpMessageTooLargeException(length, maxMessageSize(), maxFragments(), this.mss);
-		}
+		int first = firstFragmentSize(length);
+		int count = fragments(length, first);
 		for (int i = 0; i < count; i++) {
-			int size = Math.min(length, this.mss);
+			int size = (i == 0) ? first : Math.min(length, this.mss);
 			Segment segment = acquire(this.mss);
 			data.get(segment.data, 0, size);
 			segment.len = size;
@@ -351,6 +353,42 @@ public final class Kcp {
 			this.sndQueue.addLast(segment);
 			length -= size;
 		}
+	}
+
+	/** How many bytes the last queued segment may hold: the first segment's limit while it is the only one. */
+	private int lastQueuedCapacity() {
+		return (this.firstSegmentLimit > 0 && this.sndQueue.size() == 1) ? Math.min(this.firstSegmentLimit, this.mss)
+				: this.mss;
+	}
+
+	/** The size of the first segment a send of {@code length} bytes queues (the first segment's limit applies). */
+	private int firstFragmentSize(int length) {
+		int size = Math.min(length, this.mss);
+		if (this.firstSegmentLimit > 0 && this.sndQueue.isEmpty() && size > this.firstSegmentLimit) {
+			// A message split this way needs a fragment more: unless that is one too many, send the first few
+			// bytes alone.
+			int split = this.firstSegmentLimit;
+			if (this.stream || fragmentCount(length, split) <= maxFragments()) {
+				return split;
+			}
+		}
+		return size;
+	}
+
+	/**
+	 * How many fragments a send of {@code length} bytes becomes, the first carrying {@code first} bytes.
+	 * @throws KcpMessageTooLargeException in message mode when it is more than the peer can reassemble
+	 */
+	private int fragments(int length, int first) {
+		int count = fragmentCount(length, first);
+		if (!this.stream && count > maxFragments()) {
+			throw new KcpMessageTooLargeException(length, maxMessageSize(), maxFragments(), this.mss);
+		}
+		return count;
+	}
+
+	private int fragmentCount(int length, int first) {
+		return (length <= first) ? 1 : 1 + (length - first + this.mss - 1) / this.mss;
 	}
 
 	/**
@@ -516,7 +554,7 @@ public final class Kcp {
 					this.duplicateSegments++;
 					this.urgentAcks = true;
 				}
-				else if (parks(sn) && !this.receiveBudget.tryReserve(len + OVERHEAD)) {
+				else if (parks(sn) && !this.receiveBudget.tryReserve(footprint(len))) {
 					// Over budget: dropped unacknowledged, as if lost; the sender will retransmit it.
 					this.budgetRefusedSegments++;
 				}
@@ -757,6 +795,9 @@ public final class Kcp {
 				break;
 			}
 			newSegments++;
+			// The first segment is on its way: later ones are full size again.
+			this.firstSegmentLimit = 0;
+			this.firstSegmentSent = true;
 			this.sndBuf.ensureSpan(this.sndNxt - this.sndUna + 1);
 			segment.conv = this.conv;
 			segment.cmd = CMD_PUSH;
@@ -1036,19 +1077,26 @@ public final class Kcp {
 		}
 	}
 
+	/**
+	 * What parking a segment of {@code len} payload bytes costs the budget: the memory it really holds, a buffer of
+	 * at least one mss (segments are pooled at that size, so a one-byte segment holds as much as a full one) plus
+	 * its header.
+	 */
+	private int footprint(int len) {
+		return Math.max(len, this.mss) + OVERHEAD;
+	}
+
 	/** Whether a new data segment {@code sn} would wait in rcv_buf rather than go straight to the receive queue. */
 	private boolean parks(int sn) {
 		return sn != this.rcvNxt || this.rcvQueue.size() >= this.rcvWnd;
 	}
 
 	private void parseData(int sn, int frg, int wnd, int ts, int una, byte[] data, int offset, int len) {
-		boolean parked = parks(sn);
-		if (parked) {
-			// Reserved from the budget by input().
-			this.parkedBytes += len + OVERHEAD;
-		}
+		int charge = parks(sn) ? footprint(len) : 0;
+		// Reserved from the budget by input().
+		this.parkedBytes += charge;
 		Segment segment = acquire(len);
-		segment.parked = parked;
+		segment.parkedCharge = charge;
 		segment.conv = this.conv;
 		segment.cmd = CMD_PUSH;
 		segment.frg = frg;
@@ -1080,10 +1128,11 @@ public final class Kcp {
 
 	/** Gives back the budget of a segment leaving rcv_buf, if it was parked there (not merely passing through). */
 	private void unpark(Segment segment) {
-		if (segment.parked) {
-			segment.parked = false;
-			this.parkedBytes -= segment.len + OVERHEAD;
-			this.receiveBudget.release(segment.len + OVERHEAD);
+		int charge = segment.parkedCharge;
+		if (charge != 0) {
+			segment.parkedCharge = 0;
+			this.parkedBytes -= charge;
+			this.receiveBudget.release(charge);
 		}
 	}
 
@@ -1136,7 +1185,7 @@ public final class Kcp {
 		}
 		segment.len = 0;
 		segment.frg = 0;
-		segment.parked = false;
+		segment.parkedCharge = 0;
 		return segment;
 	}
 
@@ -1299,6 +1348,25 @@ public final class Kcp {
 	 */
 	public void setAcceptingData(boolean acceptingData) {
 		this.acceptingData = acceptingData;
+	}
+
+	/**
+	 * Makes the first data segment of the conversation carry at most {@code bytes} bytes; the following ones are
+	 * full size. For a server that may send a peer whose address it has not validated only a few times what it
+	 * received (an anti-amplification limit, as QUIC's): a small first segment fits that allowance even when the
+	 * first reply is large, and the peer's acknowledgement of it {@link #peerAcknowledgedData() proves} the peer, so
+	 * the rest may follow. In message mode the first message is split so (its first fragment is small) unless that
+	 * would need one fragment more than the peer can reassemble; in stream mode later writes do not top the small
+	 * segment up. Does nothing once a data segment has been sent.
+	 * @param bytes the limit, at least 1, or 0 for none (the default)
+	 */
+	public void setFirstSegmentLimit(int bytes) {
+		if (bytes < 0) {
+			throw new IllegalArgumentException("first segment limit must be 0 (none) or positive but was " + bytes);
+		}
+		if (!this.firstSegmentSent) {
+			this.firstSegmentLimit = bytes;
+		}
 	}
 
 	/**
@@ -1489,7 +1557,10 @@ public final class Kcp {
 		return this.receiveBudget;
 	}
 
-	/** Bytes (payload plus {@link KcpCodec#OVERHEAD} per segment) parked in the receive buffer, held from the budget. */
+	/**
+	 * Bytes parked in the receive buffer, held from the budget: per segment its buffer (at least one mss) plus
+	 * {@link KcpCodec#OVERHEAD}.
+	 */
 	public long parkedBytes() {
 		return this.parkedBytes;
 	}

@@ -34,6 +34,16 @@ public final class KcpCodec {
 	/** Extension command confirming a {@link #CMD_CLOSE}. */
 	public static final int CMD_CLOSE_ACK = 91;
 
+	/**
+	 * The fragment number that marks a window announcement ({@link #CMD_WINS}) as an offer of the close handshake:
+	 * "I understand {@link #CMD_CLOSE}". Standard ends send 0 there on a window announcement and ignore it when they
+	 * receive one, so the offer is an ordinary window announcement to them.
+	 */
+	public static final int CLOSE_OFFER_FRG = 0xC5;
+
+	/** The sequence number that marks a close-handshake offer, with {@link #CLOSE_OFFER_FRG} ("KCPC" on the wire). */
+	public static final int CLOSE_OFFER_SN = 0x4350434B;
+
 	private KcpCodec() {
 	}
 

@@ -38,7 +38,8 @@ public interface ReceiveBudget {
 
 	/**
 	 * Reserves room for a segment about to be parked.
-	 * @param bytes the segment's payload length plus {@link KcpCodec#OVERHEAD} (its header and bookkeeping)
+	 * @param bytes the memory the segment holds: its buffer (the larger of its payload and the engine's mss, since
+	 * segments are pooled at mss size) plus {@link KcpCodec#OVERHEAD} (its header and bookkeeping)
 	 * @return whether the engine may park it; if {@code false}, it drops the segment unacknowledged
 	 */
 	boolean tryReserve(int bytes);

@@ -35,8 +35,8 @@ final class Segment {
 	/** Number of times this segment has been transmitted. */
 	int xmit;
 
-	/** Whether this received segment waits in rcv_buf on bytes reserved from the receive budget. */
-	boolean parked;
+	/** The bytes reserved from the receive budget while this received segment waits in rcv_buf; 0 if none. */
+	int parkedCharge;
 
 	byte[] data;
 

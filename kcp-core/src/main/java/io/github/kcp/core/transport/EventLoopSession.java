@@ -23,6 +23,7 @@ import io.github.kcp.core.connection.DropReason;
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.connection.KcpConnection;
 import io.github.kcp.core.connection.KcpSessionStats;
+import io.github.kcp.core.connection.MemoryBudget;
 import io.github.kcp.core.protocol.InputResult;
 import io.github.kcp.core.protocol.KcpCodec;
 import io.github.kcp.core.protocol.KcpMessageTooLargeException;
@@ -63,6 +64,12 @@ final class EventLoopSession implements KcpSession {
 
 	private final Consumer<EventLoopSession> closedListener;
 
+	/** Told of an {@link Error} thrown while this session worked on its loop (the owner stops loudly). */
+	private final Consumer<Error> errorListener;
+
+	/** The server's budget the sends' memory counts in until acknowledged; {@code null} on a client. */
+	private final @Nullable MemoryBudget sendMemory;
+
 	private final Map<String, Object> attributes = new ConcurrentHashMap<>();
 
 	private final CompletableFuture<CloseReason> closeFuture = new CompletableFuture<>();
@@ -97,10 +104,17 @@ final class EventLoopSession implements KcpSession {
 	 * Creates the session; {@link #open()} it on the loop.
 	 * @param closedListener told once, on the loop, when the session has closed (before its handler)
 	 * @param handlerFailures where handler exceptions are counted
+	 * @param errorListener told, on the loop, of an {@link Error} thrown while the session worked (a handler's, or
+	 * an OutOfMemoryError)
+	 * @param sendMemory the server's memory budget, charged with what sends hold until acknowledged; {@code null}
+	 * for none
 	 */
 	EventLoopSession(UdpEndpoint endpoint, InetSocketAddress remoteAddress, int conv, KcpConfig config,
-			KcpSessionHandler handler, Consumer<EventLoopSession> closedListener, LongAdder handlerFailures) {
+			KcpSessionHandler handler, Consumer<EventLoopSession> closedListener, LongAdder handlerFailures,
+			Consumer<Error> errorListener, @Nullable MemoryBudget sendMemory) {
 		this.endpoint = endpoint;
+		this.errorListener = errorListener;
+		this.sendMemory = sendMemory;
 		this.loop = endpoint.loop();
 		this.remoteAddress = remoteAddress;
 		this.conv = conv;
@@ -135,6 +149,10 @@ final class EventLoopSession implements KcpSession {
 		catch (RuntimeException ex) {
 			handlerFailed("onOpen", ex);
 		}
+		catch (Error error) {
+			this.errorListener.accept(error);
+			return;
+		}
 		service();
 	}
 
@@ -161,24 +179,32 @@ final class EventLoopSession implements KcpSession {
 		}
 		this.servicing = true;
 		try {
-			long now = MonotonicClock.nowMillis();
-			// Deliver first: the handler's replies then leave with the acknowledgements, and the window the
-			// acknowledgements announce counts the messages just taken as free.
-			deliver();
-			for (int round = 1; !this.closeReported; round++) {
-				this.connection.handleTimeout(now);
-				deliver();
-				if (!this.connection.hasImmediateWork() || round >= MAX_ROUNDS) {
-					break;
-				}
-			}
-			this.endpoint.flush();
-			if (!this.closeReported) {
-				armTimer(now);
-			}
+			serviceOnce();
+		}
+		catch (Error error) {
+			this.servicing = false;
+			this.errorListener.accept(error);
 		}
 		finally {
 			this.servicing = false;
+		}
+	}
+
+	private void serviceOnce() {
+		long now = MonotonicClock.nowMillis();
+		// Deliver first: the handler's replies then leave with the acknowledgements, and the window the
+		// acknowledgements announce counts the messages just taken as free.
+		deliver();
+		for (int round = 1; !this.closeReported; round++) {
+			this.connection.handleTimeout(now);
+			deliver();
+			if (!this.connection.hasImmediateWork() || round >= MAX_ROUNDS) {
+				break;
+			}
+		}
+		this.endpoint.flush();
+		if (!this.closeReported) {
+			armTimer(now);
 		}
 	}
 
@@ -188,6 +214,7 @@ final class EventLoopSession implements KcpSession {
 			PendingSend send = this.pendingSends.pollFirst();
 			if (send != null) {
 				this.sendBuffer.release(send.bytes);
+				releaseSendMemory(send);
 				send.future.complete(null);
 			}
 		}
@@ -219,6 +246,7 @@ final class EventLoopSession implements KcpSession {
 						+ reason, reason);
 		PendingSend pending;
 		while ((pending = this.pendingSends.pollFirst()) != null) {
+			releaseSendMemory(pending);
 			pending.future.completeExceptionally(closed);
 		}
 		// After the pending sends: a writer woken from a blocking send finds every earlier send already failed.
@@ -397,7 +425,7 @@ final class EventLoopSession implements KcpSession {
 		else {
 			// The caller may reuse its array once send returns ("copied before this returns").
 			byte[] copy = owned ? data : Arrays.copyOfRange(data, offset, offset + length);
-			this.loop.execute(() -> doSend(copy, 0, copy.length, future));
+			runOnLoop(() -> doSend(copy, 0, copy.length, future));
 		}
 		return future;
 	}
@@ -411,17 +439,48 @@ final class EventLoopSession implements KcpSession {
 					(this.connection.closeReason() != null) ? this.connection.closeReason() : this.requestedClose));
 			return;
 		}
+		int charge = sendCharge(length);
+		if (this.sendMemory != null && !this.sendMemory.tryReserve(charge)) {
+			this.sendBuffer.release(length);
+			future.completeExceptionally(new KcpSendBufferFullException("The server's memory budget is exhausted ("
+					+ this.sendMemory.used() + " of " + this.sendMemory.limit() + " bytes held by its sessions' buffers): "
+					+ length + " more bytes were not taken; retry later, or raise memoryBudget"));
+			return;
+		}
 		try {
 			this.connection.send(MonotonicClock.nowMillis(), data, offset, length);
 		}
 		catch (RuntimeException ex) {
 			// A message that no longer fits after a runtime mtu or window change.
 			this.sendBuffer.release(length);
+			if (this.sendMemory != null) {
+				this.sendMemory.release(charge);
+			}
 			future.completeExceptionally(ex);
 			return;
 		}
-		this.pendingSends.addLast(new PendingSend(length, future));
+		this.pendingSends.addLast(new PendingSend(length, charge, future));
 		service();
+	}
+
+	/**
+	 * What a send holds until acknowledged: its segments, each a pooled buffer of one mss and a header (a short
+	 * message holds as much as a full segment); a stream's bytes are packed into full segments.
+	 */
+	private int sendCharge(int length) {
+		if (this.sendMemory == null) {
+			return 0;
+		}
+		KcpConfig current = this.config;
+		int mss = current.engineMtu(this.endpoint.packetOverhead()) - KcpCodec.OVERHEAD;
+		int segments = Math.max(1, (length + mss - 1) / mss);
+		return current.stream() ? length + segments * KcpCodec.OVERHEAD : segments * (mss + KcpCodec.OVERHEAD);
+	}
+
+	private void releaseSendMemory(PendingSend send) {
+		if (this.sendMemory != null) {
+			this.sendMemory.release(send.charge);
+		}
 	}
 
 	@Override
@@ -553,7 +612,14 @@ final class EventLoopSession implements KcpSession {
 			task.run();
 		}
 		else {
-			this.loop.execute(task);
+			this.loop.execute(() -> {
+				try {
+					task.run();
+				}
+				catch (Error error) {
+					this.errorListener.accept(error);
+				}
+			});
 		}
 	}
 
@@ -563,8 +629,8 @@ final class EventLoopSession implements KcpSession {
 				+ this.connection + "}";
 	}
 
-	/** Data handed to the connection, waiting for acknowledgement. */
-	private record PendingSend(int bytes, CompletableFuture<Void> future) {
+	/** Data handed to the connection, waiting for acknowledgement, and what it holds of the memory budget. */
+	private record PendingSend(int bytes, int charge, CompletableFuture<Void> future) {
 	}
 
 }

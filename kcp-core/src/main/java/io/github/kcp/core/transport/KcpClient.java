@@ -14,6 +14,8 @@ import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.protocol.InputResult;
 import io.github.kcp.core.protocol.KcpCodec;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Opens client sessions: each on its own UDP socket (its own local port), with a random conversation id. The
@@ -29,6 +31,8 @@ import org.jspecify.annotations.Nullable;
  * </pre>
  */
 public final class KcpClient {
+
+	private static final Logger logger = LoggerFactory.getLogger(KcpClient.class);
 
 	private static final SecureRandom random = new SecureRandom();
 
@@ -68,8 +72,9 @@ public final class KcpClient {
 			a.endpoint.close();
 			throw ex;
 		}
-		KcpSession sessionA = a.connect(b.endpoint.localAddress(), conv, config, first);
-		KcpSession sessionB = b.connect(a.endpoint.localAddress(), conv, config, second);
+		// Both ends are ours: they may tell each other of a close from the start.
+		KcpSession sessionA = a.connect(b.endpoint.localAddress(), conv, config, first, true);
+		KcpSession sessionB = b.connect(a.endpoint.localAddress(), conv, config, second, true);
 		return new KcpSessionPair(sessionA, sessionB);
 	}
 
@@ -182,7 +187,7 @@ public final class KcpClient {
 			ClientEndpoint endpoint = new ClientEndpoint(group, this.cipher, EndpointRole.CLIENT, this.config,
 					this.udpOptions, (this.localAddress != null) ? this.localAddress : new InetSocketAddress(0));
 			int useConv = (this.conv != null) ? this.conv : randomConv();
-			return endpoint.connect(remoteAddress, useConv, this.config, this.handler);
+			return endpoint.connect(remoteAddress, useConv, this.config, this.handler, false);
 		}
 
 	}
@@ -198,6 +203,8 @@ public final class KcpClient {
 
 		private boolean touched;
 
+		private boolean failed;
+
 		ClientEndpoint(KcpEventLoopGroup group, @Nullable PacketCipher cipher, EndpointRole role, KcpConfig config,
 				UdpOptions udpOptions, InetSocketAddress localAddress) {
 			config.engineMtu(UdpEndpoint.overheadOf(cipher));
@@ -205,10 +212,15 @@ public final class KcpClient {
 			this.endpoint.bind(localAddress);
 		}
 
-		KcpSession connect(InetSocketAddress remoteAddress, int conv, KcpConfig config, KcpSessionHandler handler) {
+		KcpSession connect(InetSocketAddress remoteAddress, int conv, KcpConfig config, KcpSessionHandler handler,
+				boolean peerIsOurs) {
 			this.endpoint.connect(remoteAddress);
 			EventLoopSession created = new EventLoopSession(this.endpoint, remoteAddress, conv, config, handler,
-					this::sessionClosed, this.handlerFailures);
+					this::sessionClosed, this.handlerFailures, this::failed, null);
+			if (peerIsOurs) {
+				// Before the loop first touches the connection (execute below publishes it).
+				created.connection().assumePeerUnderstandsCloseSignal();
+			}
 			this.session = created;
 			this.endpoint.loop().execute(created::open);
 			return created;
@@ -260,6 +272,21 @@ public final class KcpClient {
 			if (current != null) {
 				current.fail((cause != null) ? cause : new KcpException("UDP socket closed unexpectedly"));
 			}
+		}
+
+		/** An Error on the loop: the session closes with ERROR and that cause, and says so at ERROR level. */
+		@Override
+		public void failed(Error error) {
+			if (this.failed) {
+				return;
+			}
+			this.failed = true;
+			EventLoopSession current = this.session;
+			logger.error("KCP client session {} stops: {} on its event loop", current, error.toString(), error);
+			if (current != null) {
+				current.fail(error);
+			}
+			this.endpoint.close();
 		}
 
 	}

@@ -10,6 +10,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
@@ -24,6 +26,7 @@ import io.github.kcp.core.connection.DropReason;
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.connection.KcpConnection;
 import io.github.kcp.core.connection.KcpSettings;
+import io.github.kcp.core.connection.ServerProtection;
 import io.github.kcp.core.connection.SessionLimits;
 import io.github.kcp.core.connection.Verdict;
 import io.github.kcp.core.crypto.EndpointRole;
@@ -41,9 +44,21 @@ import org.slf4j.LoggerFactory;
  * {@link KcpSessionHandler}. The counterpart of aiokcp's {@code create_server}.
  * <p>
  * Admission is strict: a datagram opens a session only if it decrypts, is well-formed KCP, carries a data
- * segment, and the session limit and admission rate allow it. Late datagrams of a closed conversation are answered
- * with a close signal and do not bring it back. Every drop is counted by {@link DropReason}. The rules live in the
- * I/O-free {@link ConversationTable} and {@link KcpConnection}; this class moves the bytes and arms the timers.
+ * segment, and the session limits and admission rates, overall and per source address, allow it. Late datagrams of
+ * a closed conversation do not bring it back (and are answered with a close signal if the peer understands it).
+ * Every drop is counted by {@link DropReason}. The rules live in the I/O-free {@link ConversationTable} and
+ * {@link KcpConnection}; this class moves the bytes and arms the timers.
+ * <p>
+ * <b>One peer cannot take the server from the others.</b> A session's peer is <em>unproven</em> until it
+ * acknowledges data the server sent: until then the server sends it at most three times what it received
+ * (anti-amplification), it may hold little memory and it times out sooner, and it is the first evicted
+ * ({@link CloseReason#EVICTED}) when the server or its address is full — so a flood cannot lock out a new client.
+ * All sessions' buffers share one memory budget. See the settings in {@link KcpSettings} and the README.
+ * <p>
+ * <b>Failing loudly.</b> An {@link Error} on the server's event loop (an OutOfMemoryError, a handler's Error) stops
+ * the server: it is logged at ERROR level, every session closes with {@link CloseReason#ERROR}, the socket is
+ * released, and the {@link #closeFuture()} completes exceptionally with a {@link KcpServerFailedException}. A
+ * shutdown never waits on an event loop that stopped responding for more than its grace period and two seconds.
  * <p>
  * All sessions of a server run on the event loop of its socket.
  *
@@ -58,6 +73,9 @@ import org.slf4j.LoggerFactory;
 public final class KcpServer implements AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(KcpServer.class);
+
+	/** How long past its grace period a shutdown waits for an event loop that does not respond. */
+	static final Duration UNRESPONSIVE_LOOP_MARGIN = Duration.ofSeconds(2);
 
 	private final UdpEndpoint endpoint;
 
@@ -78,6 +96,8 @@ public final class KcpServer implements AutoCloseable {
 
 	private volatile boolean closing;
 
+	private volatile long evictedSessions;
+
 	// ---- confined to the loop
 
 	private final ConversationTable<InetSocketAddress, EventLoopSession> table;
@@ -93,14 +113,21 @@ public final class KcpServer implements AutoCloseable {
 
 	private boolean released;
 
+	/** Set once an Error stopped the server. */
+	private boolean failed;
+
 	private KcpServer(Builder builder, InetSocketAddress address) {
 		this.sessionConfig = builder.config;
 		this.handlerFactory = Objects.requireNonNull(builder.handlerFactory);
 		this.dropListener = builder.dropListener;
 		AdmissionPolicy<InetSocketAddress> policy = (builder.admissionPolicy != null) ? builder.admissionPolicy
-				: new SessionLimits<>(builder.maxSessions, builder.newSessionsPerSecond);
+				: new SessionLimits<>(builder.maxSessions, builder.newSessionsPerSecond, builder.maxSessionsPerAddress,
+						builder.newSessionsPerAddressPerSecond, SourceAddress::of);
+		ServerProtection protection = ServerProtection.validating(builder.unprovenIdleTimeout,
+				builder.unprovenReceiveBudget, builder.amplificationFactor, resolveMemoryBudget(builder.memoryBudget));
 		this.table = new ConversationTable<>(policy, builder.closedSessionMemory.toMillis(),
-				Math.max(1024, builder.maxSessions * 2));
+				Math.max(1024, builder.maxSessions * 2), SourceAddress::of, protection,
+				this::countDrop);
 		// Checked first: an mtu that leaves no room after the cipher's overhead fails here, not per session.
 		builder.config.engineMtu(UdpEndpoint.overheadOf(builder.cipher));
 		KcpEventLoopGroup group = (builder.eventLoops != null) ? builder.eventLoops : KcpEventLoopGroup.shared();
@@ -113,6 +140,11 @@ public final class KcpServer implements AutoCloseable {
 	/** A builder for a server. */
 	public static Builder builder() {
 		return new Builder();
+	}
+
+	/** {@link KcpSettings#MEMORY_BUDGET}'s value in bytes: 0 stands for a quarter of the JVM's maximum heap. */
+	static long resolveMemoryBudget(long memoryBudget) {
+		return (memoryBudget > 0) ? memoryBudget : Math.max(1, Runtime.getRuntime().maxMemory() / 4);
 	}
 
 	/** The local address the server is bound to. */
@@ -186,12 +218,21 @@ public final class KcpServer implements AutoCloseable {
 		return this.handlerFailures.sum();
 	}
 
+	/** How many sessions were evicted to make room ({@link CloseReason#EVICTED}). */
+	public long evictedSessions() {
+		return this.evictedSessions;
+	}
+
 	/** Whether {@link #shutdown} (or {@link #close}) has been called, or the socket failed. */
 	public boolean isClosing() {
 		return this.closing;
 	}
 
-	/** A future completed when the server has closed and released its socket. */
+	/**
+	 * A future completed when the server has closed and released its socket; completed exceptionally, with a
+	 * {@link KcpServerFailedException}, if an Error on its event loop stopped it or its event loop stopped responding
+	 * during a shutdown (an owner such as a container watches it to stop, and to report the server down).
+	 */
 	public CompletableFuture<Void> closeFuture() {
 		return this.closeFuture;
 	}
@@ -215,13 +256,22 @@ public final class KcpServer implements AutoCloseable {
 
 	/**
 	 * Shuts down gracefully within the sessions' {@link KcpConfig#closeTimeout() close timeout}; see
-	 * {@link #shutdown(Duration)}. Blocks until closed unless called on the server's event loop.
+	 * {@link #shutdown(Duration)}. Blocks until closed unless called on the server's event loop (at most the close
+	 * timeout and two seconds). Does not throw if the server failed: the {@link #closeFuture()} tells.
 	 */
 	@Override
 	public void close() {
 		CompletableFuture<Void> done = shutdown(this.sessionConfig.closeTimeout());
 		if (!this.loop.inEventLoop()) {
-			done.join();
+			try {
+				done.get();
+			}
+			catch (ExecutionException ex) {
+				// Logged at ERROR when it happened; the close future carries it.
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
 		}
 	}
 
@@ -240,6 +290,7 @@ public final class KcpServer implements AutoCloseable {
 			return this.closeFuture;
 		}
 		this.closing = true;
+		watchShutdown(gracePeriod);
 		runOnLoop(() -> {
 			long now = MonotonicClock.nowMillis();
 			this.table.shutdown(now, gracePeriod.toMillis());
@@ -253,6 +304,71 @@ public final class KcpServer implements AutoCloseable {
 					TimeUnit.MILLISECONDS);
 		});
 		return this.closeFuture;
+	}
+
+	/**
+	 * A shutdown must end even if the event loop never runs it (a handler blocks it forever, or it died): past the
+	 * grace period and a margin, the close future fails (on the JDK's timer thread, not the loop).
+	 */
+	private void watchShutdown(Duration gracePeriod) {
+		Duration limit = gracePeriod.plus(UNRESPONSIVE_LOOP_MARGIN);
+		CompletableFuture.delayedExecutor(limit.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+			if (!this.closeFuture.isDone()) {
+				logger.error("KCP server {} did not finish shutting down within {}: its event loop is not responding "
+						+ "(blocked by a handler, or dead); giving up on it", this.endpoint, limit);
+				this.closeFuture.completeExceptionally(new KcpServerFailedException("The KCP server " + this.endpoint
+						+ " did not finish shutting down within " + limit + ": its event loop is not responding", null));
+			}
+		});
+	}
+
+	/**
+	 * Stops the server because an Error was thrown on its loop: says so at ERROR level, closes every session with
+	 * {@link CloseReason#ERROR}, releases the socket and fails the close future. On the loop.
+	 */
+	private void fail(Error error) {
+		if (this.failed) {
+			return;
+		}
+		this.failed = true;
+		this.closing = true;
+		KcpServerFailedException failure = new KcpServerFailedException(
+				"The KCP server " + this.endpoint + " stopped: " + error + " on its event loop", error);
+		try {
+			logger.error("KCP server {} stops: {} on its event loop; its sessions close with ERROR", this.endpoint,
+					error.toString(), error);
+			for (EventLoopSession session : this.table.sessions()) {
+				session.fail(error);
+			}
+		}
+		catch (Throwable again) {
+			// Out of memory again, or a handler throwing in onClose: the server stops all the same.
+			failure.addSuppressed(again);
+		}
+		finally {
+			this.released = true;
+			if (this.shutdownTimer != null) {
+				this.shutdownTimer.cancel(false);
+			}
+			this.endpoint.close().whenComplete((ignored, ex) -> this.closeFuture.completeExceptionally(failure));
+			// Should the socket's close never complete, the owner still hears of it.
+			CompletableFuture.delayedExecutor(UNRESPONSIVE_LOOP_MARGIN.toMillis(), TimeUnit.MILLISECONDS)
+				.execute(() -> this.closeFuture.completeExceptionally(failure));
+		}
+	}
+
+	/** Counts a drop a session's connection made (memory budget, amplification limit) for the whole server. */
+	private void countDrop(DropReason reason) {
+		this.endpoint.count(reason);
+	}
+
+	/** Sessions the table evicted (closed already): their handlers hear of it. */
+	private void drainEvicted() {
+		EventLoopSession evicted;
+		while ((evicted = this.table.pollEvicted()) != null) {
+			this.evictedSessions++;
+			evicted.service();
+		}
 	}
 
 	private void onShutdownTimer() {
@@ -300,11 +416,24 @@ public final class KcpServer implements AutoCloseable {
 	}
 
 	private void runOnLoop(Runnable task) {
+		Runnable guarded = () -> {
+			try {
+				task.run();
+			}
+			catch (Error error) {
+				fail(error);
+			}
+		};
 		if (this.loop.inEventLoop()) {
-			task.run();
+			guarded.run();
+			return;
 		}
-		else {
-			this.loop.execute(task);
+		try {
+			this.loop.execute(guarded);
+		}
+		catch (RejectedExecutionException ex) {
+			this.closeFuture.completeExceptionally(new KcpServerFailedException("The event loop of the KCP server "
+					+ this.endpoint + " was shut down under it", ex));
 		}
 	}
 
@@ -318,6 +447,18 @@ public final class KcpServer implements AutoCloseable {
 
 		@Override
 		public void datagram(InetSocketAddress sender, byte[] data, int offset, int length, int wireLength) {
+			try {
+				receive(sender, data, offset, length, wireLength);
+			}
+			catch (Error error) {
+				fail(error);
+			}
+		}
+
+		private void receive(InetSocketAddress sender, byte[] data, int offset, int length, int wireLength) {
+			if (KcpServer.this.failed) {
+				return;
+			}
 			int conv = KcpCodec.readConv(data, offset);
 			EventLoopSession session = KcpServer.this.table.get(sender, conv);
 			if (session == null) {
@@ -339,6 +480,7 @@ public final class KcpServer implements AutoCloseable {
 				int length) {
 			long now = MonotonicClock.nowMillis();
 			Verdict verdict = KcpServer.this.table.admit(sender, conv, data, offset, length, now);
+			drainEvicted();
 			if (!verdict.admitted()) {
 				KcpServer.this.endpoint.count(Objects.requireNonNull(verdict.dropReason()));
 				if (verdict.answer() != 0) {
@@ -348,7 +490,7 @@ public final class KcpServer implements AutoCloseable {
 			}
 			EventLoopSession session = new EventLoopSession(KcpServer.this.endpoint, sender, conv,
 					KcpServer.this.sessionConfig, KcpServer.this.handlerFactory.get(), KcpServer.this::sessionClosed,
-					KcpServer.this.handlerFailures);
+					KcpServer.this.handlerFailures, KcpServer.this::fail, KcpServer.this.table.memoryBudget());
 			KcpServer.this.table.add(sender, conv, session.connection(), session, now);
 			KcpServer.this.openSessions.add(session);
 			session.open();
@@ -371,10 +513,26 @@ public final class KcpServer implements AutoCloseable {
 		@Override
 		public void readComplete() {
 			List<EventLoopSession> burst = KcpServer.this.touched;
-			for (int i = 0; i < burst.size(); i++) {
-				burst.get(i).service();
+			try {
+				for (int i = 0; i < burst.size(); i++) {
+					burst.get(i).service();
+				}
+				// Unproven sessions that took more memory than their share (in-order data is always taken) make room.
+				if (KcpServer.this.table.relieveMemoryPressure(MonotonicClock.nowMillis()) > 0) {
+					drainEvicted();
+				}
 			}
-			burst.clear();
+			catch (Error error) {
+				fail(error);
+			}
+			finally {
+				burst.clear();
+			}
+		}
+
+		@Override
+		public void failed(Error error) {
+			fail(error);
 		}
 
 		@Override
@@ -430,6 +588,18 @@ public final class KcpServer implements AutoCloseable {
 		private int newSessionsPerSecond = KcpSettings.NEW_SESSIONS_PER_SECOND.defaultValue();
 
 		private Duration closedSessionMemory = KcpSettings.CLOSED_SESSION_MEMORY.defaultValue();
+
+		private int maxSessionsPerAddress = KcpSettings.MAX_SESSIONS_PER_ADDRESS.defaultValue();
+
+		private int newSessionsPerAddressPerSecond = KcpSettings.NEW_SESSIONS_PER_ADDRESS_PER_SECOND.defaultValue();
+
+		private Duration unprovenIdleTimeout = KcpSettings.UNPROVEN_IDLE_TIMEOUT.defaultValue();
+
+		private int unprovenReceiveBudget = KcpSettings.UNPROVEN_RECEIVE_BUDGET.defaultValue();
+
+		private int amplificationFactor = KcpSettings.AMPLIFICATION_FACTOR.defaultValue();
+
+		private long memoryBudget = KcpSettings.MEMORY_BUDGET.defaultValue();
 
 		private @Nullable AdmissionPolicy<InetSocketAddress> admissionPolicy;
 
@@ -489,9 +659,55 @@ public final class KcpServer implements AutoCloseable {
 		}
 
 		/**
-		 * Replaces the admission policy (by default {@link SessionLimits} from {@link #maxSessions} and
-		 * {@link #newSessionsPerSecond}, which are then not used): the seam for admission rules of your own. Called
-		 * on the server's event loop.
+		 * See {@link KcpSettings#MAX_SESSIONS_PER_ADDRESS}: most sessions of one source address (an IPv6 address
+		 * by its /64 prefix); 0 = no limit. Default 256.
+		 */
+		public Builder maxSessionsPerAddress(int maxSessionsPerAddress) {
+			this.maxSessionsPerAddress = KcpSettings.MAX_SESSIONS_PER_ADDRESS.validate(maxSessionsPerAddress);
+			return this;
+		}
+
+		/** See {@link KcpSettings#NEW_SESSIONS_PER_ADDRESS_PER_SECOND}; 0 = no limit. Default 64. */
+		public Builder newSessionsPerAddressPerSecond(int newSessionsPerAddressPerSecond) {
+			this.newSessionsPerAddressPerSecond = KcpSettings.NEW_SESSIONS_PER_ADDRESS_PER_SECOND
+				.validate(newSessionsPerAddressPerSecond);
+			return this;
+		}
+
+		/**
+		 * See {@link KcpSettings#UNPROVEN_IDLE_TIMEOUT}: the idle timeout of a session whose peer has not yet
+		 * acknowledged data the server sent; zero applies the session idle timeout. Default 15 s.
+		 */
+		public Builder unprovenIdleTimeout(Duration unprovenIdleTimeout) {
+			this.unprovenIdleTimeout = KcpSettings.UNPROVEN_IDLE_TIMEOUT.validate(unprovenIdleTimeout);
+			return this;
+		}
+
+		/** See {@link KcpSettings#UNPROVEN_RECEIVE_BUDGET}, in bytes. Default 64 KiB. */
+		public Builder unprovenReceiveBudget(int unprovenReceiveBudget) {
+			this.unprovenReceiveBudget = KcpSettings.UNPROVEN_RECEIVE_BUDGET.validate(unprovenReceiveBudget);
+			return this;
+		}
+
+		/** See {@link KcpSettings#AMPLIFICATION_FACTOR}; 0 = no limit. Default 3. */
+		public Builder amplificationFactor(int amplificationFactor) {
+			this.amplificationFactor = KcpSettings.AMPLIFICATION_FACTOR.validate(amplificationFactor);
+			return this;
+		}
+
+		/**
+		 * See {@link KcpSettings#MEMORY_BUDGET}: bytes all sessions may hold in receive and send buffers; 0 = a
+		 * quarter of the JVM's maximum heap (the default).
+		 */
+		public Builder memoryBudget(long memoryBudget) {
+			this.memoryBudget = KcpSettings.MEMORY_BUDGET.validate(memoryBudget);
+			return this;
+		}
+
+		/**
+		 * Replaces the admission policy (by default {@link SessionLimits} from {@link #maxSessions},
+		 * {@link #newSessionsPerSecond}, {@link #maxSessionsPerAddress} and {@link #newSessionsPerAddressPerSecond},
+		 * which are then not used): the seam for admission rules of your own. Called on the server's event loop.
 		 */
 		public Builder admissionPolicy(AdmissionPolicy<InetSocketAddress> admissionPolicy) {
 			this.admissionPolicy = Objects.requireNonNull(admissionPolicy, "admissionPolicy");

@@ -726,6 +726,7 @@ public final class KcpStream {
 			case IDLE_TIMEOUT -> "nothing was received from the peer for the idle timeout";
 			case DEAD_LINK -> "a segment was retransmitted the dead-link number of times without acknowledgement";
 			case SERVER_SHUTDOWN -> "the server shut down";
+			case EVICTED -> "the server evicted it to make room (its peer was not proven yet)";
 			case ERROR -> "an error occurred";
 			case CLOSED_BY_PEER -> "the peer closed it";
 			case CLOSED_LOCALLY -> "it was closed locally";

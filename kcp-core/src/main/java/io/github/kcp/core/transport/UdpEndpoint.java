@@ -99,6 +99,12 @@ final class UdpEndpoint {
 		/** The socket closed underneath (not by {@link #close()}). */
 		void channelLost(@Nullable Throwable cause);
 
+		/**
+		 * An {@link Error} was thrown on the loop while handling this socket's input (by the packet stage, the
+		 * receiver, or Netty itself, such as an OutOfMemoryError): the owner should stop loudly.
+		 */
+		void failed(Error error);
+
 	}
 
 	private final AtomicLongArray drops = new AtomicLongArray(DropReason.values().length);
@@ -573,6 +579,11 @@ final class UdpEndpoint {
 
 		@Override
 		public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+			if (cause instanceof Error error) {
+				// Never swallowed: an OutOfMemoryError or a bug's Error stops the owner, loudly.
+				UdpEndpoint.this.receiver.failed(error);
+				return;
+			}
 			// ICMP errors (port unreachable) and the like: UDP is unreliable anyway, KCP retransmits.
 			logger.debug("UDP socket error on {}", ctx.channel().localAddress(), cause);
 		}

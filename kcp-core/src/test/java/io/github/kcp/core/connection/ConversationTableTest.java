@@ -27,6 +27,8 @@ class ConversationTableTest {
 	/** The session objects the table holds (it removes only the one it holds, by identity). */
 	private final Map<String, String> sessions = new HashMap<>();
 
+	private final Map<String, KcpConnection> connections = new HashMap<>();
+
 	@Test
 	void onlyAWellFormedDatagramCarryingDataOpensAConversation() {
 		ConversationTable<String, String> table = table(new SessionLimits<>(10, 0));
@@ -105,10 +107,12 @@ class ConversationTableTest {
 	void aClosedConversationIsRememberedAnsweredAndForgottenInTime() {
 		ConversationTable<String, String> table = new ConversationTable<>(new SessionLimits<>(10, 0), 60_000, 1024);
 		open(table, "peer", 9);
+		offerCloseSignal(table, "peer", 9);
 		close(table, "peer", 9, this.now);
 		assertThat(table.rememberedClosed()).isEqualTo(1);
 
-		// Late data is answered with a close signal; a late close with a confirmation; a late confirmation not at all.
+		// Late data is answered with a close signal (the peer offered the handshake); a late close with a
+		// confirmation; a late confirmation not at all.
 		assertThat(admit(table, "peer", push(9))).isEqualTo(new Verdict(DropReason.CLOSED_SESSION, KcpCodec.CMD_CLOSE));
 		assertThat(admit(table, "peer", signal(9, KcpCodec.CMD_CLOSE)))
 			.isEqualTo(new Verdict(DropReason.CLOSED_SESSION, KcpCodec.CMD_CLOSE_ACK));
@@ -122,6 +126,21 @@ class ConversationTableTest {
 		this.now += 1;
 		assertThat(admit(table, "peer", push(9))).isEqualTo(Verdict.ADMIT);
 		assertThat(table.rememberedClosed()).isZero();
+	}
+
+	@Test
+	void aStandardPeerIsNeverAnsweredWithACloseSignalUnlessItSpeaksTheHandshake() {
+		ConversationTable<String, String> table = new ConversationTable<>(new SessionLimits<>(10, 0), 60_000, 1024);
+		open(table, "standard", 9);
+		close(table, "standard", 9, this.now);
+		// aiokcp and kcp-netty complain about every datagram of a command they do not know: its late data is
+		// dropped silently, and stays closed.
+		assertThat(admit(table, "standard", push(9))).isEqualTo(Verdict.drop(DropReason.CLOSED_SESSION));
+		// One of ours (its retransmission still offers the handshake) is told; a close is always confirmed.
+		assertThat(admit(table, "standard", concat(push(9), offer(9))))
+			.isEqualTo(new Verdict(DropReason.CLOSED_SESSION, KcpCodec.CMD_CLOSE));
+		assertThat(admit(table, "standard", signal(9, KcpCodec.CMD_CLOSE)))
+			.isEqualTo(new Verdict(DropReason.CLOSED_SESSION, KcpCodec.CMD_CLOSE_ACK));
 	}
 
 	@Test
@@ -172,6 +191,10 @@ class ConversationTableTest {
 		stuck.send(this.now, new byte[10], 0, 10);
 		table.add("a", 1, drained, "a/1", this.now);
 		table.add("b", 2, stuck, "b/2", this.now);
+		byte[] offered = concat(push(1), offer(1));
+		drained.handleDatagram(this.now, offered, 0, offered.length, offered.length);
+		drained.handleTimeout(this.now);
+		assertThat(drained.receive()).containsExactly(1);
 
 		table.shutdown(this.now, 300);
 
@@ -247,7 +270,9 @@ class ConversationTableTest {
 		}
 		String session = address + "/" + conv;
 		this.sessions.put(session, session);
-		table.add(address, conv, connection(conv), session, this.now);
+		KcpConnection connection = connection(conv);
+		this.connections.put(session, connection);
+		table.add(address, conv, connection, session, this.now);
 		return true;
 	}
 
@@ -273,6 +298,22 @@ class ConversationTableTest {
 		KcpCodec.writeHeader(datagram, 0, conv, cmd, 0, 128, 0, sn, 0, payload.length);
 		System.arraycopy(payload, 0, datagram, KcpCodec.OVERHEAD, payload.length);
 		return datagram;
+	}
+
+	/** Our close-signal offer: a marked window announcement. */
+	static byte[] offer(int conv) {
+		byte[] datagram = new byte[KcpCodec.OVERHEAD];
+		KcpCodec.writeHeader(datagram, 0, conv, KcpCodec.CMD_WINS, CloseSignalOffer.MARK_FRG, 128, 0,
+				CloseSignalOffer.MARK_SN, 0, 0);
+		return datagram;
+	}
+
+	/** The peer of a live conversation offers the close handshake (one of ours). */
+	private void offerCloseSignal(ConversationTable<String, String> table, String address, int conv) {
+		byte[] datagram = concat(push(conv), offer(conv));
+		KcpConnection connection = this.connections.get(address + "/" + conv);
+		connection.handleDatagram(this.now, datagram, 0, datagram.length, datagram.length);
+		assertThat(connection.peerUnderstandsCloseSignal()).isTrue();
 	}
 
 	static byte[] signal(int conv, int cmd) {

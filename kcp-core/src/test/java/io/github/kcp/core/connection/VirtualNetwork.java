@@ -74,7 +74,13 @@ final class VirtualNetwork {
 
 	/** A server: a conversation table whose sessions the network services like the Netty shell does. */
 	Server server(String address, KcpConfig config, AdmissionPolicy<String> policy, long closedMemoryMillis) {
-		Server server = new Server(address, config, policy, closedMemoryMillis);
+		return server(address, config, policy, closedMemoryMillis, ServerProtection.NONE);
+	}
+
+	/** A server that protects its sessions; addresses count as their own source. */
+	Server server(String address, KcpConfig config, AdmissionPolicy<String> policy, long closedMemoryMillis,
+			ServerProtection protection) {
+		Server server = new Server(address, config, policy, closedMemoryMillis, protection);
 		this.nodes.put(address, server);
 		return server;
 	}
@@ -308,6 +314,12 @@ final class VirtualNetwork {
 		boolean failSink;
 
 		/**
+		 * Plays a standard KCP peer on the wire: its datagrams never carry the close-signal offer (a standard peer
+		 * does not know it), so the other end never learns that it understands the close signal.
+		 */
+		boolean standardPeer;
+
+		/**
 		 * Services after which the connection, with nothing immediate left, still named a deadline at or before the
 		 * current time: a shell would have re-armed its timer at zero delay.
 		 */
@@ -319,6 +331,11 @@ final class VirtualNetwork {
 			this.connection = new KcpConnection(conv, config, 0, VirtualNetwork.this.now, (buffer, length) -> {
 				if (this.failSink) {
 					throw new IllegalStateException("simulated cipher failure");
+				}
+				if (this.standardPeer) {
+					byte[] plain = withoutOffers(buffer, length);
+					return (plain.length == 0) ? length
+							: transmit(VirtualNetwork.this.nodes.get(self), peer, plain, plain.length);
 				}
 				return transmit(VirtualNetwork.this.nodes.get(self), peer, buffer, length);
 			});
@@ -412,6 +429,20 @@ final class VirtualNetwork {
 
 	}
 
+	/** The datagram without its close-signal offers (as a standard peer would have sent it). */
+	static byte[] withoutOffers(byte[] data, int length) {
+		java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(length);
+		int position = 0;
+		while (length - position >= KcpCodec.OVERHEAD) {
+			int end = position + KcpCodec.OVERHEAD + KcpCodec.readInt(data, position + 20);
+			if (!CloseSignalOffer.isMarked(data, position, end - position)) {
+				out.write(data, position, end - position);
+			}
+			position = end;
+		}
+		return out.toByteArray();
+	}
+
 	/** A node with one connection to a fixed peer. */
 	final class Endpoint extends Node {
 
@@ -461,10 +492,15 @@ final class VirtualNetwork {
 
 		private final byte[] answer = new byte[KcpCodec.OVERHEAD];
 
-		Server(String address, KcpConfig config, AdmissionPolicy<String> policy, long closedMemoryMillis) {
+		/** Evicted sessions, in order. */
+		final List<Session> evicted = new ArrayList<>();
+
+		Server(String address, KcpConfig config, AdmissionPolicy<String> policy, long closedMemoryMillis,
+				ServerProtection protection) {
 			super(address);
 			this.config = config;
-			this.table = new ConversationTable<>(policy, closedMemoryMillis, 1024);
+			this.table = new ConversationTable<>(policy, closedMemoryMillis, 1024, Function.identity(), protection,
+					(reason) -> this.drops.merge(reason, 1, Integer::sum));
 		}
 
 		int drops(DropReason reason) {
@@ -481,6 +517,7 @@ final class VirtualNetwork {
 			Session session = this.table.get(from, conv);
 			if (session == null) {
 				Verdict verdict = this.table.admit(from, conv, data, 0, data.length, VirtualNetwork.this.now);
+				serviceEvicted();
 				if (!verdict.admitted()) {
 					this.drops.merge(verdict.dropReason(), 1, Integer::sum);
 					if (verdict.answer() != 0) {
@@ -505,6 +542,18 @@ final class VirtualNetwork {
 				this.drops.merge(DropReason.ENGINE_REJECTED, 1, Integer::sum);
 			}
 			session.service();
+			// As the shell at the end of a read burst (here: each datagram).
+			this.table.relieveMemoryPressure(VirtualNetwork.this.now);
+			serviceEvicted();
+		}
+
+		/** As the shell: evicted sessions are closed already; report it. */
+		private void serviceEvicted() {
+			Session evictedSession;
+			while ((evictedSession = this.table.pollEvicted()) != null) {
+				this.evicted.add(evictedSession);
+				evictedSession.service();
+			}
 		}
 
 		/** As KcpServer.stopReceiving. */

@@ -15,11 +15,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.github.kcp.core.connection.CloseReason;
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.interop.nettypeer.KcpNettyEchoServer;
 import io.github.kcp.core.transport.KcpClient;
 import io.github.kcp.core.transport.KcpServer;
 import io.github.kcp.core.transport.KcpSession;
+import io.github.kcp.core.transport.SniffingRelay;
 import io.github.kcp.testsupport.interop.DeterministicContent;
 import io.jpower.kcp.netty.UkcpChannel;
 import io.jpower.kcp.netty.UkcpChannelOption;
@@ -41,11 +47,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Our transport against kcp-netty 1.5.2 (io.jpower.kcp:kcp-netty), both ways round, in message and stream mode: 1 MiB
@@ -100,17 +108,7 @@ class KcpNettyInteropTest {
 	@ParameterizedTest(name = "stream {0}")
 	@ValueSource(booleans = { false, true })
 	void ourClientGetsEverythingEchoedByKcpNettyServer(boolean stream) throws Exception {
-		// kcp-netty's server needs Netty 4.1 (see SERVER_UNSUPPORTED): run it in a child JVM on the 4.1 jars that
-		// the build copies next to the test classes.
-		Path testClasses = Path.of(KcpNettyEchoServer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-		Path netty41 = testClasses.resolveSibling("kcp-netty-4.1");
-		Assumptions.assumeTrue(Files.isDirectory(netty41), "No " + netty41
-				+ ": run through Maven (generate-test-resources copies kcp-netty 1.5.2 and Netty 4.1 there)");
-		String classpath = netty41.resolve("*") + File.pathSeparator + testClasses;
-		Process server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-				classpath, KcpNettyEchoServer.class.getName(), "--port", "0", "--stream", stream ? "1" : "0")
-			.redirectError(ProcessBuilder.Redirect.INHERIT)
-			.start();
+		Process server = startKcpNettyServer(stream, ProcessBuilder.Redirect.INHERIT);
 		try {
 			int port = awaitListening(server);
 			ReceivedBytes received = new ReceivedBytes();
@@ -134,6 +132,123 @@ class KcpNettyInteropTest {
 			if (!server.waitFor(5, TimeUnit.SECONDS)) {
 				server.destroyForcibly();
 			}
+		}
+	}
+
+	/**
+	 * kcp-netty's server needs Netty 4.1 (see SERVER_UNSUPPORTED): runs it in a child JVM on the 4.1 jars that the
+	 * build copies next to the test classes. Netty 4.1 logs there through java.util.logging, on standard error.
+	 */
+	private static Process startKcpNettyServer(boolean stream, ProcessBuilder.Redirect errors) throws Exception {
+		Path testClasses = Path.of(KcpNettyEchoServer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+		Path netty41 = testClasses.resolveSibling("kcp-netty-4.1");
+		Assumptions.assumeTrue(Files.isDirectory(netty41), "No " + netty41
+				+ ": run through Maven (generate-test-resources copies kcp-netty 1.5.2 and Netty 4.1 there)");
+		String classpath = netty41.resolve("*") + File.pathSeparator + testClasses;
+		return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+				classpath, KcpNettyEchoServer.class.getName(), "--port", "0", "--stream", stream ? "1" : "0")
+			.redirectError(errors)
+			.start();
+	}
+
+	/**
+	 * Our graceful close sends kcp-netty nothing it does not know: kcp-netty warns "Mismatch cmd" for every datagram
+	 * of an unknown command (it did, five times per close, for our close signal). It never offers our close
+	 * handshake, so the signal is not sent; every datagram we sent it is standard KCP, and its log, read after it
+	 * exited, holds no warning.
+	 */
+	@Test
+	void ourCloseLeavesKcpNettyServerNothingToWarnAbout() throws Exception {
+		Path errors = Files.createTempFile("kcp-netty-server", ".log");
+		Process server = startKcpNettyServer(false, ProcessBuilder.Redirect.to(errors.toFile()));
+		try {
+			int port = awaitListening(server);
+			try (SniffingRelay relay = SniffingRelay.start(new InetSocketAddress("127.0.0.1", port))) {
+				ReceivedBytes received = new ReceivedBytes();
+				KcpSession session = KcpClient.builder()
+					.config(ourConfig(false))
+					.handler(received)
+					.connect(relay.localAddress());
+				List<byte[]> sent = messages().subList(0, 50);
+				for (byte[] message : sent) {
+					session.sendWhenRoom(message, 0, message.length, WAIT);
+				}
+				assertEchoed(received, sent, false);
+				assertThat(session.close().get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_LOCALLY);
+				assertThat(relay.toTarget()).isNotEmpty()
+					.allSatisfy((datagram) -> assertThat(SniffingRelay.isStandardKcp(datagram)).isTrue());
+				assertThat(relay.toClient()).noneMatch(SniffingRelay::offersCloseHandshake);
+			}
+		}
+		finally {
+			server.getOutputStream().close();
+			if (!server.waitFor(10, TimeUnit.SECONDS)) {
+				server.destroyForcibly();
+			}
+		}
+		String log = Files.readString(errors);
+		Files.delete(errors);
+		assertThat(log).doesNotContain("Mismatch").doesNotContain("WARN").doesNotContain("Exception");
+	}
+
+	/**
+	 * Our server shutting down sends a kcp-netty client nothing it does not know (no close signal, which kcp-netty
+	 * would warn about): the client's sessions close on our side at once, the client logs nothing.
+	 */
+	@Test
+	void ourServerShutdownSendsKcpNettyClientNothingToWarnAbout() throws Exception {
+		Logger kcpNettyLog = (Logger) org.slf4j.LoggerFactory.getLogger("io.jpower.kcp");
+		ListAppender<ILoggingEvent> warnings = new ListAppender<>();
+		warnings.start();
+		kcpNettyLog.addAppender(warnings);
+		KcpServer server = KcpServer.builder()
+			.config(ourConfig(false))
+			.handlerFactory(StreamProtocols.Echo::new)
+			.bind("127.0.0.1", 0);
+		SniffingRelay relay = SniffingRelay.start(server.localAddress());
+		Channel client = null;
+		try {
+			ReceivedBytes received = new ReceivedBytes();
+			int conv = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
+			client = kcpNettyOptions(new Bootstrap().group(this.nettyGroup)
+				.channel(UkcpClientChannel.class)
+				.handler(new ChannelInitializer<UkcpChannel>() {
+
+					@Override
+					protected void initChannel(UkcpChannel ch) {
+						ch.conv(conv);
+						ch.pipeline().addLast(new NettyCollector(received));
+					}
+
+				}), false, false).connect(relay.localAddress()).sync().channel();
+			List<byte[]> sent = messages().subList(0, 50);
+			for (byte[] message : sent) {
+				client.write(Unpooled.wrappedBuffer(message));
+			}
+			client.flush();
+			assertEchoed(received, sent, false);
+			KcpSession session = server.sessions().iterator().next();
+
+			server.shutdown(Duration.ofSeconds(2)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+			assertThat(session.closeFuture().get()).isEqualTo(CloseReason.SERVER_SHUTDOWN);
+			// What the client sends after our close (its acknowledgements) reaches the relay: it processed all of ours.
+			int toServer = relay.toTarget().size();
+			client.write(Unpooled.wrappedBuffer(new byte[] { 1 }));
+			client.flush();
+			await().atMost(WAIT).until(() -> relay.toTarget().size() > toServer);
+			assertThat(relay.toClient()).isNotEmpty()
+				.allSatisfy((datagram) -> assertThat(SniffingRelay.isStandardKcp(datagram)).isTrue())
+				.noneMatch(SniffingRelay::offersCloseHandshake);
+			assertThat(warnings.list).filteredOn((event) -> event.getLevel().isGreaterOrEqual(Level.WARN)).isEmpty();
+		}
+		finally {
+			kcpNettyLog.detachAppender(warnings);
+			if (client != null) {
+				client.close().sync();
+			}
+			relay.close();
+			server.close();
 		}
 	}
 

@@ -99,7 +99,10 @@ class KcpAdmissionHooksTest {
 	void outOfOrderDataBeyondTheBudgetIsDroppedUnacknowledgedWhileInOrderDataFlows() {
 		Wire wire = new Wire();
 		Kcp receiver = new Kcp(CONV, wire);
-		CountingBudget budget = new CountingBudget(2 * (KcpCodec.OVERHEAD + 10));
+		// A parked segment costs what it holds: a buffer of one mss (segments are pooled at that size) and a header,
+		// however few bytes it carries; so ten-byte segments cannot pack a budget fifty times over.
+		int parked = receiver.mss() + KcpCodec.OVERHEAD;
+		CountingBudget budget = new CountingBudget(2 * parked);
 		receiver.setReceiveBudget(budget);
 
 		// sn 1 and 2 fit the budget, sn 3 does not; sn 0 is in order and needs none.
@@ -108,7 +111,7 @@ class KcpAdmissionHooksTest {
 		assertThat(wire.segments()).extracting(WireSegment::sn).containsExactly(1, 2);
 		assertThat(receiver.budgetRefusedSegments()).isEqualTo(1);
 		assertThat(receiver.receiveBufferSize()).isEqualTo(2);
-		assertThat(budget.used).isEqualTo(receiver.parkedBytes()).isEqualTo(2 * (KcpCodec.OVERHEAD + 10));
+		assertThat(budget.used).isEqualTo(receiver.parkedBytes()).isEqualTo(2 * parked);
 
 		input(receiver, push(0, 0, bytes(0, 10)), 1001);
 		// In order: delivered, and the parked ones follow, giving their budget back.
@@ -161,11 +164,11 @@ class KcpAdmissionHooksTest {
 	@Test
 	void movingToAnotherBudgetCarriesTheParkedBytesAndDiscardingGivesThemBack() {
 		Kcp receiver = new Kcp(CONV, new Wire());
-		CountingBudget unproven = new CountingBudget(1000);
+		CountingBudget unproven = new CountingBudget(4000);
 		receiver.setReceiveBudget(unproven);
 		input(receiver, concat(push(2, 0, bytes(2, 10)), push(5, 0, bytes(5, 20))), 1000);
 		long parked = receiver.parkedBytes();
-		assertThat(parked).isEqualTo(2 * KcpCodec.OVERHEAD + 30);
+		assertThat(parked).isEqualTo(2 * (KcpCodec.OVERHEAD + receiver.mss())).isEqualTo(unproven.used);
 
 		CountingBudget proven = new CountingBudget(10);
 		receiver.setReceiveBudget(proven);
@@ -241,6 +244,66 @@ class KcpAdmissionHooksTest {
 		input(third, push(0, 0, bytes(0, 5)), 1000);
 		assertThat(third.messageCompletedInOrder()).isTrue();
 		assertThat(third.isPeerProven()).isTrue();
+	}
+
+
+	@Test
+	void aLimitedFirstSegmentSplitsTheFirstMessageAndThePeerReassemblesIt() {
+		Wire wire = new Wire();
+		Kcp server = new Kcp(CONV, wire);
+		server.setNoDelay(1, 10, 2, true);
+		server.setFirstSegmentLimit(24);
+		byte[] reply = new byte[3000];
+		new java.util.Random(3).nextBytes(reply);
+		server.send(reply);
+		server.send(bytes(7, 100));
+		server.flush(1000);
+		List<byte[]> datagrams = new ArrayList<>(wire.datagrams);
+		List<WireSegment> sent = wire.segments();
+		// 24 bytes first, then full segments: the fragment numbers count down over the split message as usual.
+		assertThat(sent).extracting(WireSegment::len).containsExactly(24, server.mss(), server.mss(),
+				3000 - 24 - 2 * server.mss(), 100);
+		assertThat(sent).extracting(WireSegment::frg).containsExactly(3, 2, 1, 0, 0);
+
+		Kcp client = new Kcp(CONV, new Wire());
+		for (byte[] datagram : datagrams) {
+			input(client, datagram, 1010);
+		}
+		assertThat(client.receive()).isEqualTo(reply);
+		assertThat(client.receive()).isEqualTo(bytes(7, 100));
+
+		// Only the conversation's first segment: later messages are cut at the mss as always.
+		server.send(new byte[2000]);
+		server.flush(1020);
+		assertThat(wire.segments()).extracting(WireSegment::len).containsExactly(server.mss(), 2000 - server.mss());
+		server.setFirstSegmentLimit(24);
+		server.send(new byte[100]);
+		server.flush(1030);
+		assertThat(wire.segments()).extracting(WireSegment::len).as("set too late: nothing changes").contains(100);
+	}
+
+	@Test
+	void aLimitedFirstSegmentIsNotToppedUpInStreamModeNorSplitWhenTheMessageIsAsLargeAsAllowed() {
+		Wire wire = new Wire();
+		Kcp stream = new Kcp(CONV, wire);
+		stream.setNoDelay(1, 10, 2, true);
+		stream.setStream(true);
+		stream.setFirstSegmentLimit(24);
+		stream.send(bytes(1, 10));
+		stream.send(bytes(2, 2000));
+		stream.flush(1000);
+		assertThat(wire.segments()).extracting(WireSegment::len).containsExactly(24, stream.mss(),
+				2010 - 24 - stream.mss());
+
+		// The largest message a peer reassembles (127 fragments at a receive window of 128) keeps its fragments.
+		Kcp messages = new Kcp(CONV, wire);
+		messages.setNoDelay(1, 10, 2, true);
+		messages.setWindowSize(1024, 128);
+		messages.setFirstSegmentLimit(24);
+		messages.send(new byte[messages.maxMessageSize()]);
+		messages.flush(1000);
+		List<WireSegment> fragments = wire.segments();
+		assertThat(fragments).hasSize(127).allSatisfy((segment) -> assertThat(segment.len()).isEqualTo(messages.mss()));
 	}
 
 }

@@ -168,13 +168,20 @@ class KcpFuzzTest {
 
 	// ---------------------------------------------------------------- helpers
 
-	/** Random but legal settings: engine mode, nodelay modes, intervals, windows, mtu, stream or message mode. */
+	/**
+	 * Random but legal settings: engine mode, nodelay modes, intervals, windows, mtu, stream or message mode, and a
+	 * small first segment.
+	 */
 	static void configureRandomly(Kcp kcp, SplittableRandom random) {
 		kcp.setMode(random.nextBoolean() ? EngineMode.TUNED : EngineMode.IKCP);
 		kcp.setNoDelay(random.nextInt(3), 10 + random.nextInt(91), random.nextInt(4), random.nextBoolean());
 		kcp.setWindowSize(1 + random.nextInt(256), 1 + random.nextInt(512));
 		kcp.setMtu(Kcp.MIN_MTU + random.nextInt(1500));
 		kcp.setStream(random.nextInt(4) == 0);
+		if (random.nextInt(3) == 0) {
+			// A server's small first segment (anti-amplification): the peer reassembles the split first message.
+			kcp.setFirstSegmentLimit(1 + random.nextInt(64));
+		}
 	}
 
 	private static void assertInvariants(Kcp kcp, int now) {

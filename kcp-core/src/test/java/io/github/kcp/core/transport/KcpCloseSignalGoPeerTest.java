@@ -2,6 +2,7 @@ package io.github.kcp.core.transport;
 
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,11 +17,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
- * Our close signal is harmless to a standard KCP peer that does not know it (kcp-go 5.6.1): closing gracefully right
- * after an exchange lets the Go side finish that exchange correctly, the Go process neither crashes nor wedges, and
- * it goes on serving. Our side does not wait for a confirmation that never comes longer than a few RTOs.
+ * A standard KCP peer (kcp-go 5.6.1) is sent nothing it does not understand: it never answers our offer of the close
+ * handshake, so our close signal never goes to it, and every datagram we send it — recorded by a relay in between —
+ * holds only the four standard commands (kcp-go would count anything else as a KCP input error). Closing gracefully
+ * right after an exchange still lets the Go side finish that exchange correctly, closes our side at once (no
+ * confirmation to wait for), and the Go process goes on serving.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class KcpCloseSignalGoPeerTest {
@@ -47,10 +51,11 @@ class KcpCloseSignalGoPeerTest {
 		try (GoPeer server = GoPeer.start("source-server", "--port", "0")) {
 			for (int round = 1; round <= 2; round++) {
 				Collector received = new Collector(BYTES);
+				SniffingRelay relay = SniffingRelay.start(new java.net.InetSocketAddress("127.0.0.1", server.port()));
 				KcpSession session = KcpClient.builder()
 					.config(CONFIG)
 					.handler(received)
-					.connect("127.0.0.1", server.port());
+					.connect(relay.localAddress());
 				try {
 					session.send(DeterministicContent.lengthHeader(BYTES)).get(10, TimeUnit.SECONDS);
 					byte[] data = received.all.get(20, TimeUnit.SECONDS);
@@ -60,12 +65,18 @@ class KcpCloseSignalGoPeerTest {
 					CompletableFuture<CloseReason> closed = session.close();
 					long started = System.nanoTime();
 					assertThat(closed.get(10, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_LOCALLY);
-					// kcp-go never confirms the signal: we stop after a few retries, not after the close timeout.
+					// kcp-go never offered the handshake: nothing to confirm, closed once the digest was acknowledged.
 					assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
-					server.awaitLine("verified " + BYTES + " bytes", WAIT);
+					int verified = round;
+					await().atMost(WAIT).until(() -> server.lines()
+						.stream()
+						.filter(("verified " + BYTES + " bytes")::equals)
+						.count() == verified);
+					assertOnlyStandardKcp(relay);
 				}
 				finally {
 					session.abort();
+					relay.close();
 				}
 				assertThat(server.isAlive()).as(server.transcript()).isTrue();
 			}
@@ -80,11 +91,12 @@ class KcpCloseSignalGoPeerTest {
 			String expected = "received " + BYTES + " bytes, sha256 "
 					+ DeterministicContent.hex(DeterministicContent.streamDigest(BYTES)) + ", content ok";
 			for (int round = 1; round <= 2; round++) {
+				SniffingRelay relay = SniffingRelay.start(new java.net.InetSocketAddress("127.0.0.1", server.port()));
 				KcpSession session = KcpClient.builder()
 					.config(CONFIG)
 					.handler((s, message) -> {
 					})
-					.connect("127.0.0.1", server.port());
+					.connect(relay.localAddress());
 				try {
 					session.send(DeterministicContent.lengthHeader(BYTES));
 					for (int offset = 0; offset < BYTES; offset += CHUNK) {
@@ -92,10 +104,13 @@ class KcpCloseSignalGoPeerTest {
 					}
 					// Close while most of it is still unacknowledged: the close drains first.
 					assertThat(session.close().get(20, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_LOCALLY);
-					server.awaitLine(expected, WAIT);
+					int received = round;
+					await().atMost(WAIT).until(() -> server.lines().stream().filter(expected::equals).count() == received);
+					assertOnlyStandardKcp(relay);
 				}
 				finally {
 					session.abort();
+					relay.close();
 				}
 			}
 			assertThat(server.lines()).filteredOn(expected::equals).hasSize(2);
@@ -130,17 +145,35 @@ class KcpCloseSignalGoPeerTest {
 				serverClosed.complete(reason);
 			}
 		}).bind("127.0.0.1", 0);
-		try (GoPeer client = GoPeer.start("echo-client", "--port", String.valueOf(server.localPort()), "--count",
-				String.valueOf(count), "--size", String.valueOf(size))) {
+		SniffingRelay relay = SniffingRelay.start(server.localAddress());
+		try (GoPeer client = GoPeer.start("echo-client", "--port", String.valueOf(relay.localAddress().getPort()),
+				"--count", String.valueOf(count), "--size", String.valueOf(size), "--stats", "1")) {
 			assertThat(client.waitFor(WAIT)).as(client.transcript()).isZero();
 			assertThat(client.lines()).contains(count + " ok, 0 bad");
 			assertThat(client.errorOutput()).doesNotContain("panic");
+			// kcp-go's own count of datagrams its engine refused (an unknown command would be one).
+			assertThat(client.errorOutput()).contains("KCPInErrors=0");
 			assertThat(serverClosed.get(10, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_LOCALLY);
 			assertThat(closedAfter).hasValue((long) count * size);
+			List<byte[]> ours = relay.toClient();
+			assertThat(ours).isNotEmpty().allSatisfy((datagram) -> assertThat(SniffingRelay.isStandardKcp(datagram)).isTrue());
+			assertThat(relay.toTarget()).noneMatch(SniffingRelay::offersCloseHandshake);
 		}
 		finally {
+			relay.close();
 			server.shutdown(Duration.ofMillis(200)).get(5, TimeUnit.SECONDS);
 		}
+	}
+
+	/**
+	 * Everything we sent the Go peer was standard KCP; our first datagrams offered the close handshake (as a window
+	 * announcement), the Go peer never offered it back, and so no close signal went.
+	 */
+	private static void assertOnlyStandardKcp(SniffingRelay relay) {
+		List<byte[]> ours = relay.toTarget();
+		assertThat(ours).isNotEmpty().allSatisfy((datagram) -> assertThat(SniffingRelay.isStandardKcp(datagram)).isTrue());
+		assertThat(ours).anyMatch(SniffingRelay::offersCloseHandshake);
+		assertThat(relay.toClient()).noneMatch(SniffingRelay::offersCloseHandshake);
 	}
 
 	/** Collects the bytes of a download. */

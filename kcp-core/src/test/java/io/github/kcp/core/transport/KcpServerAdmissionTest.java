@@ -305,7 +305,9 @@ class KcpServerAdmissionTest {
 		KcpServer server = server(FAST, KcpServer.builder(), () -> serverSide);
 		RawUdpPeer peer = raw();
 		int conv = 0x5eed;
-		byte[] first = RawUdpPeer.push(conv, 0, "one".getBytes(StandardCharsets.US_ASCII));
+		// A peer of ours: its first datagram offers the close handshake, so the server may use it.
+		byte[] first = RawUdpPeer.concat(RawUdpPeer.push(conv, 0, "one".getBytes(StandardCharsets.US_ASCII)),
+				RawUdpPeer.offer(conv));
 		peer.send(server.localAddress(), first);
 		assertThat(new String(serverSide.nextMessage(WAIT), StandardCharsets.US_ASCII)).isEqualTo("one");
 		// The server acknowledges it.
@@ -340,24 +342,57 @@ class KcpServerAdmissionTest {
 	}
 
 	@Test
-	void sessionLimitRefusesNewConversationsUntilOneCloses() throws Exception {
+	void sessionLimitRefusesNewConversationsWhileEverySessionIsProvenUntilOneCloses() throws Exception {
 		KcpServer server = server(FAST, KcpServer.builder().maxSessions(2));
-		RawUdpPeer first = raw();
-		RawUdpPeer second = raw();
+		// Two clients that exchanged data: proven (they acknowledged the server's echo), never evicted.
+		KcpSession first = client(FAST, server.localAddress());
+		KcpSession second = client(FAST, server.localAddress());
+		assertEchoes(first, "first");
+		assertEchoes(second, "second");
+		// Their acknowledgements of the echoes reach the server a moment after the echoes reached them.
+		await().atMost(WAIT).until(() -> server.sessions().stream().allMatch((s) -> s.stats().peerProven()));
 		RawUdpPeer third = raw();
-		first.send(server.localAddress(), RawUdpPeer.push(1, 0, new byte[1]));
-		second.send(server.localAddress(), RawUdpPeer.push(2, 0, new byte[1]));
-		await().atMost(WAIT).until(() -> server.sessionCount() == 2);
 		third.send(server.localAddress(), RawUdpPeer.push(3, 0, new byte[1]));
 		awaitDrops(server, Map.of(DropReason.SESSION_LIMIT, 1L));
 		assertThat(server.sessionCount()).isEqualTo(2);
+		assertThat(server.evictedSessions()).isZero();
 		assertThat(third.receive(Duration.ofMillis(50))).as("a refused peer gets no answer").isNull();
 
-		server.sessions().stream().filter((s) -> s.conv() == 1).findFirst().orElseThrow().abort();
+		first.abort();
 		await().atMost(WAIT).until(() -> server.sessionCount() == 1);
 		// The refused peer's retransmission now gets in.
 		third.send(server.localAddress(), RawUdpPeer.push(3, 0, new byte[1]));
 		await().atMost(WAIT).until(() -> server.sessions().stream().anyMatch((s) -> s.conv() == 3));
+	}
+
+	/**
+	 * Over UDP: a server full of sessions whose peers never answered (a flood) serves a new client at once, by
+	 * evicting the oldest of them; the evicted sessions' handlers hear of it.
+	 */
+	@Test
+	void aServerFullOfUnprovenSessionsEvictsTheOldestForANewClient() throws Exception {
+		List<CloseReason> closes = new java.util.concurrent.CopyOnWriteArrayList<>();
+		KcpServer server = server(FAST, KcpServer.builder().maxSessions(20), () -> new RecordingHandler(true) {
+			@Override
+			public void onClose(KcpSession session, CloseReason reason, @Nullable Throwable cause) {
+				super.onClose(session, reason, cause);
+				closes.add(reason);
+			}
+		});
+		RawUdpPeer flood = raw();
+		for (int conv = 1; conv <= 50; conv++) {
+			flood.send(server.localAddress(), RawUdpPeer.push(conv, 0, new byte[1]));
+		}
+		await().atMost(WAIT).until(() -> server.evictedSessions() == 30);
+		assertThat(server.sessionCount()).isEqualTo(20);
+		assertThat(server.sessions()).extracting(KcpSession::conv).doesNotContain(1).contains(50);
+		assertThat(server.droppedDatagrams(DropReason.SESSION_LIMIT)).isZero();
+
+		KcpSession client = client(FAST, server.localAddress());
+		assertEchoes(client, "served at once");
+		assertThat(server.evictedSessions()).isEqualTo(31);
+		await().atMost(WAIT).until(() -> closes.size() == 31);
+		assertThat(closes).containsOnly(CloseReason.EVICTED);
 	}
 
 	/** The builder's rate limit reaches the admission policy (its exact token bucket is tested in virtual time). */

@@ -93,6 +93,14 @@ final class RawUdpPeer implements AutoCloseable {
 	}
 
 	/** A data segment carrying a whole message. */
+	/** Our close-handshake offer (a marked window announcement), as a peer of ours appends it to its first datagrams. */
+	static byte[] offer(int conv) {
+		byte[] segment = new byte[KcpCodec.OVERHEAD];
+		KcpCodec.writeHeader(segment, 0, conv, KcpCodec.CMD_WINS, KcpCodec.CLOSE_OFFER_FRG, 128, 0,
+				KcpCodec.CLOSE_OFFER_SN, 0, 0);
+		return segment;
+	}
+
 	static byte[] push(int conv, int sn, byte[] payload) {
 		return segment(conv, KcpCodec.CMD_PUSH, sn, 0, payload);
 	}

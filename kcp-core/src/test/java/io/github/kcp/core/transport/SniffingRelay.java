@@ -12,14 +12,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
+import io.github.kcp.core.protocol.KcpCodec;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Test support: a perfect UDP relay between one client and a target that records every datagram it forwards, so a
  * test can look at what really goes over the wire (sizes, plaintext), and that can inject datagrams towards the
- * target from the very address the target knows the client by.
+ * target from the very address the target knows the client by. Public for the interop tests.
  */
-final class SniffingRelay implements AutoCloseable {
+public final class SniffingRelay implements AutoCloseable {
 
 	private final DatagramSocket front;
 
@@ -46,7 +47,7 @@ final class SniffingRelay implements AutoCloseable {
 		start("sniff-to-client", this::pumpToClient);
 	}
 
-	static SniffingRelay start(InetSocketAddress target) {
+	public static SniffingRelay start(InetSocketAddress target) {
 		try {
 			return new SniffingRelay(target);
 		}
@@ -56,7 +57,7 @@ final class SniffingRelay implements AutoCloseable {
 	}
 
 	/** Where clients send to. */
-	InetSocketAddress localAddress() {
+	public InetSocketAddress localAddress() {
 		return (InetSocketAddress) this.front.getLocalSocketAddress();
 	}
 
@@ -66,12 +67,12 @@ final class SniffingRelay implements AutoCloseable {
 	}
 
 	/** Every datagram forwarded to the target so far, injected ones excluded. */
-	List<byte[]> toTarget() {
+	public List<byte[]> toTarget() {
 		return new ArrayList<>(this.toTarget);
 	}
 
 	/** Every datagram forwarded to the client so far. */
-	List<byte[]> toClient() {
+	public List<byte[]> toClient() {
 		return new ArrayList<>(this.toClient);
 	}
 
@@ -102,6 +103,32 @@ final class SniffingRelay implements AutoCloseable {
 					return true;
 				}
 			}
+		}
+		return false;
+	}
+
+	/** Whether a datagram is whole segments of the four standard commands only. */
+	public static boolean isStandardKcp(byte[] datagram) {
+		int position = 0;
+		while (datagram.length - position >= KcpCodec.OVERHEAD) {
+			if (!KcpCodec.isKnownCommand(datagram[position + 4] & 0xff)) {
+				return false;
+			}
+			position += KcpCodec.OVERHEAD + KcpCodec.readInt(datagram, position + 20);
+		}
+		return position == datagram.length;
+	}
+
+	/** Whether a datagram carries our offer of the close handshake. */
+	public static boolean offersCloseHandshake(byte[] datagram) {
+		int position = 0;
+		while (datagram.length - position >= KcpCodec.OVERHEAD) {
+			if ((datagram[position + 4] & 0xff) == KcpCodec.CMD_WINS
+					&& (datagram[position + 5] & 0xff) == KcpCodec.CLOSE_OFFER_FRG
+					&& KcpCodec.readInt(datagram, position + 12) == KcpCodec.CLOSE_OFFER_SN) {
+				return true;
+			}
+			position += KcpCodec.OVERHEAD + KcpCodec.readInt(datagram, position + 20);
 		}
 		return false;
 	}
