@@ -165,7 +165,10 @@ class KcpLossyTransferTest {
 			long memoryRefusals = stats.droppedDatagrams(DropReason.MEMORY_BUDGET);
 			assertThat(stats.droppedDatagrams() - memoryRefusals)
 				.isLessThanOrEqualTo((cipher != null) ? duplicatedTowardsIt + stats.datagramsIn() / 100 : 0);
-			assertThat(memoryRefusals).isLessThan(stats.datagramsIn() / 20);
+			// Those refusals happen only while the client is unproven: until it acknowledges the server's first reply,
+			// a few round trips at 20 % loss with a 1024-segment window in flight (up to about 5 % of the datagrams
+			// in runs on a loaded machine, so the bound leaves room for twice that).
+			assertThat(memoryRefusals).isLessThan(stats.datagramsIn() / 10);
 			if (stats == clientStats) {
 				assertThat(memoryRefusals).as("a client has no such budget").isZero();
 			}
