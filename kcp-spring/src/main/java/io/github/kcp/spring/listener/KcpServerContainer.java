@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -194,6 +195,9 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 
 	/** Completed when the stop in progress has finished; {@code null} when no stop is in progress. */
 	private @Nullable CompletableFuture<Void> stopInProgress;
+
+	/** Why the last server stopped on its own (see {@link #getFailure()}); cleared by the next start. */
+	private volatile @Nullable Throwable failure;
 
 	private @Nullable CountDownLatch keepAlive;
 
@@ -661,9 +665,16 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 				throw new KcpServerStartException(this.bindAddress, ex);
 			}
 			this.server = bound;
+			this.failure = null;
 			this.counterTotals.countFrom(bound, created, listener);
 			this.running = true;
 			startKeepAlive(bound.localAddress());
+			bound.closeFuture().whenComplete((ignored, ex) -> {
+				if (ex != null) {
+					serverFailed(bound, created, (ex instanceof CompletionException && ex.getCause() != null)
+							? ex.getCause() : ex);
+				}
+			});
 			logger.info("KCP server listening on {} with {}", bound.localAddress(),
 					(this.messageListener != null) ? this.messageListener
 							: endpoints.isEmpty() ? "no handlers" : endpoints);
@@ -809,6 +820,38 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 					}
 				}
 			});
+	}
+
+	/**
+	 * The server failed on its own (an {@code Error} on its event loop: it already closed its sessions and released
+	 * its socket). The container stops with it, loudly: no drain is possible, handlers get no more messages, the
+	 * JVM is no longer kept alive for it, and {@link #getFailure()} says why (health reports it DOWN).
+	 */
+	private void serverFailed(KcpServer failed, SessionDispatcher failedDispatcher, Throwable cause) {
+		InetSocketAddress address;
+		synchronized (this.monitor) {
+			if (this.server != failed || this.stopping) {
+				return;
+			}
+			this.failure = cause;
+			this.running = false;
+			this.server = null;
+			this.dispatcher = null;
+			stopKeepAlive();
+			address = failed.localAddress();
+		}
+		logger.error("KCP server on {} failed and stopped; the container stops with it", address, cause);
+		failedDispatcher.close();
+		this.counterTotals.retire();
+		publish(new KcpServerStoppedEvent(this, address, cause));
+	}
+
+	/**
+	 * Why the last server stopped on its own (an {@code Error} on its event loop, such as an
+	 * {@code OutOfMemoryError}), or {@code null} if it is running, stopped gracefully or never started.
+	 */
+	public @Nullable Throwable getFailure() {
+		return this.failure;
 	}
 
 	@Override

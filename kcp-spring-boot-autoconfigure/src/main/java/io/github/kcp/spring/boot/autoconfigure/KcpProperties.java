@@ -677,6 +677,43 @@ public class KcpProperties {
 		private Duration closedSessionMemory = Duration.ofSeconds(60);
 
 		/**
+		 * Most sessions one source address (an IPv6 address by its /64 prefix) may have open at once; when full, its
+		 * oldest unproven session makes room. 0 means no limit (for example behind a large NAT).
+		 */
+		private int maxSessionsPerAddress = 256;
+
+		/**
+		 * Most new sessions one source address (an IPv6 address by its /64 prefix) may open per second; 0 means no
+		 * limit.
+		 */
+		private int newSessionsPerAddressPerSecond = 64;
+
+		/**
+		 * Idle timeout of a session whose peer has not yet acknowledged data the server sent (an unproven peer, which
+		 * may be a spoofed source); zero applies kcp.idle-timeout.
+		 */
+		@DurationUnit(ChronoUnit.SECONDS)
+		private Duration unprovenIdleTimeout = Duration.ofSeconds(15);
+
+		/**
+		 * Most received data a session of an unproven peer may hold; beyond it out-of-order data is dropped
+		 * unacknowledged (in-order data is always taken).
+		 */
+		private DataSize unprovenReceiveBudget = DataSize.ofKilobytes(64);
+
+		/**
+		 * How many times the bytes received from an unproven peer the server sends it at most (anti-amplification,
+		 * as QUIC does); 0 means no limit, otherwise 3 or more.
+		 */
+		private int amplificationFactor = 3;
+
+		/**
+		 * Bytes all sessions of the server may hold in receive and send buffers together; beyond it out-of-order
+		 * data is dropped unacknowledged and sends fail fast. 0 means a quarter of the JVM's maximum heap.
+		 */
+		private DataSize memoryBudget = DataSize.ofBytes(0);
+
+		/**
 		 * How long a graceful shutdown waits for handler replies and unacknowledged data before closing sessions.
 		 */
 		@DurationUnit(ChronoUnit.SECONDS)
@@ -749,6 +786,54 @@ public class KcpProperties {
 
 		public void setNewSessionsPerSecond(int newSessionsPerSecond) {
 			this.newSessionsPerSecond = newSessionsPerSecond;
+		}
+
+		public int getMaxSessionsPerAddress() {
+			return this.maxSessionsPerAddress;
+		}
+
+		public void setMaxSessionsPerAddress(int maxSessionsPerAddress) {
+			this.maxSessionsPerAddress = maxSessionsPerAddress;
+		}
+
+		public int getNewSessionsPerAddressPerSecond() {
+			return this.newSessionsPerAddressPerSecond;
+		}
+
+		public void setNewSessionsPerAddressPerSecond(int newSessionsPerAddressPerSecond) {
+			this.newSessionsPerAddressPerSecond = newSessionsPerAddressPerSecond;
+		}
+
+		public Duration getUnprovenIdleTimeout() {
+			return this.unprovenIdleTimeout;
+		}
+
+		public void setUnprovenIdleTimeout(Duration unprovenIdleTimeout) {
+			this.unprovenIdleTimeout = unprovenIdleTimeout;
+		}
+
+		public DataSize getUnprovenReceiveBudget() {
+			return this.unprovenReceiveBudget;
+		}
+
+		public void setUnprovenReceiveBudget(DataSize unprovenReceiveBudget) {
+			this.unprovenReceiveBudget = unprovenReceiveBudget;
+		}
+
+		public int getAmplificationFactor() {
+			return this.amplificationFactor;
+		}
+
+		public void setAmplificationFactor(int amplificationFactor) {
+			this.amplificationFactor = amplificationFactor;
+		}
+
+		public DataSize getMemoryBudget() {
+			return this.memoryBudget;
+		}
+
+		public void setMemoryBudget(DataSize memoryBudget) {
+			this.memoryBudget = memoryBudget;
 		}
 
 		public Duration getClosedSessionMemory() {

@@ -22,6 +22,7 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 import org.springframework.boot.thread.Threading;
 import org.springframework.core.env.Environment;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Applies the {@code kcp.*} and {@code kcp.server.*} properties to a {@link KcpServerContainer}, then the
@@ -106,6 +107,7 @@ public class KcpServerContainerConfigurer {
 				KcpSettings.NEW_SESSIONS_PER_SECOND, server.getNewSessionsPerSecond()));
 		container.setClosedSessionMemory(valid("kcp.server.closed-session-memory", KcpSettings.CLOSED_SESSION_MEMORY,
 				server.getClosedSessionMemory()));
+		applyDefences(container, server);
 		container.setShutdownTimeout(notNegative("kcp.server.shutdown-timeout", server.getShutdownTimeout()));
 		container.setStartWithoutHandlers(Boolean.TRUE.equals(server.getEnabled()));
 		container.setMessageFormat(messageFormat());
@@ -154,6 +156,40 @@ public class KcpServerContainerConfigurer {
 		}
 		InetAddress address = server.getAddress();
 		return (address != null) ? new InetSocketAddress(address, port) : new InetSocketAddress(port);
+	}
+
+	/**
+	 * The server's defences against hostile peers (per-address limits, terms of unproven peers, anti-amplification,
+	 * memory budget), validated here so that a bad value names its property, applied to the core builder.
+	 */
+	private static void applyDefences(KcpServerContainer container, KcpProperties.Server server) {
+		int perAddress = valid("kcp.server.max-sessions-per-address", KcpSettings.MAX_SESSIONS_PER_ADDRESS,
+				server.getMaxSessionsPerAddress());
+		int perAddressRate = valid("kcp.server.new-sessions-per-address-per-second",
+				KcpSettings.NEW_SESSIONS_PER_ADDRESS_PER_SECOND, server.getNewSessionsPerAddressPerSecond());
+		Duration unprovenIdle = valid("kcp.server.unproven-idle-timeout", KcpSettings.UNPROVEN_IDLE_TIMEOUT,
+				server.getUnprovenIdleTimeout());
+		int unprovenBudget = valid("kcp.server.unproven-receive-budget", KcpSettings.UNPROVEN_RECEIVE_BUDGET,
+				toIntBytes("kcp.server.unproven-receive-budget", server.getUnprovenReceiveBudget()));
+		int amplification = valid("kcp.server.amplification-factor", KcpSettings.AMPLIFICATION_FACTOR,
+				server.getAmplificationFactor());
+		long memoryBudget = valid("kcp.server.memory-budget", KcpSettings.MEMORY_BUDGET,
+				server.getMemoryBudget().toBytes());
+		container.addServerCustomizer((builder) -> builder.maxSessionsPerAddress(perAddress)
+			.newSessionsPerAddressPerSecond(perAddressRate)
+			.unprovenIdleTimeout(unprovenIdle)
+			.unprovenReceiveBudget(unprovenBudget)
+			.amplificationFactor(amplification)
+			.memoryBudget(memoryBudget));
+	}
+
+	private static int toIntBytes(String property, DataSize size) {
+		long bytes = size.toBytes();
+		if (bytes < 0 || bytes > Integer.MAX_VALUE) {
+			throw new InvalidConfigurationPropertyValueException(property, size,
+					"Must be between 0 and " + Integer.MAX_VALUE + " bytes");
+		}
+		return (int) bytes;
 	}
 
 	/** A server setting checked by the core's own rule, reported against the property. */

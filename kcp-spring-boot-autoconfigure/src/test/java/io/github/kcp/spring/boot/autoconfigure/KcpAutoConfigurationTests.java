@@ -180,6 +180,12 @@ class KcpAutoConfigurationTests {
 		expected.put("kcp.server.max-sessions", 77);
 		expected.put("kcp.server.new-sessions-per-second", 5);
 		expected.put("kcp.server.closed-session-memory", Duration.ofSeconds(9));
+		expected.put("kcp.server.max-sessions-per-address", 12);
+		expected.put("kcp.server.new-sessions-per-address-per-second", 6);
+		expected.put("kcp.server.unproven-idle-timeout", Duration.ofSeconds(7));
+		expected.put("kcp.server.unproven-receive-budget", DataSize.ofKilobytes(32));
+		expected.put("kcp.server.amplification-factor", 4);
+		expected.put("kcp.server.memory-budget", DataSize.ofMegabytes(64));
 		expected.put("kcp.server.shutdown-timeout", Duration.ofSeconds(4));
 		expected.put("kcp.server.handler-executor.pool-size", 3);
 		expected.put("kcp.server.handler-executor.queue-capacity", 33);

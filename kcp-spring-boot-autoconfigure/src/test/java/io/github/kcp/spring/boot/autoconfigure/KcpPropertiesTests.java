@@ -82,7 +82,7 @@ class KcpPropertiesTests {
 	/** A property value in the core's unit: milliseconds for the engine's times (ints there), bytes for sizes. */
 	private static Object coreValue(KcpSetting<?> setting, Object value) {
 		if (value instanceof DataSize size) {
-			return (int) size.toBytes();
+			return (setting.type() == Long.class) ? size.toBytes() : (Object) (int) size.toBytes();
 		}
 		if (value instanceof NodelayMode mode) {
 			return mode.mode();

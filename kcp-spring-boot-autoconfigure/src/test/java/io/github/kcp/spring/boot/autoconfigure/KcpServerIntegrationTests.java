@@ -227,6 +227,25 @@ class KcpServerIntegrationTests {
 	}
 
 	@Test
+	void perAddressSessionLimitFromPropertiesReachesTheServer() {
+		this.contextRunner.withPropertyValues("kcp.server.max-sessions-per-address=2").run((context) -> {
+			// Two sessions from 127.0.0.1 that the server answered: both proven, so none can be evicted for a third
+			TestClient first = connect(context, CLIENT_CONFIG);
+			TestClient second = connect(context, CLIENT_CONFIG);
+			assertThat(text(first.request(utf8("one")))).isEqualTo("echo:one");
+			assertThat(text(second.request(utf8("two")))).isEqualTo("echo:two");
+			KcpServer server = context.getBean(KcpServerContainer.class).getServer();
+			await().atMost(WAIT)
+				.until(() -> server.sessions().stream().allMatch((session) -> session.stats().peerProven()));
+			TestClient third = connect(context, CLIENT_CONFIG);
+			third.session.send(utf8("three?"));
+			await().atMost(WAIT).until(() -> server.droppedDatagrams(DropReason.ADDRESS_SESSION_LIMIT) > 0);
+			assertThat(server.sessionCount()).isEqualTo(2);
+			assertThat(third.replies).isEmpty();
+		});
+	}
+
+	@Test
 	void gracefulShutdownDeliversRepliesBeingComputedAndAcknowledgesNothingNew() {
 		this.contextRunner.run((context) -> {
 			Handlers handlers = context.getBean(Handlers.class);

@@ -11,8 +11,8 @@ import org.springframework.boot.health.contributor.Health;
 
 /**
  * The health of one {@link KcpServerContainer}'s server: {@code UP} while it is bound and serving,
- * {@code OUT_OF_SERVICE} during a graceful stop, {@code DOWN} when its socket failed or it stopped on its own (the
- * container still runs but its server has closed), {@code UNKNOWN} when it is not running (not started yet, or no
+ * {@code OUT_OF_SERVICE} during a graceful stop, {@code DOWN} when its socket failed or it stopped on its own (an
+ * {@code Error} on its event loop stops the container with it; the error is in the details), {@code UNKNOWN} when it is not running (not started yet, or no
  * handlers to serve). Details: the bound address, the message format, sessions and the session limit, and the
  * datagrams dropped so far.
  */
@@ -33,6 +33,15 @@ public class KcpHealthIndicator extends AbstractHealthIndicator {
 		KcpServer server = this.container.getServer();
 		builder.withDetail("server", this.container.getName())
 			.withDetail("messageFormat", this.container.getMessageFormat());
+		Throwable failure = this.container.getFailure();
+		if (server == null && failure != null) {
+			// The Error itself (the server wraps it in a KcpServerFailedException)
+			Throwable error = (failure.getCause() != null) ? failure.getCause() : failure;
+			builder.down()
+				.withDetail("state", "failed (an error on its event loop stopped it)")
+				.withDetail("error", error.getClass().getName() + ": " + error.getMessage());
+			return;
+		}
 		if (server == null) {
 			builder.unknown()
 				.withDetail("state", this.container.isRunning() ? "starting" : "not running")

@@ -1,9 +1,15 @@
 package io.github.kcp.spring.boot.autoconfigure.health;
 
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
+import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.transport.KcpServer;
+import io.github.kcp.core.transport.KcpServerFailedException;
 import io.github.kcp.spring.boot.autoconfigure.KcpAutoConfiguration;
 import io.github.kcp.spring.boot.autoconfigure.KcpServerContainerConfigurer;
 import io.github.kcp.spring.boot.autoconfigure.ObservedHandlers;
@@ -26,13 +32,14 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.mockito.BDDMockito.given;
 import static org.mockito.Mockito.mock;
 
 /**
  * The {@code kcp} health contributor: present with a server container and Boot's health module, off by property;
  * UP while serving with the documented details, one component per server when there are several, DOWN when the
- * server closed on its own, OUT_OF_SERVICE while stopping, UNKNOWN when not running.
+ * server closed on its own (with the error when one on its event loop stopped it), OUT_OF_SERVICE while stopping, UNKNOWN when not running.
  */
 @Timeout(60)
 class KcpHealthContributorAutoConfigurationTests {
@@ -110,6 +117,54 @@ class KcpHealthContributorAutoConfigurationTests {
 		assertThat(indicator.health().getStatus()).isEqualTo(Status.DOWN);
 		given(container.isStopping()).willReturn(true);
 		assertThat(indicator.health().getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
+	}
+
+	@Test
+	void downWithTheErrorWhenAnErrorOnTheEventLoopStoppedTheServer() {
+		this.contextRunner.withBean("kcpPacketCipher", PacketCipher.class, ExhaustedCipher::new).run((context) -> {
+			KcpServerContainer container = context.getBean(KcpServerContainer.class);
+			HealthIndicator indicator = context.getBean("kcpHealthContributor", HealthIndicator.class);
+			assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+			try (DatagramSocket socket = new DatagramSocket()) {
+				byte[] datagram = new byte[64];
+				socket.send(new DatagramPacket(datagram, datagram.length, InetAddress.getLoopbackAddress(),
+						container.getPort()));
+			}
+			// The server fails loudly and the container stops with it
+			await().atMost(Duration.ofSeconds(10)).until(() -> container.getFailure() != null);
+			assertThat(container.isRunning()).isFalse();
+			assertThat(container.getFailure()).isInstanceOf(KcpServerFailedException.class)
+				.hasCauseInstanceOf(OutOfMemoryError.class);
+			Health health = indicator.health();
+			assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+			assertThat(health.getDetails()).containsEntry("error",
+					"java.lang.OutOfMemoryError: injected while decrypting");
+		});
+	}
+
+	/** A cipher that runs out of memory on the event loop as soon as a datagram arrives. */
+	static final class ExhaustedCipher implements PacketCipher {
+
+		@Override
+		public String name() {
+			return "exhausted";
+		}
+
+		@Override
+		public int overhead() {
+			return 0;
+		}
+
+		@Override
+		public byte[] encrypt(byte[] plaintext, int offset, int length) {
+			return java.util.Arrays.copyOfRange(plaintext, offset, offset + length);
+		}
+
+		@Override
+		public byte[] decrypt(byte[] datagram, int offset, int length) {
+			throw new OutOfMemoryError("injected while decrypting");
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)
