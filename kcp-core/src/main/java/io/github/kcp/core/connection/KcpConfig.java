@@ -61,7 +61,7 @@ public final class KcpConfig {
 		return get(KcpSettings.MTU);
 	}
 
-	/** See {@link KcpSettings#NODELAY}: 0 off, 1 on, 2 on with the gentlest backoff. Default 1. */
+	/** See {@link KcpSettings#NODELAY}: 0 off, 1 on, 2 on (see {@link KcpSettings#NODELAY}). Default 1. */
 	public int nodelay() {
 		return get(KcpSettings.NODELAY);
 	}
@@ -247,7 +247,7 @@ public final class KcpConfig {
 
 		/**
 		 * Sets the latency knobs at once, as ikcp's {@code ikcp_nodelay} and aiokcp's {@code set_nodelay}.
-		 * @param nodelay 0 off, 1 on, 2 on with the gentlest backoff
+		 * @param nodelay 0 off, 1 on, 2 on (see {@link KcpSettings#NODELAY})
 		 * @param interval update interval in milliseconds
 		 * @param resend duplicate acknowledgements before a fast retransmission, 0 = off
 		 * @param noCongestionControl whether to ignore the congestion window (ikcp's {@code nc})
@@ -256,7 +256,7 @@ public final class KcpConfig {
 			return nodelay(nodelay).interval(interval).resend(resend).congestionControl(!noCongestionControl);
 		}
 
-		/** See {@link KcpSettings#NODELAY}: 0 off, 1 on, 2 on with the gentlest backoff. */
+		/** See {@link KcpSettings#NODELAY}: 0 off, 1 on, 2 on (see {@link KcpSettings#NODELAY}). */
 		public Builder nodelay(int nodelay) {
 			return set(KcpSettings.NODELAY, nodelay);
 		}

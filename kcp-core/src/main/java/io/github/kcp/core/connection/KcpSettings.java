@@ -27,10 +27,14 @@ public final class KcpSettings {
 			Kcp.MIN_MTU + ".." + Kcp.MAX_MTU + " bytes", range(Kcp.MIN_MTU, Kcp.MAX_MTU),
 			"Largest datagram on the wire in bytes, the packet cipher's overhead included.");
 
-	/** Nodelay mode: 0 off, 1 on (minimum RTO 30 ms, gentler backoff), 2 on with the gentlest backoff. */
+	/**
+	 * Nodelay mode: 0 off, 1 on (minimum RTO 30 ms, gentler backoff), 2 on as 1 (in {@code EngineMode.IKCP}, mode 2
+	 * backs off by half the estimated RTO instead of half the segment's RTO; the default tuned mode backs off by
+	 * half the estimated RTO in both modes, as kcp-go).
+	 */
 	public static final KcpSetting<Integer> NODELAY = session("nodelay", Integer.class, 1, "0, 1 or 2",
-			range(0, 2), "Nodelay mode: 0 off, 1 on (minimum RTO 30 ms instead of 100 ms, gentler backoff), 2 on with "
-					+ "the gentlest backoff.");
+			range(0, 2), "Nodelay mode: 0 off, 1 on (minimum RTO 30 ms instead of 100 ms, gentler backoff), 2 the "
+					+ "same as 1 except in the IKCP engine mode, where timeouts back off by half the estimated RTO.");
 
 	/** Internal update interval of the engine in milliseconds. */
 	public static final KcpSetting<Integer> INTERVAL = session("interval", Integer.class, Kcp.DEFAULT_INTERVAL,

@@ -1207,7 +1207,8 @@ public final class Kcp {
 	/**
 	 * Sets the latency knobs, as ikcp's {@code ikcp_nodelay}.
 	 * @param nodelay 0 off (min RTO 100 ms, RTO doubles on timeout), 1 on (min RTO 30 ms, RTO grows by half), 2 on
-	 * with the gentlest backoff (RTO grows by half the estimated RTO)
+	 * (in {@link EngineMode#IKCP}, RTO grows by half the estimated RTO as ikcp; in the tuned mode as 1, whose
+	 * timeouts already grow by half the estimated RTO, as kcp-go)
 	 * @param interval internal update interval in ms, clamped to 10..5000
 	 * @param resend fast retransmit after this many duplicate acknowledgements, 0 to disable
 	 * @param noCongestionControl whether to ignore the congestion window (send as fast as the windows allow)

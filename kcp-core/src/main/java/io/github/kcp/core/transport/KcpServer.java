@@ -174,7 +174,7 @@ public final class KcpServer implements AutoCloseable {
 
 	/**
 	 * Changes the latency knobs of future sessions, as aiokcp's {@code KCPServer.set_nodelay}.
-	 * @param nodelay 0 off, 1 on, 2 on with the gentlest backoff
+	 * @param nodelay 0 off, 1 on, 2 on (see {@link io.github.kcp.core.connection.KcpSettings#NODELAY})
 	 */
 	public void setNoDelay(int nodelay, int interval, int resend, boolean noCongestionControl) {
 		reconfigure((builder) -> builder.nodelay(nodelay, interval, resend, noCongestionControl));

@@ -124,7 +124,7 @@ public interface KcpSession {
 
 	/**
 	 * Changes the latency knobs at run time, as aiokcp's {@code set_nodelay}.
-	 * @param nodelay 0 off, 1 on, 2 on with the gentlest backoff
+	 * @param nodelay 0 off, 1 on, 2 on (see {@link io.github.kcp.core.connection.KcpSettings#NODELAY})
 	 * @param interval update interval in milliseconds
 	 * @param resend duplicate acknowledgements before a fast retransmission, 0 = off
 	 * @param noCongestionControl whether to ignore the congestion window

@@ -19,7 +19,6 @@ import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.spring.annotation.KcpHandler;
 import io.github.kcp.spring.core.KcpReplyTimeoutException;
 import io.github.kcp.spring.core.KcpTemplate;
-import io.github.kcp.spring.core.KcpPushHandler;
 import io.github.kcp.spring.event.KcpServerListeningEvent;
 import io.github.kcp.spring.event.KcpSessionClosedEvent;
 import io.github.kcp.spring.event.KcpSessionOpenedEvent;
