@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.github.kcp.core.KcpException;
@@ -11,6 +12,7 @@ import io.github.kcp.core.connection.DropReason;
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.EndpointRole;
 import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.dtls.DtlsSettings;
 import io.github.kcp.core.protocol.InputResult;
 import io.github.kcp.core.protocol.KcpCodec;
 import org.jspecify.annotations.Nullable;
@@ -114,7 +116,18 @@ public final class KcpClient {
 
 		private UdpOptions udpOptions = UdpOptions.defaults();
 
+		private @Nullable DtlsSettings dtls;
+
 		private Builder() {
+		}
+
+		/**
+		 * Secures the session with DTLS (certificates) instead of a packet cipher: the handshake completes before
+		 * the first KCP segment. Excludes {@link #cipher(PacketCipher)}. Default none.
+		 */
+		public Builder dtls(@Nullable DtlsSettings dtls) {
+			this.dtls = dtls;
+			return this;
 		}
 
 		/** Session configuration. Default {@link KcpConfig#defaults()}. */
@@ -165,6 +178,19 @@ public final class KcpClient {
 			return this;
 		}
 
+		/**
+		 * Opens the session without blocking on a DTLS handshake: the future completes with the session once it can
+		 * carry data (at once without DTLS; after the handshake with it), or fails with
+		 * {@link KcpHandshakeException} when the handshake fails or does not finish within the DTLS handshake
+		 * timeout.
+		 */
+		public CompletableFuture<KcpSession> connectAsync(InetSocketAddress remoteAddress) {
+			if (this.dtls == null) {
+				return CompletableFuture.completedFuture(connect(remoteAddress));
+			}
+			throw new UnsupportedOperationException("DTLS is wired into the transport on branch dtls2");
+		}
+
 		/** Connects to {@code host:port}; see {@link #connect(InetSocketAddress)}. */
 		public KcpSession connect(String host, int port) {
 			return connect(new InetSocketAddress(host, port));
@@ -179,6 +205,9 @@ public final class KcpClient {
 		public KcpSession connect(InetSocketAddress remoteAddress) {
 			if (this.handler == null) {
 				throw new IllegalStateException("A handler is required");
+			}
+			if (this.dtls != null) {
+				throw new UnsupportedOperationException("DTLS is wired into the transport on branch dtls2");
 			}
 			if (remoteAddress.isUnresolved()) {
 				throw new KcpException("Cannot resolve " + remoteAddress.getHostString());

@@ -31,6 +31,7 @@ import io.github.kcp.core.connection.SessionLimits;
 import io.github.kcp.core.connection.Verdict;
 import io.github.kcp.core.crypto.EndpointRole;
 import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.dtls.DtlsSettings;
 import io.github.kcp.core.protocol.InputResult;
 import io.github.kcp.core.protocol.KcpCodec;
 import io.netty.channel.EventLoop;
@@ -117,6 +118,9 @@ public final class KcpServer implements AutoCloseable {
 	private boolean failed;
 
 	private KcpServer(Builder builder, InetSocketAddress address) {
+		if (builder.dtls != null) {
+			throw new UnsupportedOperationException("DTLS is wired into the transport on branch dtls2");
+		}
 		this.sessionConfig = builder.config;
 		this.handlerFactory = Objects.requireNonNull(builder.handlerFactory);
 		this.dropListener = builder.dropListener;
@@ -201,6 +205,20 @@ public final class KcpServer implements AutoCloseable {
 		changed.engineMtu(this.endpoint.packetOverhead());
 		this.endpoint.ensureReadRoom(changed.mtu());
 		this.sessionConfig = changed;
+	}
+
+	/**
+	 * Replaces the DTLS settings (certificate, trust, client authentication) for handshakes that start from now on,
+	 * as when a Spring Boot SSL bundle is reloaded. Live sessions keep their keys and are not dropped.
+	 * @throws IllegalStateException if the server was not built with {@link Builder#dtls(DtlsSettings)}
+	 */
+	public void updateDtlsSettings(DtlsSettings dtls) {
+		throw new UnsupportedOperationException("DTLS is wired into the transport on branch dtls2");
+	}
+
+	/** The DTLS settings new handshakes use, or {@code null} when the server does not use DTLS. */
+	public @Nullable DtlsSettings dtlsSettings() {
+		return null;
 	}
 
 	/** How many datagrams were dropped for {@code reason}. */
@@ -609,7 +627,19 @@ public final class KcpServer implements AutoCloseable {
 
 		private UdpOptions udpOptions = UdpOptions.defaults();
 
+		private @Nullable DtlsSettings dtls;
+
 		private Builder() {
+		}
+
+		/**
+		 * Secures every session with DTLS (certificates) instead of a packet cipher: a client proves its address
+		 * with the stateless cookie exchange, then completes the handshake before its first KCP segment. Excludes
+		 * {@link #cipher(PacketCipher)}. Default none.
+		 */
+		public Builder dtls(@Nullable DtlsSettings dtls) {
+			this.dtls = dtls;
+			return this;
 		}
 
 		/** Session configuration. Default {@link KcpConfig#defaults()}. */
