@@ -249,6 +249,24 @@ class KcpDtlsTest {
 	}
 
 	@Test
+	void theBlockingSocketsTakeDtlsThroughTheirBuilders() throws Exception {
+		KcpConfig streamConfig = CONFIG.toBuilder().stream(true).build();
+		try (io.github.kcp.core.socket.KcpServerSocket listening = io.github.kcp.core.socket.KcpServerSocket.bind(
+				KcpServer.builder().config(streamConfig).dtls(settings(server, ca, DtlsClientAuth.NONE)),
+				new InetSocketAddress("127.0.0.1", 0), 8);
+				io.github.kcp.core.socket.KcpSocket socket = io.github.kcp.core.socket.KcpSocket.connect(
+						KcpClient.builder().config(streamConfig).dtls(settings(null, ca, DtlsClientAuth.NONE)),
+						new InetSocketAddress("localhost", listening.localPort()))) {
+			assertThat(socket.session().peerPrincipal().getName()).isEqualTo("CN=kcp-server");
+			socket.send("ping".getBytes(StandardCharsets.UTF_8));
+			try (io.github.kcp.core.socket.KcpSocket accepted = listening.accept()) {
+				assertThat(accepted.session().securityInfo()).isNotNull();
+				assertThat(new String(accepted.recv(4), StandardCharsets.UTF_8)).isEqualTo("ping");
+			}
+		}
+	}
+
+	@Test
 	void dtlsExcludesAPacketCipherAndAServerWithoutDtlsTakesNoSettings() {
 		DtlsSettings settings = settings(server, ca, DtlsClientAuth.NONE);
 		PacketCipher cipher = io.github.kcp.core.crypto.PacketCiphers.create("aes-gcm",
