@@ -298,6 +298,15 @@ public final class KcpTool {
 
 	private int runKcpClient(ToolOptions options) throws ToolUsageException {
 		KcpConfig config = options.kcpConfig();
+		if (options.baseRole().equals("connect-client")) {
+			try {
+				return new ConnectProbe(options, this.console).run(config);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return EXIT_FAILED;
+			}
+		}
 		if (options.baseRole().equals("rtt-client") && !config.stream()) {
 			return runKcpRttClient(options, config);
 		}

@@ -33,7 +33,7 @@ final class ToolOptions {
 
 	/** KCP client roles. */
 	static final Set<String> KCP_CLIENTS = Set.of("echo-client", "source-client", "sink-client", "bulk-client",
-			"rtt-client");
+			"rtt-client", "connect-client");
 
 	/** Prefix of the roles that run the same protocols over TCP. */
 	static final String TCP_PREFIX = "tcp-";
@@ -402,6 +402,9 @@ final class ToolOptions {
 		if (isSessionLoad()) {
 			validateSessionLoad();
 		}
+		if (isTcp() && baseRole().equals("connect-client")) {
+			throw new ToolUsageException("connect-client times KCP sessions (and their DTLS handshake): no TCP variant");
+		}
 		if ((this.batch | this.gso | this.gro) >>> 1 != 0) {
 			throw new ToolUsageException("--batch, --gso and --gro take 0 or 1");
 		}
@@ -680,6 +683,9 @@ final class ToolOptions {
 				"  bulk-server   --port P            read length header + payload, reply one byte",
 				"  bulk-client   --port P --bytes N  send length header + payload, wait for the byte; prints MB/s",
 				"  rtt-client    --port P --count N --size S --interval-ms I   prints p50, p90, p99 and max RTT",
+				"  connect-client --port P --count N --size S   opens N sessions one after another (each on a new",
+				"                socket) against an echo-server; prints connect (the DTLS handshake with --dtls) and",
+				"                first-echo times: median, p90, max",
 				"  (bulk-client --warmup-bytes W and rtt-client --warmup W first run an untimed transfer of W bytes",
 				"   or W messages on the same session, so that a JIT-compiled peer is measured in steady state)",
 				"TCP reference roles: tcp-echo-server, tcp-bulk-server, tcp-rtt-client, tcp-bulk-client ... (any role",

@@ -85,6 +85,19 @@ class KcpToolDtlsTest {
 	}
 
 	@Test
+	void connectClientTimesHandshakesAndFirstEchoes() {
+		try (RunningTool server = RunningTool.start("echo-server", "--port", "0", "--dtls", "--cert", serverCert,
+				"--key", serverKey, "--new-sessions-per-address", "0")) {
+			RunningTool client = RunningTool.runToEnd(CLIENT_TIMEOUT, "connect-client", "--port", port(server),
+					"--count", "5", "--size", "64", "--dtls", "--ca", ca);
+			assertThat(client.exitStatus(Duration.ZERO)).as(client.transcript()).isZero();
+			assertThat(client.lines()).as(client.transcript()).hasSize(3).first().isEqualTo("5 sessions");
+			assertThat(client.lines().get(1)).matches("^connect: median \\d+\\.\\d{3} ms, p90 .* ms, max .* ms$");
+			assertThat(client.lines().get(2)).matches("^first echo: median \\d+\\.\\d{3} ms, p90 .* ms, max .* ms$");
+		}
+	}
+
+	@Test
 	void insecureClientConnectsWithoutTrust() {
 		try (RunningTool server = server("none")) {
 			RunningTool client = RunningTool.runToEnd(CLIENT_TIMEOUT, "echo-client", "--port", port(server), "--count",
