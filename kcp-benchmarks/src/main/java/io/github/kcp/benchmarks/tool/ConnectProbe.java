@@ -17,7 +17,7 @@ import io.github.kcp.core.transport.KcpSessionHandler;
  * socket, and times two things per session — {@code connect} (returns at once for plain KCP and a packet cipher; the
  * DTLS handshake with {@code --dtls}) and the first echo of one {@code --size} message after it (the time a new
  * client waits before its first reply). Each session is aborted after its echo. Prints the median, p90 and maximum
- * of both.
+ * of both. {@code --warmup W} first opens W sessions the same way, untimed (a JVM's first handshakes run cold code).
  */
 final class ConnectProbe {
 
@@ -36,7 +36,8 @@ final class ConnectProbe {
 		double[] firstEcho = new double[this.options.count];
 		byte[] message = new byte[this.options.size];
 		Arrays.fill(message, (byte) 'k');
-		for (int i = 0; i < this.options.count; i++) {
+		int total = this.options.warmup + this.options.count;
+		for (int i = 0; i < total; i++) {
 			CompletableFuture<byte[]> echoed = new CompletableFuture<>();
 			long start = System.nanoTime();
 			KcpSession session;
@@ -67,8 +68,10 @@ final class ConnectProbe {
 			}
 			long done = System.nanoTime();
 			session.abort();
-			connect[i] = (connected - start) / 1e6;
-			firstEcho[i] = (done - start) / 1e6;
+			if (i >= this.options.warmup) {
+				connect[i - this.options.warmup] = (connected - start) / 1e6;
+				firstEcho[i - this.options.warmup] = (done - start) / 1e6;
+			}
 		}
 		Arrays.sort(connect);
 		Arrays.sort(firstEcho);

@@ -685,7 +685,7 @@ final class ToolOptions {
 				"  rtt-client    --port P --count N --size S --interval-ms I   prints p50, p90, p99 and max RTT",
 				"  connect-client --port P --count N --size S   opens N sessions one after another (each on a new",
 				"                socket) against an echo-server; prints connect (the DTLS handshake with --dtls) and",
-				"                first-echo times: median, p90, max",
+				"                first-echo times: median, p90, max (after --warmup W untimed sessions)",
 				"  (bulk-client --warmup-bytes W and rtt-client --warmup W first run an untimed transfer of W bytes",
 				"   or W messages on the same session, so that a JIT-compiled peer is measured in steady state)",
 				"TCP reference roles: tcp-echo-server, tcp-bulk-server, tcp-rtt-client, tcp-bulk-client ... (any role",

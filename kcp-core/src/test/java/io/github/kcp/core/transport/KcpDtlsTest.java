@@ -156,6 +156,12 @@ class KcpDtlsTest {
 			assertThat(session.securityInfo()).isNotNull();
 			assertThat(session.peerPrincipal().getName()).isEqualTo("CN=kcp-server");
 			assertThat(echo(session, replies, "async")).isEqualTo("async");
+			// The DTLS datagram size bounds the mtu: a larger one would not fit a record.
+			assertThatThrownBy(() -> session.setMtu(1500))
+				.isInstanceOf(io.github.kcp.core.connection.InvalidKcpSettingException.class);
+			session.setMtu(1200);
+			String large = "y".repeat(4_000);
+			assertThat(echo(session, replies, large)).isEqualTo(large);
 			session.close().get(10, TimeUnit.SECONDS);
 		}
 	}
