@@ -2,6 +2,7 @@ package io.github.kcp.core.transport;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLException;
@@ -81,6 +82,9 @@ final class DtlsPeer {
 
 	private DtlsEvent.@Nullable HandshakeCompleted completed;
 
+	/** The random of the ClientHello that started a server's peer (32 bytes), or {@code null}. */
+	private byte @Nullable [] helloRandom;
+
 	private DtlsPeer(DtlsConnection dtls, UdpEndpoint endpoint, InetSocketAddress remoteAddress, Owner owner,
 			long idleLimitMillis) {
 		this.dtls = dtls;
@@ -124,6 +128,20 @@ final class DtlsPeer {
 		return this.dtls;
 	}
 
+	/** Keeps the random of the ClientHello that started this server peer (the 32 bytes at {@code offset}). */
+	void rememberHello(byte[] data, int offset, int length) {
+		if (length >= 32) {
+			this.helloRandom = Arrays.copyOfRange(data, offset, offset + 32);
+		}
+	}
+
+	/** Whether the 32 bytes at {@code offset} are the random of the ClientHello that started this peer. */
+	boolean startedBy(byte[] data, int offset, int length) {
+		byte[] random = this.helloRandom;
+		return random != null && length >= 32
+				&& Arrays.equals(random, 0, 32, data, offset, offset + 32);
+	}
+
 	/** What the handshake negotiated, or {@code null} before it completed. */
 	DtlsEvent.@Nullable HandshakeCompleted completed() {
 		return this.completed;
@@ -161,8 +179,9 @@ final class DtlsPeer {
 	/** Where the KCP connection writes: each datagram becomes one record; nothing leaves once the peer closed. */
 	DatagramSink sink() {
 		return (datagram, length) -> {
-			if (this.dtls.state() != DtlsConnection.State.ESTABLISHED) {
-				// Closed by the peer's close_notify or failed: the session closes too; nothing goes out in clear.
+			if (this.ended || this.dtls.state() != DtlsConnection.State.ESTABLISHED) {
+				// Closed by the peer's close_notify, failed, or replaced by the client's new handshake: the session
+				// closes too; nothing goes out, and never in clear.
 				return -1;
 			}
 			this.dtls.send(ByteBuffer.wrap(datagram, 0, length));

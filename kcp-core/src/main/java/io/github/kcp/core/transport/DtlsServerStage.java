@@ -62,6 +62,9 @@ final class DtlsServerStage implements DtlsPeer.Owner {
 
 	}
 
+	/** Where a ClientHello's random starts in its datagram: record header 13, handshake header 12, version 2. */
+	static final int HELLO_RANDOM = 13 + 12 + 2;
+
 	private final DtlsCookieGate gate = DtlsCookieGate.create(new SecureRandom());
 
 	private final Map<InetSocketAddress, DtlsPeer> peers = new HashMap<>();
@@ -149,13 +152,19 @@ final class DtlsServerStage implements DtlsPeer.Owner {
 	/** One datagram as received. */
 	void datagram(InetSocketAddress sender, byte[] data, int offset, int length) {
 		DtlsPeer peer = this.peers.get(sender);
-		if (peer != null) {
+		if (peer != null && !(peer.isEstablished() && isClientHello(data, offset, length)
+				&& !peer.startedBy(data, offset + HELLO_RANDOM, length - HELLO_RANDOM))) {
 			peer.input(data, offset, length);
 			return;
 		}
 		long now = MonotonicClock.nowMillis();
 		DtlsCookieGate.Verdict verdict = this.gate.verify(now, sourceBytes(sender),
 				ByteBuffer.wrap(data, offset, length));
+		if (peer != null && verdict.outcome() == DtlsCookieGate.Outcome.ACCEPT) {
+			// RFC 6347 4.2.8: a new handshake on an established association, from a client that lost its state (it
+			// restarted on the same port). Its cookie proved the address, so the old association ends now.
+			replace(peer);
+		}
 		switch (verdict.outcome()) {
 			case REPLY -> {
 				// Stateless: the reply is never larger than the hello, and nothing is kept.
@@ -164,11 +173,32 @@ final class DtlsServerStage implements DtlsPeer.Owner {
 				this.cookiesSent++;
 			}
 			case DROP -> drop(DropReason.DTLS_REJECTED, sender);
-			case ACCEPT -> startHandshake(sender, verdict, length, now);
+			case ACCEPT -> startHandshake(sender, verdict, data, offset, length, now);
 		}
 	}
 
-	private void startHandshake(InetSocketAddress sender, DtlsCookieGate.Verdict verdict, int length, long now) {
+	/**
+	 * Whether a datagram starts with a ClientHello record in epoch 0 (content type 22, handshake type 1): the only
+	 * datagram from an established peer's address that goes to the cookie gate, unless it carries the random of the
+	 * hello that started the peer (a late copy of the client's own hello, which must not end its session).
+	 */
+	private static boolean isClientHello(byte[] data, int offset, int length) {
+		return length > 13 && data[offset] == 22 && data[offset + 3] == 0 && data[offset + 4] == 0
+				&& data[offset + 13] == 1;
+	}
+
+	/** Ends an established peer whose client started anew: its session closes as closed by the peer. */
+	private void replace(DtlsPeer peer) {
+		EventLoopSession session = (EventLoopSession) peer.session();
+		peer.discard();
+		forget(peer);
+		if (session != null) {
+			session.closedBelow();
+		}
+	}
+
+	private void startHandshake(InetSocketAddress sender, DtlsCookieGate.Verdict verdict, byte[] data, int offset,
+			int length, long now) {
 		Verdict admitted = this.table.admitHandshake(sender, now);
 		this.host.drainEvicted();
 		if (!admitted.admitted()) {
@@ -178,6 +208,7 @@ final class DtlsServerStage implements DtlsPeer.Owner {
 		}
 		DtlsPeer peer = DtlsPeer.accept(settingsForHandshake(this.host.sessionConfig()), verdict, this.endpoint, sender,
 				this, this.idleLimitMillis, length);
+		peer.rememberHello(data, offset + HELLO_RANDOM, length - HELLO_RANDOM);
 		this.table.handshakeStarted(sender, now);
 		this.peers.put(sender, peer);
 		peer.start();

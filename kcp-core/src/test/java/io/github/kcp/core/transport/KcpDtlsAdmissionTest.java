@@ -149,6 +149,43 @@ class KcpDtlsAdmissionTest {
 	}
 
 	@Test
+	void aLateCopyOfTheClientsOwnHelloDoesNotEndItsConnection() throws Exception {
+		KcpServer kcpServer = start(KcpServer.builder().dtls(serverSettings(10_000)));
+		DtlsConnection client = DtlsConnection.client(clientSettings(), "localhost", kcpServer.localPort(), 0);
+		RawUdpPeer raw = peer();
+		List<byte[]> hellos = new ArrayList<>();
+		for (int round = 0; round < 20 && client.state() != DtlsConnection.State.ESTABLISHED; round++) {
+			for (ByteBuffer out = client.pollTransmit(); out != null; out = client.pollTransmit()) {
+				byte[] datagram = new byte[out.remaining()];
+				out.get(datagram);
+				if (datagram[0] == 22 && datagram[13] == 1) {
+					hellos.add(datagram);
+				}
+				raw.send(kcpServer.localAddress(), datagram);
+			}
+			for (byte[] in = raw.receive(Duration.ofMillis(500)); in != null; in = raw.receive(Duration.ofMillis(50))) {
+				client.handleDatagram(0, ByteBuffer.wrap(in));
+			}
+		}
+		assertThat(client.state()).isEqualTo(DtlsConnection.State.ESTABLISHED);
+		assertThat(hellos).hasSizeGreaterThanOrEqualTo(2);
+		// The network delivers a copy of the hello that passed the gate (its cookie still valid) once more.
+		raw.send(kcpServer.localAddress(), hellos.get(1));
+		raw.receive(Duration.ofMillis(300));
+		// The connection is intact: the client's first KCP datagram opens the session.
+		client.send(ByteBuffer.wrap(RawUdpPeer.push(77, 0, "still here".getBytes(StandardCharsets.UTF_8))));
+		ByteBuffer record = client.pollTransmit();
+		byte[] datagram = new byte[record.remaining()];
+		record.get(datagram);
+		raw.send(kcpServer.localAddress(), datagram);
+		await().atMost(5, TimeUnit.SECONDS).until(() -> kcpServer.sessionCount() == 1);
+		assertThat(kcpServer.dtlsHandshakesCompleted()).isEqualTo(1);
+		assertThat(onLoop(kcpServer, kcpServer::dtlsPeers)).isEqualTo(1);
+		// The raw client never acknowledges the server's data: nothing to drain.
+		kcpServer.shutdown(Duration.ofMillis(100)).get(10, TimeUnit.SECONDS);
+	}
+
+	@Test
 	void aProvenSourceIsStillSubjectToTheSessionLimits() throws Exception {
 		KcpServer kcpServer = start(KcpServer.builder().dtls(serverSettings(10_000)).maxSessions(1));
 		LinkedBlockingQueue<String> replies = new LinkedBlockingQueue<>();

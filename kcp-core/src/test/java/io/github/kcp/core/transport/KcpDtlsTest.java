@@ -273,6 +273,34 @@ class KcpDtlsTest {
 	}
 
 	@Test
+	void aClientThatRestartsOnTheSamePortIsLetInAgainAndItsOldSessionEnds() throws Exception {
+		int port;
+		try (java.net.DatagramSocket probe = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+			port = probe.getLocalPort();
+		}
+		InetSocketAddress local = new InetSocketAddress("127.0.0.1", port);
+		try (KcpServer kcpServer = echoServer(settings(server, ca, DtlsClientAuth.NONE), new CompletableFuture<>())) {
+			LinkedBlockingQueue<String> replies = new LinkedBlockingQueue<>();
+			KcpSession first = clientBuilder(settings(null, ca, DtlsClientAuth.NONE), replies).localAddress(local)
+				.connect(localhost(kcpServer));
+			assertThat(echo(first, replies, "first life")).isEqualTo("first life");
+			KcpSession old = kcpServer.sessions().iterator().next();
+			// The client dies without a word: its socket is gone, no close_notify, no close signal.
+			((EventLoopSession) first).endpoint().closeUnexpectedly();
+			first.closeFuture().get(10, TimeUnit.SECONDS);
+			assertThat(old.isOpen()).isTrue();
+
+			KcpSession second = clientBuilder(settings(null, ca, DtlsClientAuth.NONE), replies).localAddress(local)
+				.connect(localhost(kcpServer));
+			assertThat(echo(second, replies, "second life")).isEqualTo("second life");
+			assertThat(old.closeFuture().get(10, TimeUnit.SECONDS)).isEqualTo(CloseReason.CLOSED_BY_PEER);
+			assertThat(kcpServer.sessionCount()).isEqualTo(1);
+			assertThat(onLoop(kcpServer, kcpServer::dtlsPeers)).isEqualTo(1);
+			second.close().get(10, TimeUnit.SECONDS);
+		}
+	}
+
+	@Test
 	void dtlsExcludesAPacketCipherAndAServerWithoutDtlsTakesNoSettings() {
 		DtlsSettings settings = settings(server, ca, DtlsClientAuth.NONE);
 		PacketCipher cipher = io.github.kcp.core.crypto.PacketCiphers.create("aes-gcm",
