@@ -294,6 +294,10 @@ public final class KcpTool {
 		}
 		this.console.err("server: sessions=%d evicted=%d handlerFailures=%d dropped={%s}", server.sessionCount(),
 				server.evictedSessions(), server.handlerFailures(), drops);
+		if (server.dtlsSettings() != null) {
+			this.console.err("server: dtls cookiesSent=%d handshakesCompleted=%d handshakesFailed=%d",
+					server.dtlsCookiesSent(), server.dtlsHandshakesCompleted(), server.dtlsHandshakesFailed());
+		}
 	}
 
 	private int runKcpClient(ToolOptions options) throws ToolUsageException {

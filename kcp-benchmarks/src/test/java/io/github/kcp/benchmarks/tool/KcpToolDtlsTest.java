@@ -73,7 +73,8 @@ class KcpToolDtlsTest {
 
 	@Test
 	void aClientThatTrustsAnotherCaFailsAndOneWithoutCertificateIsRefused() {
-		try (RunningTool server = server("need")) {
+		try (RunningTool server = RunningTool.start("echo-server", "--port", "0", "--dtls", "--cert", serverCert,
+				"--key", serverKey, "--ca", ca, "--client-auth", "need", "--stats", "3600")) {
 			RunningTool distrusting = RunningTool.runToEnd(CLIENT_TIMEOUT, "echo-client", "--port", port(server),
 					"--count", "1", "--dtls", "--cert", clientCert, "--key", clientKey, "--ca", otherCa);
 			assertThat(distrusting.exitStatus(Duration.ZERO)).as(distrusting.transcript()).isEqualTo(1);
@@ -81,6 +82,10 @@ class KcpToolDtlsTest {
 			RunningTool anonymous = RunningTool.runToEnd(CLIENT_TIMEOUT, "echo-client", "--port", port(server),
 					"--count", "1", "--dtls", "--ca", ca);
 			assertThat(anonymous.exitStatus(Duration.ZERO)).as(anonymous.transcript()).isEqualTo(1);
+			server.close();
+			// The server's counters at exit: two clients proved their address, neither handshake completed.
+			assertThat(server.errorOutput()).as(server.transcript())
+				.contains("server: dtls cookiesSent=2 handshakesCompleted=0 handshakesFailed=");
 		}
 	}
 
