@@ -10,6 +10,9 @@ import javax.net.ssl.SSLHandshakeException;
 
 import io.github.kcp.core.connection.DatagramSink;
 import io.github.kcp.core.connection.DropReason;
+import io.github.kcp.core.connection.InvalidKcpSettingException;
+import io.github.kcp.core.connection.KcpConfig;
+import io.github.kcp.core.connection.KcpSettings;
 import io.github.kcp.core.dtls.DtlsConnection;
 import io.github.kcp.core.dtls.DtlsCookieGate;
 import io.github.kcp.core.dtls.DtlsEvent;
@@ -92,6 +95,20 @@ final class DtlsPeer {
 		this.remoteAddress = remoteAddress;
 		this.owner = owner;
 		this.idleLimitMillis = idleLimitMillis;
+	}
+
+	/**
+	 * The settings of a handshake whose datagrams must fit {@code config}'s mtu: the DTLS datagram size is
+	 * {@code min(settings.maxDatagramSize(), mtu)}.
+	 * @throws InvalidKcpSettingException if the mtu is below the smallest DTLS datagram size
+	 */
+	static DtlsSettings fitted(DtlsSettings settings, KcpConfig config) {
+		int size = Math.min(settings.maxDatagramSize(), config.mtu());
+		if (size < DtlsSettings.MIN_MAX_DATAGRAM_SIZE) {
+			throw new InvalidKcpSettingException(KcpSettings.MTU, config.mtu(), "at least "
+					+ DtlsSettings.MIN_MAX_DATAGRAM_SIZE + " bytes with DTLS (room for a handshake record)");
+		}
+		return settings.withMaxDatagramSize(size);
 	}
 
 	/** Sends what the new connection made (a client's hello, a server's answer) and arms the timer. */

@@ -140,7 +140,7 @@ final class DtlsServerStage implements DtlsPeer.Owner {
 		if (this.effectiveMtu == mtu && this.madeFrom == current) {
 			return made;
 		}
-		made = current.withMaxDatagramSize(Math.min(current.maxDatagramSize(), mtu));
+		made = DtlsPeer.fitted(current, config);
 		this.madeFrom = current;
 		this.effective = made;
 		this.effectiveMtu = mtu;

@@ -204,6 +204,7 @@ public final class KcpClient {
 				return CompletableFuture.completedFuture(connect(remoteAddress));
 			}
 			KcpSessionHandler sessionHandler = checkConnectable(remoteAddress);
+			DtlsPeer.fitted(settings, this.config);
 			KcpEventLoopGroup group = (this.eventLoops != null) ? this.eventLoops : KcpEventLoopGroup.shared();
 			ClientEndpoint endpoint = new ClientEndpoint(group, null, EndpointRole.CLIENT, this.config,
 					this.udpOptions, (this.localAddress != null) ? this.localAddress : new InetSocketAddress(0), true);
@@ -312,7 +313,7 @@ public final class KcpClient {
 				KcpSessionHandler handler, DtlsSettings settings) {
 			this.endpoint.connect(remoteAddress);
 			// Every datagram, the handshake's included, fits the configured mtu.
-			DtlsSettings effective = settings.withMaxDatagramSize(Math.min(settings.maxDatagramSize(), config.mtu()));
+			DtlsSettings effective = DtlsPeer.fitted(settings, config);
 			Handshake handshake = new Handshake(remoteAddress, conv, config, handler);
 			this.endpoint.loop().execute(() -> {
 				try {

@@ -146,6 +146,10 @@ public final class KcpServer implements AutoCloseable {
 				this::countDrop);
 		// Checked first: an mtu that leaves no room after the cipher's overhead fails here, not per session.
 		builder.config.engineMtu(UdpEndpoint.overheadOf(builder.cipher));
+		if (builder.dtls != null) {
+			// And with DTLS: the mtu must hold a DTLS datagram and, after a record's overhead, the engine's minimum.
+			builder.config.engineMtu(DtlsPeer.fitted(builder.dtls, builder.config).maxRecordOverhead());
+		}
 		KcpEventLoopGroup group = (builder.eventLoops != null) ? builder.eventLoops : KcpEventLoopGroup.shared();
 		this.receiver = new Receiver();
 		this.endpoint = new UdpEndpoint(group, builder.cipher, EndpointRole.SERVER, this.receiver, builder.udpOptions,
@@ -221,6 +225,10 @@ public final class KcpServer implements AutoCloseable {
 	private synchronized void reconfigure(UnaryOperator<KcpConfig.Builder> change) {
 		KcpConfig changed = change.apply(this.sessionConfig.toBuilder()).build();
 		changed.engineMtu(this.endpoint.packetOverhead());
+		DtlsServerStage stage = this.dtls;
+		if (stage != null) {
+			changed.engineMtu(DtlsPeer.fitted(stage.settings(), changed).maxRecordOverhead());
+		}
 		this.endpoint.ensureReadRoom(changed.mtu());
 		this.sessionConfig = changed;
 	}

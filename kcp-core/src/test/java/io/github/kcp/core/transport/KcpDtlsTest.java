@@ -310,6 +310,14 @@ class KcpDtlsTest {
 		}).bind("127.0.0.1", 0)).isInstanceOf(IllegalStateException.class).hasMessageContaining("not both");
 		assertThatThrownBy(() -> KcpClient.builder().dtls(settings).cipher(cipher).handler((s, m) -> {
 		}).connect("127.0.0.1", 9)).isInstanceOf(IllegalStateException.class).hasMessageContaining("not both");
+		// An mtu too small for a DTLS datagram fails at build, naming the setting.
+		KcpConfig tiny = CONFIG.toBuilder().mtu(200).build();
+		assertThatThrownBy(() -> KcpServer.builder().config(tiny).dtls(settings).handler((s, m) -> {
+		}).bind("127.0.0.1", 0)).isInstanceOf(io.github.kcp.core.connection.InvalidKcpSettingException.class)
+			.hasMessageContaining("DTLS");
+		assertThatThrownBy(() -> KcpClient.builder().config(tiny).dtls(settings).handler((s, m) -> {
+		}).connectAsync(new InetSocketAddress("127.0.0.1", 9)))
+			.isInstanceOf(io.github.kcp.core.connection.InvalidKcpSettingException.class);
 		try (KcpServer plain = KcpServer.builder().handler((s, m) -> {
 		}).bind("127.0.0.1", 0)) {
 			assertThat(plain.dtlsSettings()).isNull();
