@@ -69,7 +69,10 @@ final class DtlsPeer {
 
 	private final long idleLimitMillis;
 
-	private final long[] dropsSeen = new long[DtlsConnection.Drop.values().length];
+	/** The layer's drop reasons, once (values() copies its array at each call, and this runs per datagram). */
+	private static final DtlsConnection.Drop[] DROPS = DtlsConnection.Drop.values();
+
+	private final long[] dropsSeen = new long[DROPS.length];
 
 	private @Nullable Object session;
 
@@ -294,7 +297,7 @@ final class DtlsPeer {
 	}
 
 	private void countDrops() {
-		for (DtlsConnection.Drop drop : DtlsConnection.Drop.values()) {
+		for (DtlsConnection.Drop drop : DROPS) {
 			long total = this.dtls.dropped(drop);
 			long fresh = total - this.dropsSeen[drop.ordinal()];
 			if (fresh > 0) {
