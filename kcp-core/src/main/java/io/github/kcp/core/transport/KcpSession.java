@@ -2,6 +2,7 @@ package io.github.kcp.core.transport;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.security.Principal;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -31,6 +32,23 @@ public interface KcpSession {
 
 	/** The conversation id. */
 	int conv();
+
+	/**
+	 * What a DTLS session negotiated and who the peer proved to be (set before the handler's
+	 * {@code onOpen}), or {@code null} for a session without DTLS.
+	 */
+	default @Nullable KcpSecurityInfo securityInfo() {
+		return null;
+	}
+
+	/**
+	 * The subject of the peer's certificate in a DTLS session, or {@code null} without DTLS or when the peer sent
+	 * no certificate.
+	 */
+	default @Nullable Principal peerPrincipal() {
+		KcpSecurityInfo info = securityInfo();
+		return (info != null) ? info.peerPrincipal() : null;
+	}
 
 	/** Whether the session is open and accepts sends (false once a close has begun). */
 	boolean isOpen();
