@@ -79,6 +79,9 @@ public final class ConversationTable<A, S> {
 
 	private long evictions;
 
+	/** DTLS handshakes admitted and not yet ended: they count against the caps like conversations. */
+	private int handshakes;
+
 	private final long closedMemoryMillis;
 
 	private final int closedMemoryLimit;
@@ -142,6 +145,18 @@ public final class ConversationTable<A, S> {
 	 * @return {@link Verdict#ADMIT}, or the drop reason and the close signal to answer with, if any
 	 */
 	public Verdict admit(A address, int conv, byte[] data, int offset, int length, long now) {
+		return admit(address, conv, data, offset, length, now, true);
+	}
+
+	/**
+	 * Like {@link #admit}, for the first datagram of a conversation inside a completed DTLS handshake that
+	 * {@link #admitHandshake} let in: the policy was asked then, so it is not asked again.
+	 */
+	public Verdict admitAfterHandshake(A address, int conv, byte[] data, int offset, int length, long now) {
+		return admit(address, conv, data, offset, length, now, false);
+	}
+
+	private Verdict admit(A address, int conv, byte[] data, int offset, int length, long now, boolean byPolicy) {
 		if (!this.receiving) {
 			return Verdict.drop(DropReason.SHUTTING_DOWN);
 		}
@@ -167,8 +182,37 @@ public final class ConversationTable<A, S> {
 			case FirstDatagram.NO_DATA:
 				return Verdict.drop(DropReason.NOT_A_NEW_CONVERSATION);
 			default:
-				return admitByPolicy(address, now);
+				return byPolicy ? admitByPolicy(address, now) : Verdict.ADMIT;
 		}
+	}
+
+	/**
+	 * Decides whether a source whose address a DTLS cookie exchange proved may start a handshake: the policy
+	 * decides (session cap, rates, per-address limits), as for a new conversation, and a full server or address
+	 * first evicts its oldest unproven conversation. On {@link Verdict#ADMIT} call {@link #handshakeStarted}.
+	 */
+	public Verdict admitHandshake(A address, long now) {
+		if (!this.receiving) {
+			return Verdict.drop(DropReason.SHUTTING_DOWN);
+		}
+		return admitByPolicy(address, now);
+	}
+
+	/** A DTLS handshake {@link #admitHandshake} let in started: it counts as an open conversation of its address. */
+	public void handshakeStarted(A address, long now) {
+		this.handshakes++;
+		this.policy.opened(address, now);
+	}
+
+	/** A DTLS handshake ended without a conversation (it failed, timed out, or its peer never sent data). */
+	public void handshakeEnded(A address, long now) {
+		this.handshakes--;
+		this.policy.closed(address, now);
+	}
+
+	/** How many DTLS handshakes are counted (started and neither ended nor turned into a conversation). */
+	public int handshakes() {
+		return this.handshakes;
 	}
 
 	/** The policy's decision; a full server or address first evicts its oldest unproven conversation. */
@@ -176,7 +220,7 @@ public final class ConversationTable<A, S> {
 		if (this.protection.validatesPeers()) {
 			relieveMemoryPressure(now);
 		}
-		DropReason refused = this.policy.admit(address, now, this.live.size());
+		DropReason refused = this.policy.admit(address, now, this.live.size() + this.handshakes);
 		// Twice at most: the server and the address may both be full.
 		for (int attempt = 0; attempt < 2 && refused != null && this.protection.validatesPeers(); attempt++) {
 			boolean evicted;
@@ -192,7 +236,7 @@ public final class ConversationTable<A, S> {
 			if (!evicted) {
 				break;
 			}
-			refused = this.policy.admit(address, now, this.live.size());
+			refused = this.policy.admit(address, now, this.live.size() + this.handshakes);
 		}
 		return (refused != null) ? Verdict.drop(refused) : Verdict.ADMIT;
 	}
@@ -202,6 +246,19 @@ public final class ConversationTable<A, S> {
 	 * before the connection handles its first datagram).
 	 */
 	public void add(A address, int conv, KcpConnection connection, S session, long now) {
+		add(address, conv, connection, session, now, true);
+	}
+
+	/**
+	 * Adds the conversation of a completed DTLS handshake ({@link #admitAfterHandshake}): the handshake's place in
+	 * the counts passes to it.
+	 */
+	public void addAfterHandshake(A address, int conv, KcpConnection connection, S session, long now) {
+		add(address, conv, connection, session, now, false);
+		this.handshakes--;
+	}
+
+	private void add(A address, int conv, KcpConnection connection, S session, long now, boolean opens) {
 		Key<A> key = new Key<>(address, conv);
 		Entry<S> entry = new Entry<>(connection, session, this.sourceOf.apply(address));
 		if (this.live.putIfAbsent(key, entry) != null) {
@@ -219,7 +276,9 @@ public final class ConversationTable<A, S> {
 		else {
 			connection.acceptedByServer(PeerValidation.none(this.memory, this.drops));
 		}
-		this.policy.opened(address, now);
+		if (opens) {
+			this.policy.opened(address, now);
+		}
 	}
 
 	/**

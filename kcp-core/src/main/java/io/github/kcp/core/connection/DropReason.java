@@ -70,6 +70,15 @@ public enum DropReason {
 	ENCRYPT_FAILED,
 
 	/**
+	 * DTLS: a datagram from a source without a DTLS connection that is not a well-formed, unfragmented ClientHello
+	 * (application data of a connection that is gone, garbage); the server keeps nothing for it.
+	 */
+	DTLS_REJECTED,
+
+	/** DTLS: application data that arrived before the handshake completed (reordered ahead of the last flight). */
+	DTLS_EARLY_DATA,
+
+	/**
 	 * Handling it threw an unexpected exception (a bug, logged): the datagram was dropped and the endpoint went on.
 	 * Exceptions thrown by session handlers are not counted here but as handler failures.
 	 */

@@ -152,6 +152,25 @@ public final class DtlsSettings {
 		return suites;
 	}
 
+	/**
+	 * These settings with another largest datagram, for a transport whose mtu is smaller.
+	 * @param size the largest datagram
+	 * @return settings with {@code size} as {@link #maxDatagramSize()}, or these if it is that already
+	 */
+	public DtlsSettings withMaxDatagramSize(int size) {
+		if (size == maxDatagramSize) {
+			return this;
+		}
+		Builder builder = new Builder(sslContext).clientAuth(clientAuth)
+			.verifyHostname(verifyHostname)
+			.maxDatagramSize(size)
+			.initialRetransmitTimeoutMillis(initialRetransmitTimeoutMillis)
+			.maxRetransmitTimeoutMillis(maxRetransmitTimeoutMillis)
+			.handshakeTimeoutMillis(handshakeTimeoutMillis);
+		builder.cipherSuites = cipherSuites;
+		return builder.build();
+	}
+
 	@Override
 	public String toString() {
 		return "DtlsSettings(clientAuth " + clientAuth + ", verifyHostname " + verifyHostname + ", maxDatagramSize "

@@ -72,6 +72,14 @@ final class EventLoopSession implements KcpSession {
 
 	private final Map<String, Object> attributes = new ConcurrentHashMap<>();
 
+	/** The bytes the packet stage adds to each datagram: the endpoint's cipher's, or the session's DTLS record's. */
+	private final int packetOverhead;
+
+	/** The largest datagram the session's own packet stage allows (the DTLS datagram size), the mtu's limit. */
+	private final int largestDatagram;
+
+	private final @Nullable KcpSecurityInfo securityInfo;
+
 	private final CompletableFuture<CloseReason> closeFuture = new CompletableFuture<>();
 
 	private volatile KcpConfig config;
@@ -112,6 +120,20 @@ final class EventLoopSession implements KcpSession {
 	EventLoopSession(UdpEndpoint endpoint, InetSocketAddress remoteAddress, int conv, KcpConfig config,
 			KcpSessionHandler handler, Consumer<EventLoopSession> closedListener, LongAdder handlerFailures,
 			Consumer<Error> errorListener, @Nullable MemoryBudget sendMemory) {
+		this(endpoint, remoteAddress, conv, config, handler, closedListener, handlerFailures, errorListener, sendMemory,
+				null);
+	}
+
+	/**
+	 * Creates the session, with a packet stage of its own when {@code stage} is given (DTLS: the records are made per
+	 * peer, so the endpoint has no cipher); {@link #open()} it on the loop.
+	 */
+	EventLoopSession(UdpEndpoint endpoint, InetSocketAddress remoteAddress, int conv, KcpConfig config,
+			KcpSessionHandler handler, Consumer<EventLoopSession> closedListener, LongAdder handlerFailures,
+			Consumer<Error> errorListener, @Nullable MemoryBudget sendMemory, @Nullable SessionStage stage) {
+		this.packetOverhead = (stage != null) ? stage.packetOverhead() : endpoint.packetOverhead();
+		this.largestDatagram = (stage != null) ? stage.largestDatagram() : Integer.MAX_VALUE;
+		this.securityInfo = (stage != null) ? stage.securityInfo() : null;
 		this.endpoint = endpoint;
 		this.errorListener = errorListener;
 		this.sendMemory = sendMemory;
@@ -119,13 +141,13 @@ final class EventLoopSession implements KcpSession {
 		this.remoteAddress = remoteAddress;
 		this.conv = conv;
 		this.config = config;
-		this.maxMessageSize = config.maxMessageSize(endpoint.packetOverhead());
+		this.maxMessageSize = config.maxMessageSize(this.packetOverhead);
 		this.handler = handler;
 		this.closedListener = closedListener;
 		this.handlerFailures = handlerFailures;
 		this.sendBuffer = new SendBuffer(config.sendBufferSize());
-		this.connection = new KcpConnection(conv, config, endpoint.packetOverhead(), MonotonicClock.nowMillis(),
-				(datagram, length) -> endpoint.write(remoteAddress, datagram, length));
+		this.connection = new KcpConnection(conv, config, this.packetOverhead, MonotonicClock.nowMillis(),
+				(stage != null) ? stage.sink() : (datagram, length) -> endpoint.write(remoteAddress, datagram, length));
 		this.connection.setRttListener(this::rttSampled);
 	}
 
@@ -324,6 +346,11 @@ final class EventLoopSession implements KcpSession {
 	}
 
 	@Override
+	public @Nullable KcpSecurityInfo securityInfo() {
+		return this.securityInfo;
+	}
+
+	@Override
 	public boolean isOpen() {
 		return this.acceptingSends;
 	}
@@ -411,7 +438,7 @@ final class EventLoopSession implements KcpSession {
 		}
 		KcpConfig current = this.config;
 		if (!current.stream() && length > this.maxMessageSize) {
-			int mss = current.engineMtu(this.endpoint.packetOverhead()) - KcpCodec.OVERHEAD;
+			int mss = current.engineMtu(this.packetOverhead) - KcpCodec.OVERHEAD;
 			return new KcpMessageTooLargeException(length, this.maxMessageSize, this.maxMessageSize / mss, mss);
 		}
 		return null;
@@ -472,7 +499,7 @@ final class EventLoopSession implements KcpSession {
 			return 0;
 		}
 		KcpConfig current = this.config;
-		int mss = current.engineMtu(this.endpoint.packetOverhead()) - KcpCodec.OVERHEAD;
+		int mss = current.engineMtu(this.packetOverhead) - KcpCodec.OVERHEAD;
 		int segments = Math.max(1, (length + mss - 1) / mss);
 		return current.stream() ? length + segments * KcpCodec.OVERHEAD : segments * (mss + KcpCodec.OVERHEAD);
 	}
@@ -504,6 +531,16 @@ final class EventLoopSession implements KcpSession {
 			this.connection.abort(MonotonicClock.nowMillis(), CloseReason.CLOSED_LOCALLY);
 			service();
 		});
+	}
+
+	/**
+	 * The packet stage below ended (DTLS: the peer's close_notify): nothing more can be sent or received, so the
+	 * session closes at once, as closed by the peer. On the loop.
+	 */
+	void closedBelow() {
+		this.acceptingSends = false;
+		this.connection.abort(MonotonicClock.nowMillis(), CloseReason.CLOSED_BY_PEER);
+		service();
 	}
 
 	/** The socket failed underneath: closes with ERROR and {@code cause}, without telling the peer. On the loop. */
@@ -592,7 +629,11 @@ final class EventLoopSession implements KcpSession {
 	 */
 	private synchronized void reconfigure(UnaryOperator<KcpConfig.Builder> change) {
 		KcpConfig changed = change.apply(this.config.toBuilder()).build();
-		int maxMessage = changed.maxMessageSize(this.endpoint.packetOverhead());
+		if (changed.mtu() > this.largestDatagram) {
+			throw new io.github.kcp.core.connection.InvalidKcpSettingException(io.github.kcp.core.connection.KcpSettings.MTU,
+					changed.mtu(), "at most the DTLS datagram size of this session, " + this.largestDatagram + " bytes");
+		}
+		int maxMessage = changed.maxMessageSize(this.packetOverhead);
 		this.endpoint.ensureReadRoom(changed.mtu());
 		this.config = changed;
 		this.maxMessageSize = maxMessage;
@@ -627,6 +668,17 @@ final class EventLoopSession implements KcpSession {
 	public String toString() {
 		return "KcpSession{conv=" + Integer.toUnsignedString(this.conv) + ", remote=" + this.remoteAddress + ", "
 				+ this.connection + "}";
+	}
+
+	/**
+	 * A packet stage of the session's own, in place of the endpoint's cipher.
+	 * @param sink where the connection's datagrams go
+	 * @param packetOverhead the bytes it adds to a datagram, taken off the mtu
+	 * @param largestDatagram the largest datagram it may put on the wire: the mtu may not exceed it
+	 * @param securityInfo what it negotiated, for {@link KcpSession#securityInfo()}
+	 */
+	record SessionStage(io.github.kcp.core.connection.DatagramSink sink, int packetOverhead, int largestDatagram,
+			@Nullable KcpSecurityInfo securityInfo) {
 	}
 
 	/** Data handed to the connection, waiting for acknowledgement, and what it holds of the memory budget. */

@@ -5,13 +5,20 @@ import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 
 import io.github.kcp.core.KcpException;
 import io.github.kcp.core.connection.DropReason;
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.EndpointRole;
 import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.dtls.DtlsEvent;
 import io.github.kcp.core.dtls.DtlsSettings;
 import io.github.kcp.core.protocol.InputResult;
 import io.github.kcp.core.protocol.KcpCodec;
@@ -23,6 +30,12 @@ import org.slf4j.LoggerFactory;
  * Opens client sessions: each on its own UDP socket (its own local port), with a random conversation id. The
  * counterpart of aiokcp's {@code create_connection}. KCP has no handshake: the session is usable as soon as the
  * socket is bound, and the server learns of it from the first data it receives.
+ * <p>
+ * With {@link Builder#dtls DTLS} the session is handed out once the DTLS handshake has completed (the server's
+ * certificate verified, and ours sent if asked): {@link Builder#connect} blocks until then and throws
+ * {@link KcpHandshakeException} if it fails or times out, {@link Builder#connectAsync} returns a future at once.
+ * No send can precede the handshake, since no session exists before it; its {@link KcpSession#securityInfo()} is
+ * set before the handler's {@code onOpen}.
  *
  * <pre class="code">
  * KcpSession session = KcpClient.builder()
@@ -185,10 +198,30 @@ public final class KcpClient {
 		 * timeout.
 		 */
 		public CompletableFuture<KcpSession> connectAsync(InetSocketAddress remoteAddress) {
-			if (this.dtls == null) {
+			DtlsSettings settings = this.dtls;
+			if (settings == null) {
 				return CompletableFuture.completedFuture(connect(remoteAddress));
 			}
-			throw new UnsupportedOperationException("DTLS is wired into the transport on branch dtls2");
+			KcpSessionHandler sessionHandler = checkConnectable(remoteAddress);
+			KcpEventLoopGroup group = (this.eventLoops != null) ? this.eventLoops : KcpEventLoopGroup.shared();
+			ClientEndpoint endpoint = new ClientEndpoint(group, null, EndpointRole.CLIENT, this.config,
+					this.udpOptions, (this.localAddress != null) ? this.localAddress : new InetSocketAddress(0), true);
+			int useConv = (this.conv != null) ? this.conv : randomConv();
+			return endpoint.connectDtls(remoteAddress, useConv, this.config, sessionHandler, settings);
+		}
+
+		private KcpSessionHandler checkConnectable(InetSocketAddress remoteAddress) {
+			if (this.handler == null) {
+				throw new IllegalStateException("A handler is required");
+			}
+			if (this.dtls != null && this.cipher != null && this.cipher != PacketCipher.NONE) {
+				throw new IllegalStateException("A client secures its session with DTLS or with a packet cipher, not "
+						+ "both: DTLS replaces the packet cipher (" + this.cipher.name() + ")");
+			}
+			if (remoteAddress.isUnresolved()) {
+				throw new KcpException("Cannot resolve " + remoteAddress.getHostString());
+			}
+			return this.handler;
 		}
 
 		/** Connects to {@code host:port}; see {@link #connect(InetSocketAddress)}. */
@@ -203,20 +236,41 @@ public final class KcpClient {
 		 * overhead
 		 */
 		public KcpSession connect(InetSocketAddress remoteAddress) {
-			if (this.handler == null) {
-				throw new IllegalStateException("A handler is required");
-			}
-			if (this.dtls != null) {
-				throw new UnsupportedOperationException("DTLS is wired into the transport on branch dtls2");
-			}
-			if (remoteAddress.isUnresolved()) {
-				throw new KcpException("Cannot resolve " + remoteAddress.getHostString());
+			KcpSessionHandler sessionHandler = checkConnectable(remoteAddress);
+			DtlsSettings settings = this.dtls;
+			if (settings != null) {
+				return awaitHandshake(remoteAddress, connectAsync(remoteAddress), settings);
 			}
 			KcpEventLoopGroup group = (this.eventLoops != null) ? this.eventLoops : KcpEventLoopGroup.shared();
 			ClientEndpoint endpoint = new ClientEndpoint(group, this.cipher, EndpointRole.CLIENT, this.config,
 					this.udpOptions, (this.localAddress != null) ? this.localAddress : new InetSocketAddress(0));
 			int useConv = (this.conv != null) ? this.conv : randomConv();
-			return endpoint.connect(remoteAddress, useConv, this.config, this.handler, false);
+			return endpoint.connect(remoteAddress, useConv, this.config, sessionHandler, false);
+		}
+
+		/** Blocks until the handshake ends; it ends by itself within the handshake timeout. */
+		private static KcpSession awaitHandshake(InetSocketAddress remoteAddress, CompletableFuture<KcpSession> ready,
+				DtlsSettings settings) {
+			try {
+				// The DTLS connection fails the handshake at its timeout; the margin only guards a loop that stalls.
+				return ready.get(settings.handshakeTimeoutMillis() + 5_000, TimeUnit.MILLISECONDS);
+			}
+			catch (ExecutionException ex) {
+				if (ex.getCause() instanceof RuntimeException runtime) {
+					throw runtime;
+				}
+				throw new KcpException("Could not connect to " + remoteAddress + ": " + ex.getCause(), ex.getCause());
+			}
+			catch (TimeoutException ex) {
+				ready.cancel(false);
+				throw new KcpHandshakeException("The DTLS handshake with " + remoteAddress + " did not end within "
+						+ settings.handshakeTimeoutMillis() + " ms", new SSLHandshakeException("handshake timed out"));
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				ready.cancel(false);
+				throw new KcpException("Interrupted while connecting to " + remoteAddress, ex);
+			}
 		}
 
 	}
@@ -230,15 +284,60 @@ public final class KcpClient {
 
 		private volatile @Nullable EventLoopSession session;
 
+		/** The DTLS connection to the server, when the session uses DTLS; on the loop. */
+		private @Nullable DtlsPeer dtlsPeer;
+
 		private boolean touched;
 
 		private boolean failed;
 
 		ClientEndpoint(KcpEventLoopGroup group, @Nullable PacketCipher cipher, EndpointRole role, KcpConfig config,
 				UdpOptions udpOptions, InetSocketAddress localAddress) {
+			this(group, cipher, role, config, udpOptions, localAddress, false);
+		}
+
+		ClientEndpoint(KcpEventLoopGroup group, @Nullable PacketCipher cipher, EndpointRole role, KcpConfig config,
+				UdpOptions udpOptions, InetSocketAddress localAddress, boolean carriesDtls) {
 			config.engineMtu(UdpEndpoint.overheadOf(cipher));
-			this.endpoint = new UdpEndpoint(group, cipher, role, this, udpOptions, config.mtu());
+			this.endpoint = new UdpEndpoint(group, cipher, role, this, udpOptions, config.mtu(), carriesDtls);
 			this.endpoint.bind(localAddress);
+		}
+
+		/**
+		 * Starts the DTLS handshake; the session is created, opened and handed to the future once it completes.
+		 * A failed or timed-out handshake fails the future with {@link KcpHandshakeException} and releases the port.
+		 */
+		CompletableFuture<KcpSession> connectDtls(InetSocketAddress remoteAddress, int conv, KcpConfig config,
+				KcpSessionHandler handler, DtlsSettings settings) {
+			this.endpoint.connect(remoteAddress);
+			// Every datagram, the handshake's included, fits the configured mtu.
+			DtlsSettings effective = settings.withMaxDatagramSize(Math.min(settings.maxDatagramSize(), config.mtu()));
+			Handshake handshake = new Handshake(remoteAddress, conv, config, handler);
+			this.endpoint.loop().execute(() -> {
+				try {
+					DtlsPeer peer = DtlsPeer.client(effective, this.endpoint, remoteAddress, handshake);
+					this.dtlsPeer = peer;
+					peer.start();
+				}
+				catch (RuntimeException ex) {
+					handshake.ready.completeExceptionally(new KcpHandshakeException("Could not start the DTLS "
+							+ "handshake with " + remoteAddress + ": " + ex.getMessage(), new SSLException(ex)));
+					this.endpoint.close();
+				}
+			});
+			// A caller that gives up (connect's timeout) releases the port.
+			handshake.ready.whenComplete((session, ex) -> {
+				if (ex != null) {
+					this.endpoint.loop().execute(() -> {
+						DtlsPeer peer = this.dtlsPeer;
+						if (peer != null && this.session == null) {
+							peer.discard();
+						}
+						this.endpoint.close();
+					});
+				}
+			});
+			return handshake.ready;
 		}
 
 		KcpSession connect(InetSocketAddress remoteAddress, int conv, KcpConfig config, KcpSessionHandler handler,
@@ -256,12 +355,27 @@ public final class KcpClient {
 		}
 
 		private void sessionClosed(EventLoopSession closed) {
+			DtlsPeer peer = this.dtlsPeer;
+			if (peer != null) {
+				// The DTLS connection ends with the session: close_notify.
+				peer.close();
+			}
 			// The close signal was flushed already; let the loop finish pending writes, then release the port.
 			this.endpoint.loop().execute(this.endpoint::close);
 		}
 
 		@Override
 		public void datagram(InetSocketAddress sender, byte[] data, int offset, int length, int wireLength) {
+			DtlsPeer peer = this.dtlsPeer;
+			if (peer != null) {
+				peer.input(data, offset, length);
+				return;
+			}
+			received(data, offset, length, wireLength);
+		}
+
+		/** A plaintext KCP datagram from the server. */
+		private void received(byte[] data, int offset, int length, int wireLength) {
 			EventLoopSession current = this.session;
 			if (current == null) {
 				this.endpoint.count(DropReason.UNEXPECTED_SOURCE);
@@ -297,10 +411,104 @@ public final class KcpClient {
 
 		@Override
 		public void channelLost(@Nullable Throwable cause) {
+			DtlsPeer peer = this.dtlsPeer;
+			if (peer != null && this.session == null) {
+				peer.discard();
+				if (peer.connection().state() == io.github.kcp.core.dtls.DtlsConnection.State.HANDSHAKING
+						&& this.handshake != null) {
+					this.handshake.fail(new SSLException("The UDP socket closed during the handshake", cause));
+				}
+			}
 			EventLoopSession current = this.session;
 			if (current != null) {
 				current.fail((cause != null) ? cause : new KcpException("UDP socket closed unexpectedly"));
 			}
+		}
+
+		private @Nullable Handshake handshake;
+
+		/** The client's DTLS handshake, told by its peer; on the loop. */
+		private final class Handshake implements DtlsPeer.Owner {
+
+			final CompletableFuture<KcpSession> ready = new CompletableFuture<>();
+
+			private final InetSocketAddress remoteAddress;
+
+			private final int conv;
+
+			private final KcpConfig config;
+
+			private final KcpSessionHandler handler;
+
+			Handshake(InetSocketAddress remoteAddress, int conv, KcpConfig config, KcpSessionHandler handler) {
+				this.remoteAddress = remoteAddress;
+				this.conv = conv;
+				this.config = config;
+				this.handler = handler;
+				ClientEndpoint.this.handshake = this;
+			}
+
+			@Override
+			public void established(DtlsPeer peer, DtlsEvent.HandshakeCompleted event) {
+				if (this.ready.isDone()) {
+					// The caller gave up meanwhile.
+					peer.close();
+					return;
+				}
+				int largest = event.maxPlaintextSize() + peer.connection().recordOverhead();
+				KcpConfig sessionConfig = (this.config.mtu() > largest) ? this.config.toBuilder().mtu(largest).build()
+						: this.config;
+				EventLoopSession created = new EventLoopSession(ClientEndpoint.this.endpoint, this.remoteAddress,
+						this.conv, sessionConfig, this.handler, ClientEndpoint.this::sessionClosed,
+						ClientEndpoint.this.handlerFailures, ClientEndpoint.this::failed, null,
+						new EventLoopSession.SessionStage(peer.sink(), peer.connection().recordOverhead(), largest,
+								peer.securityInfo()));
+				ClientEndpoint.this.session = created;
+				peer.attach(created);
+				// securityInfo is set: the handler's onOpen sees it.
+				created.open();
+				this.ready.complete(created);
+			}
+
+			@Override
+			public void received(DtlsPeer peer, byte[] data, int offset, int length, int wireLength) {
+				if (length < KcpCodec.OVERHEAD) {
+					dropped(peer, DropReason.MALFORMED);
+					return;
+				}
+				ClientEndpoint.this.received(data, offset, length, wireLength);
+			}
+
+			@Override
+			public void dropped(DtlsPeer peer, DropReason reason) {
+				ClientEndpoint.this.endpoint.count(reason);
+				EventLoopSession current = ClientEndpoint.this.session;
+				if (current != null) {
+					current.countDropped(reason);
+				}
+			}
+
+			@Override
+			public void failed(DtlsPeer peer, SSLException cause) {
+				fail(cause);
+			}
+
+			void fail(SSLException cause) {
+				this.ready.completeExceptionally(new KcpHandshakeException("The DTLS handshake with " + this.remoteAddress
+						+ " failed: " + cause.getMessage(), cause));
+			}
+
+			@Override
+			public void closed(DtlsPeer peer) {
+				EventLoopSession current = ClientEndpoint.this.session;
+				if (current != null) {
+					current.closedBelow();
+				}
+				else {
+					fail(new SSLException("The server closed the DTLS connection"));
+				}
+			}
+
 		}
 
 		/** An Error on the loop: the session closes with ERROR and that cause, and says so at ERROR level. */
@@ -312,6 +520,9 @@ public final class KcpClient {
 			this.failed = true;
 			EventLoopSession current = this.session;
 			logger.error("KCP client session {} stops: {} on its event loop", current, error.toString(), error);
+			if (this.handshake != null && current == null) {
+				this.handshake.fail(new SSLException(error));
+			}
 			if (current != null) {
 				current.fail(error);
 			}

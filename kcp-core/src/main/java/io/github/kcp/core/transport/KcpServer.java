@@ -103,6 +103,11 @@ public final class KcpServer implements AutoCloseable {
 
 	private final ConversationTable<InetSocketAddress, EventLoopSession> table;
 
+	private final Receiver receiver;
+
+	/** The DTLS stage when the server uses DTLS: it owns the per-address DTLS connections. */
+	private final @Nullable DtlsServerStage dtls;
+
 	/** Sessions that received input during the current read burst, serviced once at its end. */
 	private final List<EventLoopSession> touched = new ArrayList<>();
 
@@ -118,8 +123,9 @@ public final class KcpServer implements AutoCloseable {
 	private boolean failed;
 
 	private KcpServer(Builder builder, InetSocketAddress address) {
-		if (builder.dtls != null) {
-			throw new UnsupportedOperationException("DTLS is wired into the transport on branch dtls2");
+		if (builder.dtls != null && builder.cipher != null && builder.cipher != PacketCipher.NONE) {
+			throw new IllegalStateException("A server secures its sessions with DTLS or with a packet cipher, not both: "
+					+ "DTLS replaces the packet cipher (" + builder.cipher.name() + ")");
 		}
 		this.sessionConfig = builder.config;
 		this.handlerFactory = Objects.requireNonNull(builder.handlerFactory);
@@ -135,9 +141,15 @@ public final class KcpServer implements AutoCloseable {
 		// Checked first: an mtu that leaves no room after the cipher's overhead fails here, not per session.
 		builder.config.engineMtu(UdpEndpoint.overheadOf(builder.cipher));
 		KcpEventLoopGroup group = (builder.eventLoops != null) ? builder.eventLoops : KcpEventLoopGroup.shared();
-		this.endpoint = new UdpEndpoint(group, builder.cipher, EndpointRole.SERVER, new Receiver(), builder.udpOptions,
-				builder.config.mtu());
+		this.receiver = new Receiver();
+		this.endpoint = new UdpEndpoint(group, builder.cipher, EndpointRole.SERVER, this.receiver, builder.udpOptions,
+				builder.config.mtu(), builder.dtls != null);
 		this.loop = this.endpoint.loop();
+		// A handshake that completed waits for its first KCP datagram as long as an unproven session may idle.
+		long idleLimit = builder.unprovenIdleTimeout.isZero() ? builder.config.idleTimeout().toMillis()
+				: builder.unprovenIdleTimeout.toMillis();
+		this.dtls = (builder.dtls != null)
+				? new DtlsServerStage(builder.dtls, this.endpoint, this.table, new DtlsHost(), idleLimit) : null;
 		this.endpoint.bind(address);
 	}
 
@@ -213,12 +225,49 @@ public final class KcpServer implements AutoCloseable {
 	 * @throws IllegalStateException if the server was not built with {@link Builder#dtls(DtlsSettings)}
 	 */
 	public void updateDtlsSettings(DtlsSettings dtls) {
-		throw new UnsupportedOperationException("DTLS is wired into the transport on branch dtls2");
+		Objects.requireNonNull(dtls, "dtls");
+		DtlsServerStage stage = this.dtls;
+		if (stage == null) {
+			throw new IllegalStateException("The server " + this + " was not built with DTLS; it cannot take DTLS "
+					+ "settings while running");
+		}
+		stage.updateSettings(dtls);
 	}
 
 	/** The DTLS settings new handshakes use, or {@code null} when the server does not use DTLS. */
 	public @Nullable DtlsSettings dtlsSettings() {
-		return null;
+		DtlsServerStage stage = this.dtls;
+		return (stage != null) ? stage.settings() : null;
+	}
+
+	/**
+	 * How many DTLS HelloVerifyRequests the stateless cookie exchange sent (each answering a hello without a valid
+	 * cookie, never larger than it); 0 without DTLS.
+	 */
+	public long dtlsCookiesSent() {
+		DtlsServerStage stage = this.dtls;
+		return (stage != null) ? stage.cookiesSent() : 0;
+	}
+
+	/** How many DTLS handshakes completed; 0 without DTLS. */
+	public long dtlsHandshakesCompleted() {
+		DtlsServerStage stage = this.dtls;
+		return (stage != null) ? stage.handshakesCompleted() : 0;
+	}
+
+	/** How many DTLS handshakes failed (certificate refused, timeout, budget exceeded); 0 without DTLS. */
+	public long dtlsHandshakesFailed() {
+		DtlsServerStage stage = this.dtls;
+		return (stage != null) ? stage.handshakesFailed() : 0;
+	}
+
+	/** DTLS peers the server holds state for, and handshakes the table counts (tests; on the loop). */
+	int dtlsPeers() {
+		return (this.dtls != null) ? this.dtls.peers() : 0;
+	}
+
+	int dtlsHandshakesCounted() {
+		return this.table.handshakes();
 	}
 
 	/** How many datagrams were dropped for {@code reason}. */
@@ -312,6 +361,9 @@ public final class KcpServer implements AutoCloseable {
 		runOnLoop(() -> {
 			long now = MonotonicClock.nowMillis();
 			this.table.shutdown(now, gracePeriod.toMillis());
+			if (this.dtls != null) {
+				this.dtls.dropPending();
+			}
 			serviceAll();
 			if (this.table.isEmpty()) {
 				release();
@@ -365,6 +417,9 @@ public final class KcpServer implements AutoCloseable {
 		}
 		finally {
 			this.released = true;
+			if (this.dtls != null) {
+				this.dtls.discardAll();
+			}
 			if (this.shutdownTimer != null) {
 				this.shutdownTimer.cancel(false);
 			}
@@ -418,6 +473,9 @@ public final class KcpServer implements AutoCloseable {
 	private void sessionClosed(EventLoopSession session) {
 		this.table.remove(session.remoteAddress(), session.conv(), session, MonotonicClock.nowMillis());
 		this.openSessions.remove(session);
+		if (this.dtls != null) {
+			this.dtls.sessionClosed(session);
+		}
 		if (this.table.isShuttingDown() && this.table.isEmpty()) {
 			release();
 		}
@@ -460,6 +518,47 @@ public final class KcpServer implements AutoCloseable {
 		return "KcpServer{" + this.endpoint + ", sessions=" + this.openSessions.size() + "}";
 	}
 
+	/** What the DTLS stage needs of the server, on the loop. */
+	private final class DtlsHost implements DtlsServerStage.Host {
+
+		@Override
+		public KcpConfig sessionConfig() {
+			return KcpServer.this.sessionConfig;
+		}
+
+		@Override
+		public EventLoopSession openSession(InetSocketAddress address, int conv, KcpConfig config,
+				EventLoopSession.SessionStage stage) {
+			EventLoopSession session = new EventLoopSession(KcpServer.this.endpoint, address, conv, config,
+					KcpServer.this.handlerFactory.get(), KcpServer.this::sessionClosed, KcpServer.this.handlerFailures,
+					KcpServer.this::fail, KcpServer.this.table.memoryBudget(), stage);
+			KcpServer.this.table.addAfterHandshake(address, conv, session.connection(), session,
+					MonotonicClock.nowMillis());
+			KcpServer.this.openSessions.add(session);
+			session.open();
+			return session;
+		}
+
+		@Override
+		public void touched(EventLoopSession session) {
+			List<EventLoopSession> burst = KcpServer.this.touched;
+			if (burst.isEmpty() || burst.get(burst.size() - 1) != session) {
+				burst.add(session);
+			}
+		}
+
+		@Override
+		public void drainEvicted() {
+			KcpServer.this.drainEvicted();
+		}
+
+		@Override
+		public void dropped(DropReason reason, InetSocketAddress sender) {
+			KcpServer.this.receiver.dropped(reason, sender);
+		}
+
+	}
+
 	/** What the socket hands its datagrams to, on the loop. */
 	private final class Receiver implements UdpEndpoint.Receiver {
 
@@ -475,6 +574,11 @@ public final class KcpServer implements AutoCloseable {
 
 		private void receive(InetSocketAddress sender, byte[] data, int offset, int length, int wireLength) {
 			if (KcpServer.this.failed) {
+				return;
+			}
+			DtlsServerStage stage = KcpServer.this.dtls;
+			if (stage != null) {
+				stage.datagram(sender, data, offset, length);
 				return;
 			}
 			int conv = KcpCodec.readConv(data, offset);
@@ -582,6 +686,9 @@ public final class KcpServer implements AutoCloseable {
 			// onClose promises a cause with ERROR: say what happened when the channel gave none.
 			Throwable error = (cause != null) ? cause
 					: new KcpException("The server's UDP socket " + KcpServer.this.endpoint + " closed unexpectedly");
+			if (KcpServer.this.dtls != null) {
+				KcpServer.this.dtls.discardAll();
+			}
 			for (EventLoopSession session : KcpServer.this.table.sessions()) {
 				session.fail(error);
 			}

@@ -117,6 +117,9 @@ final class UdpEndpoint {
 
 	private final Receiver receiver;
 
+	/** The shortest datagram handed over: a segment header, or a byte when a DTLS stage above parses records. */
+	private final int minimumLength;
+
 	private final Channel channel;
 
 	private final EventLoop loop;
@@ -165,6 +168,20 @@ final class UdpEndpoint {
 	 */
 	UdpEndpoint(KcpEventLoopGroup group, @Nullable PacketCipher cipher, EndpointRole role, Receiver receiver,
 			UdpOptions options, int largestDatagram) {
+		this(group, cipher, role, receiver, options, largestDatagram, false);
+	}
+
+	/**
+	 * Creates and registers a UDP socket, not yet bound.
+	 * @param carriesDtls whether the datagrams are DTLS records, protected per peer by the owner's DTLS stage: the
+	 * endpoint then hands over every datagram as received (no cipher; a short alert record is not malformed)
+	 */
+	UdpEndpoint(KcpEventLoopGroup group, @Nullable PacketCipher cipher, EndpointRole role, Receiver receiver,
+			UdpOptions options, int largestDatagram, boolean carriesDtls) {
+		if (carriesDtls && cipher != null && cipher != PacketCipher.NONE) {
+			throw new IllegalStateException("DTLS and a packet cipher exclude each other");
+		}
+		this.minimumLength = carriesDtls ? 1 : io.github.kcp.core.protocol.KcpCodec.OVERHEAD;
 		// The role's view: a cipher that binds datagrams to a direction then refuses what this side sent itself, so
 		// captured traffic cannot be reflected back to it (one cipher object may serve a server and a client).
 		this.cipher = (cipher == null || cipher == PacketCipher.NONE) ? null : cipher.forRole(role);
@@ -367,6 +384,27 @@ final class UdpEndpoint {
 	}
 
 	/**
+	 * Queues one datagram that is protected already (a DTLS record made by the owner's DTLS stage), bypassing the
+	 * cipher, which an endpoint that carries DTLS does not have.
+	 * @return the bytes queued, or -1 if the socket is closed
+	 */
+	int writeProtected(InetSocketAddress recipient, java.nio.ByteBuffer datagram) {
+		if (!this.channel.isActive()) {
+			return -1;
+		}
+		int length = datagram.remaining();
+		if (datagram.hasArray()) {
+			queue(recipient, datagram.array(), datagram.arrayOffset() + datagram.position(), length);
+		}
+		else {
+			byte[] copy = new byte[length];
+			datagram.duplicate().get(copy);
+			queue(recipient, copy, 0, length);
+		}
+		return length;
+	}
+
+	/**
 	 * Copies a datagram into a pooled direct buffer — the engine reuses its own, and native writes need direct
 	 * memory anyway — and queues it, or adds it to the GSO run.
 	 */
@@ -538,7 +576,7 @@ final class UdpEndpoint {
 				return;
 			}
 		}
-		if (length < io.github.kcp.core.protocol.KcpCodec.OVERHEAD) {
+		if (length < this.minimumLength) {
 			dropUndispatched(DropReason.MALFORMED, packet.sender());
 			return;
 		}

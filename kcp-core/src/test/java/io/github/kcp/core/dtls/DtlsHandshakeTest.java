@@ -8,6 +8,7 @@ import java.util.List;
 
 import javax.net.ssl.SSLContext;
 
+import io.github.kcp.testsupport.pki.TestPki;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -6,6 +6,7 @@ import java.util.Arrays;
 
 import javax.net.ssl.SSLContext;
 
+import io.github.kcp.testsupport.pki.TestPki;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 

@@ -1,4 +1,4 @@
-package io.github.kcp.core.dtls;
+package io.github.kcp.testsupport.pki;
 
 import java.io.IOException;
 import java.io.StringWriter;
@@ -39,18 +39,19 @@ import org.jspecify.annotations.Nullable;
 /**
  * A throw-away public-key infrastructure made at test time (EC P-256, SHA256withECDSA), so that no private
  * key is ever committed: certificate authorities, server and client certificates signed by them, and DTLS
- * {@link SSLContext}s or PEM files made from them.
+ * {@link SSLContext}s or PEM files made from them. Needs Bouncy Castle's bcpkix on the class path (an optional
+ * dependency of this module: add it test-scoped where this class is used).
  */
-final class TestPki {
+public final class TestPki {
 
 	private static final AtomicLong SERIAL = new AtomicLong(System.nanoTime());
 
 	private static final char[] PASSWORD = "test".toCharArray();
 
 	/** A certificate with its private key and the chain above it (leaf first). */
-	record Identity(PrivateKey key, X509Certificate[] chain) {
+	public record Identity(PrivateKey key, X509Certificate[] chain) {
 
-		X509Certificate certificate() {
+		public X509Certificate certificate() {
 			return chain[0];
 		}
 
@@ -60,7 +61,7 @@ final class TestPki {
 	}
 
 	/** A self-signed certificate authority valid for a day around now. */
-	static Identity authority(String commonName) {
+	public static Identity authority(String commonName) {
 		KeyPair pair = keyPair();
 		X509Certificate certificate = sign(commonName, pair, commonName, pair.getPrivate(), true,
 				Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)), null);
@@ -68,20 +69,20 @@ final class TestPki {
 	}
 
 	/** A server certificate for {@code localhost} and {@code 127.0.0.1}, valid for a day around now. */
-	static Identity server(Identity authority, String commonName) {
+	public static Identity server(Identity authority, String commonName) {
 		return leaf(authority, commonName, Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)),
 				new GeneralNames(new GeneralName[] { new GeneralName(GeneralName.dNSName, "localhost"),
 						new GeneralName(GeneralName.iPAddress, "127.0.0.1") }));
 	}
 
 	/** A client certificate, valid for a day around now. */
-	static Identity client(Identity authority, String commonName) {
+	public static Identity client(Identity authority, String commonName) {
 		return leaf(authority, commonName, Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)),
 				null);
 	}
 
 	/** A server certificate for {@code localhost} that expired yesterday. */
-	static Identity expiredServer(Identity authority, String commonName) {
+	public static Identity expiredServer(Identity authority, String commonName) {
 		return leaf(authority, commonName, Instant.now().minus(Duration.ofDays(3)), Instant.now().minus(Duration.ofDays(1)),
 				new GeneralNames(new GeneralName[] { new GeneralName(GeneralName.dNSName, "localhost"),
 						new GeneralName(GeneralName.iPAddress, "127.0.0.1") }));
@@ -91,7 +92,7 @@ final class TestPki {
 	 * A DTLS context with {@code identity} as its key (or none) and {@code trusted} as its only trust anchor
 	 * (or none: then it trusts nothing).
 	 */
-	static SSLContext context(@Nullable Identity identity, @Nullable Identity trusted) {
+	public static SSLContext context(@Nullable Identity identity, @Nullable Identity trusted) {
 		try {
 			KeyStore keys = KeyStore.getInstance("PKCS12");
 			keys.load(null, null);
@@ -117,7 +118,7 @@ final class TestPki {
 	}
 
 	/** Write the certificate chain of {@code identity} as PEM. */
-	static Path writeCertificates(Path file, X509Certificate... certificates) throws IOException {
+	public static Path writeCertificates(Path file, X509Certificate... certificates) throws IOException {
 		StringWriter text = new StringWriter();
 		try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
 			for (X509Certificate certificate : certificates) {
@@ -128,7 +129,7 @@ final class TestPki {
 	}
 
 	/** Write the private key of {@code identity} as PEM (PKCS#8). */
-	static Path writeKey(Path file, Identity identity) throws IOException {
+	public static Path writeKey(Path file, Identity identity) throws IOException {
 		StringWriter text = new StringWriter();
 		try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
 			writer.writeObject(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(identity.key(), null));
