@@ -19,8 +19,6 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
-import javax.net.ssl.SSLException;
-
 import io.github.kcp.core.KcpException;
 import io.github.kcp.core.connection.CloseReason;
 import io.github.kcp.core.connection.KcpConfig;
@@ -817,37 +815,13 @@ public class KcpTemplate
 		if (group != null) {
 			builder.eventLoops(group);
 		}
-		clientSession.session = (dtls != null) ? handshake(builder, target, dtls) : builder.connect(target);
+		// With DTLS this waits for the handshake (the core ends it within the handshake timeout) and throws
+		// KcpHandshakeException if it fails.
+		clientSession.session = builder.connect(target);
 		logger.debug("KCP template opened {}{}", clientSession.describe(),
 				(dtls != null) ? " with " + clientSession.session.securityInfo() : "");
 		warnIfUnanswered(clientSession);
 		return clientSession;
-	}
-
-	/**
-	 * Connects with DTLS and waits for the handshake; the core fails it after the handshake timeout, the grace here
-	 * only guards against waiting forever.
-	 * @throws KcpHandshakeException if the handshake fails or does not finish
-	 */
-	private static KcpSession handshake(KcpClient.Builder builder, InetSocketAddress target, DtlsSettings dtls) {
-		CompletableFuture<KcpSession> connecting = builder.connectAsync(target);
-		long waitMillis = dtls.handshakeTimeoutMillis() + TimeUnit.NANOSECONDS.toMillis(BLOCKING_GRACE_NANOS);
-		try {
-			return connecting.get(waitMillis, TimeUnit.MILLISECONDS);
-		}
-		catch (ExecutionException ex) {
-			throw unwrap(ex);
-		}
-		catch (TimeoutException ex) {
-			connecting.cancel(false);
-			throw new KcpHandshakeException("No outcome of the DTLS handshake with " + target + " within "
-					+ waitMillis + " ms", new SSLException("DTLS handshake with " + target + " did not finish", ex));
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			connecting.cancel(false);
-			throw new KcpException("Interrupted during the DTLS handshake with " + target, ex);
-		}
 	}
 
 	private void warnIfUnanswered(ClientSession clientSession) {
