@@ -24,9 +24,10 @@ import org.springframework.util.StringUtils;
  * Builds the {@link DtlsSettings} of the server or the client side from {@code kcp.ssl.*} and the Spring Boot SSL
  * bundle it names ({@code kcp.server.ssl.bundle} / {@code kcp.client.ssl.bundle} overriding {@code kcp.ssl.bundle}),
  * and keeps them current when the bundle is reloaded. Every problem is a {@link KcpSslConfigurationException} naming
- * the property to fix.
+ * the property to fix. Used by the configurers of the server container and the template and by the Spring Integration
+ * defaults; useful to applications that secure KCP endpoints of their own the same way.
  */
-final class DtlsSettingsFactory {
+public final class DtlsSettingsFactory {
 
 	private static final Logger logger = LoggerFactory.getLogger(DtlsSettingsFactory.class);
 
@@ -37,9 +38,14 @@ final class DtlsSettingsFactory {
 	static final String DTLS_1_2 = "DTLSv1.2";
 
 	/** A side of the application, with the property that names its own bundle. */
-	enum Side {
+	public enum Side {
 
-		SERVER("kcp.server.ssl.bundle", "kcp.server."), CLIENT("kcp.client.ssl.bundle", "kcp.client.");
+		/** The server side: {@code kcp.server.ssl.bundle}, client authentication. */
+
+		SERVER("kcp.server.ssl.bundle", "kcp.server."),
+
+		/** The client side: {@code kcp.client.ssl.bundle}, hostname verification. */
+		CLIENT("kcp.client.ssl.bundle", "kcp.client.");
 
 		private final String bundleProperty;
 
@@ -68,7 +74,7 @@ final class DtlsSettingsFactory {
 	 * @param properties the KCP properties
 	 * @param bundles Boot's SSL bundles, or {@code null} when the application has none (then DTLS cannot be used)
 	 */
-	DtlsSettingsFactory(KcpProperties properties, @Nullable SslBundles bundles) {
+	public DtlsSettingsFactory(KcpProperties properties, @Nullable SslBundles bundles) {
 		this.properties = Objects.requireNonNull(properties, "properties");
 		this.bundles = bundles;
 	}
@@ -95,7 +101,7 @@ final class DtlsSettingsFactory {
 	 * @return the settings, or {@code null} when the side does not use DTLS
 	 * @throws KcpSslConfigurationException naming the property to fix
 	 */
-	@Nullable DtlsSettings create(Side side, int mtu, @Nullable PacketCipher cipher) {
+	public @Nullable DtlsSettings create(Side side, int mtu, @Nullable PacketCipher cipher) {
 		BundleChoice choice = bundleFor(side);
 		if (choice == null) {
 			return null;
@@ -113,7 +119,7 @@ final class DtlsSettingsFactory {
 	 * @param target takes the new settings
 	 * @param what names the target in the log
 	 */
-	void onReload(Side side, int mtu, Consumer<DtlsSettings> target, Object what) {
+	public void onReload(Side side, int mtu, Consumer<DtlsSettings> target, Object what) {
 		BundleChoice choice = bundleFor(side);
 		SslBundles registry = this.bundles;
 		if (choice == null || registry == null) {
