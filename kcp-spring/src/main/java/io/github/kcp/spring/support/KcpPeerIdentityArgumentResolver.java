@@ -13,8 +13,9 @@ import org.springframework.messaging.Message;
 import org.springframework.messaging.handler.invocation.HandlerMethodArgumentResolver;
 
 /**
- * Resolves the identity a DTLS peer proved to parameters of {@link io.github.kcp.spring.annotation.KcpHandler
- * @KcpHandler} methods, the way Spring resolves a {@code Principal} parameter of a STOMP or web handler:
+ * Resolves the identity a DTLS peer proved to parameters of
+ * {@link io.github.kcp.spring.annotation.KcpHandler @KcpHandler} methods, the way Spring resolves a
+ * {@code Principal} parameter of a STOMP or web handler:
  * <ul>
  * <li>a {@link Principal} (or a subtype such as {@link javax.security.auth.x500.X500Principal}) gets the subject of
  * the peer's certificate, from the {@link KcpHeaders#PEER_PRINCIPAL} header;</li>
