@@ -620,6 +620,32 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	}
 
 	/**
+	 * DTLS handshakes the server completed (see {@link KcpServer#dtlsHandshakesCompleted()}); 0 without DTLS.
+	 * @return the total over every start of the container
+	 */
+	public long getDtlsHandshakesCompleted() {
+		return this.counterTotals.total(Counter.DTLS_HANDSHAKES_COMPLETED);
+	}
+
+	/**
+	 * DTLS handshakes that failed: a certificate refused on either side, a client without the certificate
+	 * client authentication requires, a timeout (see {@link KcpServer#dtlsHandshakesFailed()}); 0 without DTLS.
+	 * @return the total over every start of the container
+	 */
+	public long getDtlsHandshakesFailed() {
+		return this.counterTotals.total(Counter.DTLS_HANDSHAKES_FAILED);
+	}
+
+	/**
+	 * Cookies the server's stateless DTLS cookie exchange sent to sources that had not proved their address (see
+	 * {@link KcpServer#dtlsCookiesSent()}); 0 without DTLS.
+	 * @return the total over every start of the container
+	 */
+	public long getDtlsCookiesSent() {
+		return this.counterTotals.total(Counter.DTLS_COOKIES_SENT);
+	}
+
+	/**
 	 * Datagrams the server dropped for {@code reason} (see {@link KcpServer#droppedDatagrams(DropReason)}).
 	 * @param reason the reason
 	 * @return the total over every start of the container
@@ -1085,7 +1111,8 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	/** A counter the container keeps over its restarts. */
 	private enum Counter {
 
-		EXECUTOR_STALLS, RECEIVED_MESSAGES, HANDLER_FAILURES, UNROUTED_MESSAGES, MALFORMED_MESSAGES, REPLY_FAILURES
+		EXECUTOR_STALLS, RECEIVED_MESSAGES, HANDLER_FAILURES, UNROUTED_MESSAGES, MALFORMED_MESSAGES, REPLY_FAILURES,
+		DTLS_HANDSHAKES_COMPLETED, DTLS_HANDSHAKES_FAILED, DTLS_COOKIES_SENT
 
 	}
 
@@ -1149,6 +1176,9 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 				case UNROUTED_MESSAGES -> (adapter != null) ? adapter.getUnroutedMessages() : 0;
 				case MALFORMED_MESSAGES -> (adapter != null) ? adapter.getMalformedMessages() : 0;
 				case REPLY_FAILURES -> (adapter != null) ? adapter.getReplyFailures() : 0;
+				case DTLS_HANDSHAKES_COMPLETED -> (this.server != null) ? this.server.dtlsHandshakesCompleted() : 0;
+				case DTLS_HANDSHAKES_FAILED -> (this.server != null) ? this.server.dtlsHandshakesFailed() : 0;
+				case DTLS_COOKIES_SENT -> (this.server != null) ? this.server.dtlsCookiesSent() : 0;
 			};
 		}
 

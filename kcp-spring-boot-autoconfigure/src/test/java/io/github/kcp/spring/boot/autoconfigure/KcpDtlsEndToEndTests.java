@@ -25,6 +25,9 @@ import io.github.kcp.spring.core.KcpTemplate;
 import io.github.kcp.spring.listener.KcpServerContainer;
 import io.github.kcp.spring.listener.KcpSessionRegistry;
 import io.github.kcp.spring.support.KcpHeaders;
+import io.github.kcp.spring.support.micrometer.KcpMeters;
+import io.github.kcp.spring.support.micrometer.KcpServerContainerMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.github.kcp.testsupport.pki.TestPki;
 import io.github.kcp.testsupport.pki.TestPki.Identity;
 import org.jspecify.annotations.Nullable;
@@ -122,6 +125,15 @@ class KcpDtlsEndToEndTests {
 				KcpEndpoint.ServerDescriptor described = descriptor.servers().get(0);
 				assertThat(described.dtls()).isNotNull();
 				assertThat(described.dtls().clientAuth()).isEqualTo("NEED");
+				assertThat(described.counters().dtls()).containsEntry("handshakesCompleted", 1L)
+					.containsEntry("handshakesFailed", 0L);
+				assertThat(described.counters().dtls().get("cookiesSent")).as("the hello's cookie").isPositive();
+				SimpleMeterRegistry meters = new SimpleMeterRegistry();
+				new KcpServerContainerMetrics(context.getBean(KcpServerContainer.class)).bindTo(meters);
+				assertThat(meters.get(KcpMeters.DTLS_HANDSHAKES).tag(KcpMeters.OUTCOME, "completed").functionCounter()
+					.count()).isEqualTo(1);
+				assertThat(meters.get(KcpMeters.DTLS_HANDSHAKES).tag(KcpMeters.OUTCOME, "failed").functionCounter()
+					.count()).isZero();
 				assertThat(described.sessions()).singleElement().satisfies((session) -> {
 					assertThat(session.security().dtls()).isTrue();
 					assertThat(session.security().protocol()).isEqualTo("DTLSv1.2");
@@ -166,6 +178,9 @@ class KcpDtlsEndToEndTests {
 				.isThrownBy(() -> template.sendAndReceiveBlocking("hello", String.class))
 				.withMessageContaining("127.0.0.1");
 			assertThat(context.getBean(Handlers.class).handled).isEmpty();
+			KcpServerContainer container = context.getBean(KcpServerContainer.class);
+			await().atMost(Duration.ofSeconds(20)).until(() -> container.getDtlsHandshakesFailed() >= 1);
+			assertThat(container.getDtlsHandshakesCompleted()).isZero();
 		});
 	}
 

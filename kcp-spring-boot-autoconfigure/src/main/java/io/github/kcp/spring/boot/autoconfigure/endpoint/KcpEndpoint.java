@@ -84,10 +84,16 @@ public class KcpEndpoint {
 		for (DropReason reason : DropReason.values()) {
 			dropped.put(reason.name(), container.getDroppedDatagrams(reason));
 		}
+		Map<String, Long> dtls = new LinkedHashMap<>();
+		if (container.getDtlsSettings() != null) {
+			dtls.put("handshakesCompleted", container.getDtlsHandshakesCompleted());
+			dtls.put("handshakesFailed", container.getDtlsHandshakesFailed());
+			dtls.put("cookiesSent", container.getDtlsCookiesSent());
+		}
 		CountersDescriptor counters = new CountersDescriptor(container.getReceivedMessages(),
 				container.getHandlerFailures(), container.getUnroutedMessages(), container.getMalformedMessages(),
 				container.getReplyFailures(), container.getHandlerExecutorStalls(), container.getRefusedSessions(),
-				container.getInFlightMessages(), dropped);
+				container.getInFlightMessages(), dropped, dtls);
 		Collection<KcpSession> live = (server != null) ? server.sessions() : List.of();
 		List<SessionDescriptor> sessions = describe(live, cipherName(container.getPacketCipher()));
 		return new ServerDescriptor(container.getName(), state, container.getMessageFormat().name(),
@@ -193,10 +199,12 @@ public class KcpEndpoint {
 	 * @param refusedSessions sessions refused while stopping
 	 * @param messagesInProgress messages received and not yet handled and replied to
 	 * @param droppedDatagrams dropped datagrams by reason
+	 * @param dtls with DTLS: {@code handshakesCompleted}, {@code handshakesFailed} and {@code cookiesSent}; empty
+	 * without
 	 */
 	public record CountersDescriptor(long receivedMessages, long handlerFailures, long unroutedMessages,
 			long malformedMessages, long replyFailures, long handlerExecutorStalls, long refusedSessions,
-			int messagesInProgress, Map<String, Long> droppedDatagrams) {
+			int messagesInProgress, Map<String, Long> droppedDatagrams, Map<String, Long> dtls) {
 	}
 
 	/**
