@@ -23,6 +23,7 @@ import io.github.kcp.core.KcpException;
 import io.github.kcp.core.connection.DropReason;
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.transport.KcpClient;
+import io.github.kcp.core.transport.KcpSecurityInfo;
 import io.github.kcp.core.transport.KcpServer;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionHandler;
@@ -216,6 +217,7 @@ public final class KcpTool {
 			server = KcpServer.builder()
 				.config(config)
 				.cipher(options.packetCipher())
+				.dtls(options.dtlsSettings())
 				.maxSessionsPerAddress(options.maxSessionsPerAddress)
 				.newSessionsPerAddressPerSecond(options.newSessionsPerAddress)
 				.udpOptions(options.udpOptions())
@@ -296,6 +298,15 @@ public final class KcpTool {
 
 	private int runKcpClient(ToolOptions options) throws ToolUsageException {
 		KcpConfig config = options.kcpConfig();
+		if (options.baseRole().equals("connect-client")) {
+			try {
+				return new ConnectProbe(options, this.console).run(config);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return EXIT_FAILED;
+			}
+		}
 		if (options.baseRole().equals("rtt-client") && !config.stream()) {
 			return runKcpRttClient(options, config);
 		}
@@ -306,6 +317,7 @@ public final class KcpTool {
 			session = KcpClient.builder()
 				.config(config)
 				.cipher(options.packetCipher())
+				.dtls(options.dtlsSettings())
 				.udpOptions(options.udpOptions())
 				.handler(conn)
 				.connect(options.host, options.port);
@@ -317,6 +329,7 @@ public final class KcpTool {
 		conn.attach(session);
 		this.console.err("%s: dialed %s with conv %s", options.role, session.remoteAddress(),
 				Integer.toUnsignedString(session.conv()));
+		printSecurity(options, session);
 		int status = runWithWatchdog(options, conn, new Roles(options, this.console));
 		if (options.stats == 1) {
 			this.console.err("stats: %s", session.stats());
@@ -332,6 +345,15 @@ public final class KcpTool {
 		return status;
 	}
 
+	/** What a DTLS session negotiated and who the server is (never key material). */
+	private void printSecurity(ToolOptions options, KcpSession session) {
+		KcpSecurityInfo security = session.securityInfo();
+		if (security != null) {
+			this.console.err("%s: %s %s, server %s", options.role, security.protocol(), security.cipherSuite(),
+					(security.peerPrincipal() != null) ? security.peerPrincipal().getName() : "anonymous");
+		}
+	}
+
 	/** The rtt-client in message mode, timed on the event loop ({@link RttProbe}). */
 	private int runKcpRttClient(ToolOptions options, KcpConfig config) throws ToolUsageException {
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.timeoutSeconds);
@@ -341,6 +363,7 @@ public final class KcpTool {
 			session = KcpClient.builder()
 				.config(config)
 				.cipher(options.packetCipher())
+				.dtls(options.dtlsSettings())
 				.udpOptions(options.udpOptions())
 				.handler(probe)
 				.connect(options.host, options.port);
@@ -351,6 +374,7 @@ public final class KcpTool {
 		}
 		this.console.err("%s: dialed %s with conv %s", options.role, session.remoteAddress(),
 				Integer.toUnsignedString(session.conv()));
+		printSecurity(options, session);
 		try {
 			if (options.warmup > 0) {
 				double[] warm = probe.round(session, options.warmup, deadline);

@@ -6,6 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
 
 import io.github.kcp.core.connection.InvalidKcpSettingException;
 import io.github.kcp.core.connection.KcpConfig;
@@ -13,6 +16,8 @@ import io.github.kcp.core.connection.KcpSettings;
 import io.github.kcp.core.crypto.CipherMode;
 import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.crypto.PacketCiphers;
+import io.github.kcp.core.dtls.DtlsClientAuth;
+import io.github.kcp.core.dtls.DtlsSettings;
 import io.github.kcp.core.transport.UdpOptions;
 import org.jspecify.annotations.Nullable;
 
@@ -28,7 +33,7 @@ final class ToolOptions {
 
 	/** KCP client roles. */
 	static final Set<String> KCP_CLIENTS = Set.of("echo-client", "source-client", "sink-client", "bulk-client",
-			"rtt-client");
+			"rtt-client", "connect-client");
 
 	/** Prefix of the roles that run the same protocols over TCP. */
 	static final String TCP_PREFIX = "tcp-";
@@ -102,6 +107,11 @@ final class ToolOptions {
 		FLAGS.put("server-pid", Kind.INT);
 		FLAGS.put("max-sessions-per-address", Kind.INT);
 		FLAGS.put("new-sessions-per-address", Kind.INT);
+		FLAGS.put("dtls", Kind.SWITCH);
+		FLAGS.put("cert", Kind.TEXT);
+		FLAGS.put("ca", Kind.TEXT);
+		FLAGS.put("client-auth", Kind.TEXT);
+		FLAGS.put("dtls-insecure", Kind.SWITCH);
 	}
 
 	final String role;
@@ -193,6 +203,19 @@ final class ToolOptions {
 	/** Servers: see KcpSettings.NEW_SESSIONS_PER_ADDRESS_PER_SECOND (0 = no limit). */
 	int newSessionsPerAddress = KcpSettings.NEW_SESSIONS_PER_ADDRESS_PER_SECOND.defaultValue();
 
+	/** DTLS instead of a packet cipher: 0 or 1; with it, --key is the private key's PEM file. */
+	int dtls;
+
+	@Nullable String cert;
+
+	@Nullable String ca;
+
+	String clientAuth = "none";
+
+	int dtlsInsecure;
+
+	private @Nullable DtlsSettings dtlsSettings;
+
 	private @Nullable KcpConfig kcpConfig;
 
 	private @Nullable PacketCipher packetCipher;
@@ -269,6 +292,9 @@ final class ToolOptions {
 			case "key" -> this.key = value;
 			case "salt" -> this.salt = value;
 			case "target" -> this.target = value;
+			case "cert" -> this.cert = value;
+			case "ca" -> this.ca = value;
+			case "client-auth" -> this.clientAuth = value;
 			default -> throw new IllegalStateException("No text flag " + name);
 		}
 	}
@@ -317,6 +343,8 @@ final class ToolOptions {
 			case "server-pid" -> this.serverPid = value;
 			case "max-sessions-per-address" -> this.maxSessionsPerAddress = value;
 			case "new-sessions-per-address" -> this.newSessionsPerAddress = value;
+			case "dtls" -> this.dtls = value;
+			case "dtls-insecure" -> this.dtlsInsecure = value;
 			default -> throw new IllegalStateException("No int flag " + name);
 		}
 	}
@@ -374,9 +402,13 @@ final class ToolOptions {
 		if (isSessionLoad()) {
 			validateSessionLoad();
 		}
+		if (isTcp() && baseRole().equals("connect-client")) {
+			throw new ToolUsageException("connect-client times KCP sessions (and their DTLS handshake): no TCP variant");
+		}
 		if ((this.batch | this.gso | this.gro) >>> 1 != 0) {
 			throw new ToolUsageException("--batch, --gso and --gro take 0 or 1");
 		}
+		validateDtls();
 		if (!isTcp()) {
 			kcpConfig();
 		}
@@ -435,6 +467,68 @@ final class ToolOptions {
 		if (!this.crypto.equals("none")) {
 			throw new ToolUsageException(this.role + " sends plain KCP: --crypto must be none");
 		}
+	}
+
+	private void validateDtls() throws ToolUsageException {
+		if ((this.dtls | this.dtlsInsecure) >>> 1 != 0) {
+			throw new ToolUsageException("--dtls and --dtls-insecure take 0 or 1");
+		}
+		if (this.dtls == 0) {
+			if (this.cert != null || this.ca != null || this.dtlsInsecure != 0 || !this.clientAuth.equals("none")) {
+				throw new ToolUsageException("--cert, --ca, --client-auth and --dtls-insecure need --dtls");
+			}
+			return;
+		}
+		if (isTcp() || isSessionLoad()) {
+			throw new ToolUsageException(this.role + " does not speak DTLS: --dtls is for the KCP roles");
+		}
+		if (!this.crypto.equals("none") || this.salt != null) {
+			throw new ToolUsageException("--dtls replaces the packet cipher: --crypto must be none (and --salt unset)");
+		}
+		if ((this.cert == null) != (this.key == null)) {
+			throw new ToolUsageException("--dtls: --cert and --key (PEM files) go together");
+		}
+		if (isServer() && this.cert == null) {
+			throw new ToolUsageException("--dtls servers need --cert CERT.pem --key KEY.pem");
+		}
+		DtlsClientAuth auth = switch (this.clientAuth) {
+			case "none" -> DtlsClientAuth.NONE;
+			case "want" -> DtlsClientAuth.WANT;
+			case "need" -> DtlsClientAuth.NEED;
+			default -> throw new ToolUsageException("--client-auth must be none, want or need but was '"
+					+ this.clientAuth + "'");
+		};
+		if (!isServer() && auth != DtlsClientAuth.NONE) {
+			throw new ToolUsageException("--client-auth is a server's flag; a client sends --cert when asked");
+		}
+		dtlsSettings();
+	}
+
+	/**
+	 * The DTLS settings of --dtls, or {@code null} without it: the PEM files read once; hostname verification on a
+	 * client unless --dtls-insecure.
+	 */
+	@Nullable DtlsSettings dtlsSettings() throws ToolUsageException {
+		if (this.dtls == 0) {
+			return null;
+		}
+		DtlsSettings settings = this.dtlsSettings;
+		if (settings == null) {
+			SSLContext context = DtlsFiles.context(this.cert, this.key, this.ca, this.dtlsInsecure == 1);
+			try {
+				settings = DtlsSettings.builder(context)
+					.clientAuth(DtlsClientAuth.valueOf(this.clientAuth.toUpperCase(Locale.ROOT)))
+					.verifyHostname(this.dtlsInsecure == 0)
+					.maxDatagramSize(Math.max(DtlsSettings.MIN_MAX_DATAGRAM_SIZE, this.mtu))
+					.handshakeTimeoutMillis(TimeUnit.SECONDS.toMillis(Math.min(this.timeoutSeconds, 30)))
+					.build();
+			}
+			catch (IllegalArgumentException ex) {
+				throw new ToolUsageException("--dtls: " + ex.getMessage());
+			}
+			this.dtlsSettings = settings;
+		}
+		return settings;
 	}
 
 	/** The relay's target address, resolved. */
@@ -504,6 +598,10 @@ final class ToolOptions {
 
 	/** The packet cipher of --crypto/--key/--salt; derived once (the key derivation is slow on purpose). */
 	PacketCipher packetCipher() throws ToolUsageException {
+		if (this.dtls == 1) {
+			// --key is the DTLS private key's file then, not key material.
+			return PacketCipher.NONE;
+		}
 		PacketCipher cipher = this.packetCipher;
 		if (cipher == null) {
 			cipher = buildCipher();
@@ -585,6 +683,9 @@ final class ToolOptions {
 				"  bulk-server   --port P            read length header + payload, reply one byte",
 				"  bulk-client   --port P --bytes N  send length header + payload, wait for the byte; prints MB/s",
 				"  rtt-client    --port P --count N --size S --interval-ms I   prints p50, p90, p99 and max RTT",
+				"  connect-client --port P --count N --size S   opens N sessions one after another (each on a new",
+				"                socket) against an echo-server; prints connect (the DTLS handshake with --dtls) and",
+				"                first-echo times: median, p90, max (after --warmup W untimed sessions)",
 				"  (bulk-client --warmup-bytes W and rtt-client --warmup W first run an untimed transfer of W bytes",
 				"   or W messages on the same session, so that a JIT-compiled peer is measured in steady state)",
 				"TCP reference roles: tcp-echo-server, tcp-bulk-server, tcp-rtt-client, tcp-bulk-client ... (any role",
@@ -605,6 +706,12 @@ final class ToolOptions {
 				"  --sndwnd N (1024)  --rcvwnd N (1024)  --mtu BYTES (1400)  --stream 0|1 (0 = message mode)",
 				"  --crypto none|aes-cbc-hmac|aes-gcm --key K --salt S   (UTF-8 text, or hex:... / base64:... bytes)",
 				"  --batch 0|1 (1)  --gso 0|1 (1)  --gro 0|1 (0)   native epoll: recvmmsg/sendmmsg, UDP GSO, UDP GRO",
+				"DTLS 1.2 (certificates) instead of --crypto, KCP roles only:",
+				"  --dtls --cert CERT.pem --key KEY.pem [--ca CA.pem] [--client-auth none|want|need] [--dtls-insecure]",
+				"  PEM files: the certificate chain (leaf first), its unencrypted PKCS#8 key (BEGIN PRIVATE KEY), the",
+				"  trusted certificates (default: the JDK's trust store). Servers need --cert/--key; clients send them",
+				"  when the server asks, and verify the server's certificate and --host against it; --dtls-insecure",
+				"  trusts any certificate (tests only)",
 				"Other flags:",
 				"  --host H (127.0.0.1)  address to bind (servers) or to connect to (clients)",
 				"  --seconds S (0)  servers: exit after S seconds (0 = until stopped)",

@@ -10,6 +10,7 @@ import javax.net.ssl.SSLHandshakeException;
 import io.github.kcp.core.connection.DatagramSink;
 import io.github.kcp.core.connection.DropReason;
 import io.github.kcp.core.dtls.DtlsConnection;
+import io.github.kcp.core.dtls.DtlsCookieGate;
 import io.github.kcp.core.dtls.DtlsEvent;
 import io.github.kcp.core.dtls.DtlsSettings;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -106,7 +107,7 @@ final class DtlsPeer {
 	 * {@link #start()} sends its answer.
 	 * @param idleLimitMillis how long an established peer may wait before its first KCP datagram
 	 */
-	static DtlsPeer accept(DtlsSettings settings, io.github.kcp.core.dtls.DtlsCookieGate.Verdict verdict,
+	static DtlsPeer accept(DtlsSettings settings, DtlsCookieGate.Verdict verdict,
 			UdpEndpoint endpoint, InetSocketAddress client, Owner owner, long idleLimitMillis, int wireLength) {
 		long now = MonotonicClock.nowMillis();
 		DtlsPeer peer = new DtlsPeer(DtlsConnection.accept(settings, verdict, now), endpoint, client, owner,

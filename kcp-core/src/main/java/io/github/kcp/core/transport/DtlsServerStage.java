@@ -18,6 +18,7 @@ import io.github.kcp.core.connection.Verdict;
 import io.github.kcp.core.dtls.DtlsCookieGate;
 import io.github.kcp.core.dtls.DtlsEvent;
 import io.github.kcp.core.dtls.DtlsSettings;
+import io.github.kcp.core.protocol.InputResult;
 import io.github.kcp.core.protocol.KcpCodec;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -80,6 +81,9 @@ final class DtlsServerStage implements DtlsPeer.Owner {
 
 	private volatile int effectiveMtu;
 
+	/** The settings {@link #effective} was made from; on the loop. */
+	private @Nullable DtlsSettings madeFrom;
+
 	private volatile long cookiesSent;
 
 	private volatile long handshakesCompleted;
@@ -130,7 +134,7 @@ final class DtlsServerStage implements DtlsPeer.Owner {
 		DtlsSettings current = this.settings;
 		int mtu = config.mtu();
 		DtlsSettings made = this.effective;
-		if (this.effectiveMtu == mtu && madeFrom == current) {
+		if (this.effectiveMtu == mtu && this.madeFrom == current) {
 			return made;
 		}
 		made = current.withMaxDatagramSize(Math.min(current.maxDatagramSize(), mtu));
@@ -139,8 +143,6 @@ final class DtlsServerStage implements DtlsPeer.Owner {
 		this.effectiveMtu = mtu;
 		return made;
 	}
-
-	private @Nullable DtlsSettings madeFrom;
 
 	// ---------------------------------------------------------------- datagrams, on the loop
 
@@ -226,7 +228,7 @@ final class DtlsServerStage implements DtlsPeer.Owner {
 			session.countDropped(DropReason.UNEXPECTED_SOURCE);
 			return;
 		}
-		if (session.input(data, offset, length, wireLength) != io.github.kcp.core.protocol.InputResult.OK) {
+		if (session.input(data, offset, length, wireLength) != InputResult.OK) {
 			this.endpoint.count(DropReason.ENGINE_REJECTED);
 		}
 		this.host.touched(session);

@@ -19,10 +19,13 @@ import java.util.function.UnaryOperator;
 
 import io.github.kcp.core.KcpException;
 import io.github.kcp.core.connection.CloseReason;
+import io.github.kcp.core.connection.DatagramSink;
 import io.github.kcp.core.connection.DropReason;
+import io.github.kcp.core.connection.InvalidKcpSettingException;
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.connection.KcpConnection;
 import io.github.kcp.core.connection.KcpSessionStats;
+import io.github.kcp.core.connection.KcpSettings;
 import io.github.kcp.core.connection.MemoryBudget;
 import io.github.kcp.core.protocol.InputResult;
 import io.github.kcp.core.protocol.KcpCodec;
@@ -630,8 +633,7 @@ final class EventLoopSession implements KcpSession {
 	private synchronized void reconfigure(UnaryOperator<KcpConfig.Builder> change) {
 		KcpConfig changed = change.apply(this.config.toBuilder()).build();
 		if (changed.mtu() > this.largestDatagram) {
-			throw new io.github.kcp.core.connection.InvalidKcpSettingException(io.github.kcp.core.connection.KcpSettings.MTU,
-					changed.mtu(), "at most the DTLS datagram size of this session, " + this.largestDatagram + " bytes");
+			throw new InvalidKcpSettingException(KcpSettings.MTU, changed.mtu(), "at most the DTLS datagram size of this session, " + this.largestDatagram + " bytes");
 		}
 		int maxMessage = changed.maxMessageSize(this.packetOverhead);
 		this.endpoint.ensureReadRoom(changed.mtu());
@@ -677,7 +679,7 @@ final class EventLoopSession implements KcpSession {
 	 * @param largestDatagram the largest datagram it may put on the wire: the mtu may not exceed it
 	 * @param securityInfo what it negotiated, for {@link KcpSession#securityInfo()}
 	 */
-	record SessionStage(io.github.kcp.core.connection.DatagramSink sink, int packetOverhead, int largestDatagram,
+	record SessionStage(DatagramSink sink, int packetOverhead, int largestDatagram,
 			@Nullable KcpSecurityInfo securityInfo) {
 	}
 

@@ -18,6 +18,7 @@ import io.github.kcp.core.connection.DropReason;
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.EndpointRole;
 import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.dtls.DtlsConnection;
 import io.github.kcp.core.dtls.DtlsEvent;
 import io.github.kcp.core.dtls.DtlsSettings;
 import io.github.kcp.core.protocol.InputResult;
@@ -414,7 +415,7 @@ public final class KcpClient {
 			DtlsPeer peer = this.dtlsPeer;
 			if (peer != null && this.session == null) {
 				peer.discard();
-				if (peer.connection().state() == io.github.kcp.core.dtls.DtlsConnection.State.HANDSHAKING
+				if (peer.connection().state() == DtlsConnection.State.HANDSHAKING
 						&& this.handshake != null) {
 					this.handshake.fail(new SSLException("The UDP socket closed during the handshake", cause));
 				}

@@ -61,6 +61,12 @@ import org.slf4j.LoggerFactory;
  * released, and the {@link #closeFuture()} completes exceptionally with a {@link KcpServerFailedException}. A
  * shutdown never waits on an event loop that stopped responding for more than its grace period and two seconds.
  * <p>
+ * <b>Certificates (DTLS).</b> With {@link Builder#dtls} every session is carried by its own DTLS 1.2 connection
+ * instead of a packet cipher: a stateless cookie exchange proves a client's address before the server keeps any
+ * state for it, the proven hello then passes the same admission as a new conversation, and the KCP conversation
+ * opens once the handshake has completed, with the peer's identity in {@link KcpSession#securityInfo()}.
+ * {@link #updateDtlsSettings} changes the certificate and trust of new handshakes without touching live sessions.
+ * <p>
  * All sessions of a server run on the event loop of its socket.
  *
  * <pre class="code">

@@ -69,6 +69,38 @@ class ConversationTableTest {
 	}
 
 	@Test
+	void dtlsHandshakesCountLikeConversationsAndPassTheirPlaceToTheConversation() {
+		ConversationTable<String, String> table = table(
+				new SessionLimits<>(2, 0, 1, 0, java.util.function.Function.identity()));
+		assertThat(table.admitHandshake("a", this.now)).isEqualTo(Verdict.ADMIT);
+		table.handshakeStarted("a", this.now);
+		assertThat(table.handshakes()).isEqualTo(1);
+		// The address's one place is taken by its handshake.
+		assertThat(table.admitHandshake("a", this.now)).isEqualTo(Verdict.drop(DropReason.ADDRESS_SESSION_LIMIT));
+		assertThat(table.admitHandshake("b", this.now)).isEqualTo(Verdict.ADMIT);
+		table.handshakeStarted("b", this.now);
+		// The server's two places are taken by two handshakes.
+		assertThat(table.admitHandshake("c", this.now)).isEqualTo(Verdict.drop(DropReason.SESSION_LIMIT));
+		assertThat(admit(table, "c", push(9))).isEqualTo(Verdict.drop(DropReason.SESSION_LIMIT));
+
+		// a's handshake completes: its first datagram opens the conversation without asking the policy again.
+		assertThat(table.admitAfterHandshake("a", 5, push(5), 0, push(5).length, this.now)).isEqualTo(Verdict.ADMIT);
+		assertThat(table.admitAfterHandshake("a", 5, segment(5, KcpCodec.CMD_ACK, 0, new byte[0]), 0,
+				KcpCodec.OVERHEAD, this.now)).isEqualTo(Verdict.drop(DropReason.NOT_A_NEW_CONVERSATION));
+		table.addAfterHandshake("a", 5, connection(5), "a/5", this.now);
+		assertThat(table.handshakes()).isEqualTo(1);
+		assertThat(table.size()).isEqualTo(1);
+		assertThat(table.admitHandshake("c", this.now)).isEqualTo(Verdict.drop(DropReason.SESSION_LIMIT));
+
+		// b's handshake fails: its place is free again, and its address may try again.
+		table.handshakeEnded("b", this.now);
+		assertThat(table.handshakes()).isZero();
+		assertThat(table.admitHandshake("b", this.now)).isEqualTo(Verdict.ADMIT);
+		table.stopReceiving();
+		assertThat(table.admitHandshake("d", this.now)).isEqualTo(Verdict.drop(DropReason.SHUTTING_DOWN));
+	}
+
+	@Test
 	void theAdmissionRateIsATokenBucketHoldingOneSecondsWorth() {
 		ConversationTable<String, String> table = table(new SessionLimits<>(1000, 2));
 		// Full at first: two at once, then refill at two per second.

@@ -156,6 +156,12 @@ class KcpDtlsTest {
 			assertThat(session.securityInfo()).isNotNull();
 			assertThat(session.peerPrincipal().getName()).isEqualTo("CN=kcp-server");
 			assertThat(echo(session, replies, "async")).isEqualTo("async");
+			// The DTLS datagram size bounds the mtu: a larger one would not fit a record.
+			assertThatThrownBy(() -> session.setMtu(1500))
+				.isInstanceOf(io.github.kcp.core.connection.InvalidKcpSettingException.class);
+			session.setMtu(1200);
+			String large = "y".repeat(4_000);
+			assertThat(echo(session, replies, large)).isEqualTo(large);
 			session.close().get(10, TimeUnit.SECONDS);
 		}
 	}
@@ -245,6 +251,24 @@ class KcpDtlsTest {
 			assertThat(echo(old, oldReplies, "still")).isEqualTo("still");
 			old.close().get(10, TimeUnit.SECONDS);
 			fresh.close().get(10, TimeUnit.SECONDS);
+		}
+	}
+
+	@Test
+	void theBlockingSocketsTakeDtlsThroughTheirBuilders() throws Exception {
+		KcpConfig streamConfig = CONFIG.toBuilder().stream(true).build();
+		try (io.github.kcp.core.socket.KcpServerSocket listening = io.github.kcp.core.socket.KcpServerSocket.bind(
+				KcpServer.builder().config(streamConfig).dtls(settings(server, ca, DtlsClientAuth.NONE)),
+				new InetSocketAddress("127.0.0.1", 0), 8);
+				io.github.kcp.core.socket.KcpSocket socket = io.github.kcp.core.socket.KcpSocket.connect(
+						KcpClient.builder().config(streamConfig).dtls(settings(null, ca, DtlsClientAuth.NONE)),
+						new InetSocketAddress("localhost", listening.localPort()))) {
+			assertThat(socket.session().peerPrincipal().getName()).isEqualTo("CN=kcp-server");
+			socket.send("ping".getBytes(StandardCharsets.UTF_8));
+			try (io.github.kcp.core.socket.KcpSocket accepted = listening.accept()) {
+				assertThat(accepted.session().securityInfo()).isNotNull();
+				assertThat(new String(accepted.recv(4), StandardCharsets.UTF_8)).isEqualTo("ping");
+			}
 		}
 	}
 
