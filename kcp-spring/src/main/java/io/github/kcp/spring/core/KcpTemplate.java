@@ -70,7 +70,9 @@ import org.springframework.util.Assert;
  * The template opens one KCP session per target on first use (its own UDP socket, a random conversation id) and
  * reuses it for every later call to that target, from any thread. When a session closes (the server closed it, the
  * idle timeout or dead link struck, or a raw request on it timed out), the next call to that target opens a new
- * one. {@link #destroy()} closes them all gracefully.
+ * one. {@link #destroy()} closes them all gracefully. With {@link #setDtlsSettings DTLS} a session is opened by a
+ * handshake that verifies the server's certificate (and shows the template's, if the server asks): the first call
+ * to a target waits for it, and fails with {@link KcpHandshakeException} if it fails.
  *
  * <h2>Correlation of replies</h2>
  * With the messaging envelope ({@link #setMessageFormat(KcpMessageFormat) ENVELOPE}) each request gets a
