@@ -61,6 +61,13 @@ public class DeskClient {
 		PacketCipher cipher = this.template.getPacketCipher();
 		boolean encrypted = cipher != null && cipher.overhead() > 0;
 		if (event.getSource() instanceof KcpServerContainer container
+				&& RawDeskConfiguration.SERVER_ID.equals(container.getId()) && container.getDtlsSettings() != null) {
+			logger.info("Raw desk (any KCP peer) on UDP port {}, secured with DTLS (client certificates: {}); try: "
+					+ "java -jar kcp-benchmarks/target/kcp-tool.jar echo-client --host 127.0.0.1 --port {} --count 100 "
+					+ "--size 512 --dtls --ca <ca.pem> --cert <client.pem> --key <client-key.pem>", event.getPort(),
+					container.getDtlsSettings().clientAuth(), event.getPort());
+		}
+		else if (event.getSource() instanceof KcpServerContainer container
 				&& RawDeskConfiguration.SERVER_ID.equals(container.getId())) {
 			logger.info("Raw desk (any KCP peer) on UDP port {}, packets {}; try: java -jar "
 					+ "kcp-benchmarks/target/kcp-tool.jar echo-client --host 127.0.0.1 --port {} --count 100 --size 512{}",

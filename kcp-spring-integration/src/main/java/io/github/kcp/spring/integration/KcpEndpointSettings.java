@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.dtls.DtlsSettings;
 import io.github.kcp.spring.support.KcpMessageFormat;
 import io.github.kcp.spring.support.KcpStreamFraming;
 import org.jspecify.annotations.Nullable;
@@ -200,6 +201,16 @@ public final class KcpEndpointSettings {
 	 */
 	public @Nullable PacketCipher resolvePacketCipher(KcpIntegrationDefaults defaults) {
 		return (this.packetCipher != null) ? this.packetCipher : defaults.packetCipher();
+	}
+
+	/**
+	 * The DTLS settings of an endpoint's sessions: the defaults' for its side, unless the endpoint sets its own packet
+	 * cipher (which replaces DTLS).
+	 * @param defaultDtls the defaults' DTLS settings for the endpoint's side
+	 * @return the settings, or {@code null} for none
+	 */
+	public @Nullable DtlsSettings resolveDtls(@Nullable DtlsSettings defaultDtls) {
+		return (this.packetCipher != null) ? null : defaultDtls;
 	}
 
 	/**

@@ -5,6 +5,7 @@ import java.util.Objects;
 
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.dtls.DtlsSettings;
 import io.github.kcp.spring.support.KcpMessageConverters;
 import io.github.kcp.spring.support.KcpMessageFormat;
 import io.github.kcp.spring.support.KcpStreamFraming;
@@ -28,17 +29,40 @@ import org.springframework.messaging.converter.MessageConverter;
  * @param replyTimeout how long an outbound gateway waits for a reply
  * @param shutdownTimeout how long an inbound endpoint's graceful stop may take
  * @param messageConverter converts payloads that are not bytes (text in UTF-8, other objects as JSON)
+ * @param serverDtls DTLS of the sessions inbound endpoints accept (instead of a packet cipher), {@code null} for
+ * none; an endpoint that sets its own packet cipher does not use it
+ * @param clientDtls DTLS of the sessions outbound endpoints open, {@code null} for none; likewise
  */
 public record KcpIntegrationDefaults(KcpConfig serverConfig, KcpConfig clientConfig, @Nullable PacketCipher packetCipher,
 		KcpMessageFormat serverMessageFormat, KcpMessageFormat clientMessageFormat,
 		@Nullable KcpStreamFraming streamFraming, Duration replyTimeout, Duration shutdownTimeout,
-		MessageConverter messageConverter) {
+		MessageConverter messageConverter, @Nullable DtlsSettings serverDtls, @Nullable DtlsSettings clientDtls) {
 
 	/** The default reply timeout of outbound gateways: 10 s, as the template's. */
 	public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(10);
 
 	/** The default shutdown timeout of inbound endpoints: 10 s, as the container's. */
 	public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+
+	/**
+	 * Defaults without DTLS.
+	 * @param serverConfig protocol settings of sessions inbound endpoints accept
+	 * @param clientConfig protocol settings of sessions outbound endpoints open
+	 * @param packetCipher the packet cipher, {@code null} for plaintext
+	 * @param serverMessageFormat what inbound endpoints' messages carry
+	 * @param clientMessageFormat what outbound endpoints' messages carry
+	 * @param streamFraming how messages are cut out of a stream; {@code null} for none
+	 * @param replyTimeout how long an outbound gateway waits for a reply
+	 * @param shutdownTimeout how long an inbound endpoint's graceful stop may take
+	 * @param messageConverter converts payloads that are not bytes
+	 */
+	public KcpIntegrationDefaults(KcpConfig serverConfig, KcpConfig clientConfig, @Nullable PacketCipher packetCipher,
+			KcpMessageFormat serverMessageFormat, KcpMessageFormat clientMessageFormat,
+			@Nullable KcpStreamFraming streamFraming, Duration replyTimeout, Duration shutdownTimeout,
+			MessageConverter messageConverter) {
+		this(serverConfig, clientConfig, packetCipher, serverMessageFormat, clientMessageFormat, streamFraming,
+				replyTimeout, shutdownTimeout, messageConverter, null, null);
+	}
 
 	/** Checks the values. */
 	public KcpIntegrationDefaults {

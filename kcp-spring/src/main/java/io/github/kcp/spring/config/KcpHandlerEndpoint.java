@@ -10,6 +10,7 @@ import java.util.stream.Collectors;
 
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.spring.annotation.KcpHandler;
+import io.github.kcp.spring.support.KcpPeerIdentityArgumentResolver;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.support.AopUtils;
@@ -32,8 +33,8 @@ import org.springframework.util.PathMatcher;
  * {@link PayloadKind kind of payload} it takes.
  * <p>
  * The payload parameter is the one annotated with {@code @Payload}, otherwise the only parameter that is not a
- * {@link KcpSession}, not {@code @Header}/{@code @Headers}/{@code @DestinationVariable}, not {@code MessageHeaders}
- * and not a {@link Message};
+ * {@link KcpSession}, not {@code @Header}/{@code @Headers}/{@code @DestinationVariable}, not {@code MessageHeaders},
+ * not the peer's {@code Principal} or {@code X509Certificate[]} and not a {@link Message};
  * failing that, the generic type of a {@code Message<T>} parameter; a method without any takes bytes.
  */
 public final class KcpHandlerEndpoint {
@@ -182,7 +183,8 @@ public final class KcpHandlerEndpoint {
 			else if (KcpSession.class.isAssignableFrom(type) || parameter.hasParameterAnnotation(Header.class)
 					|| parameter.hasParameterAnnotation(Headers.class)
 					|| parameter.hasParameterAnnotation(DestinationVariable.class) || MessageHeaders.class.isAssignableFrom(type)
-					|| MessageHeaderAccessor.class.isAssignableFrom(type)) {
+					|| MessageHeaderAccessor.class.isAssignableFrom(type)
+					|| KcpPeerIdentityArgumentResolver.isPeerIdentity(parameter)) {
 				continue;
 			}
 			else if (Message.class.isAssignableFrom(type)) {

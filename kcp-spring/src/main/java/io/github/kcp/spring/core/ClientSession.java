@@ -273,6 +273,10 @@ final class ClientSession implements KcpSessionHandler {
 
 	@Override
 	public void onClose(KcpSession session, CloseReason reason, @Nullable Throwable cause) {
+		if (this.session == null) {
+			// Closed while connecting (a DTLS handshake that failed): the connecting thread never set the field.
+			this.session = session;
+		}
 		this.listener.sessionClosed(session, reason);
 		KcpStreamFraming.Decoder frames = this.decoder;
 		if (frames != null && !this.retired) {

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 import io.github.kcp.core.connection.CloseReason;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +70,12 @@ final class ClientSessionPool {
 			}
 			return opened;
 		}
+	}
+
+	/** The usable session to a target, or {@code null} if none is open; opens nothing. */
+	@Nullable ClientSession openSessionTo(InetSocketAddress target) {
+		ClientSession existing = this.sessions.get(target);
+		return (existing != null && existing.isUsable()) ? existing : null;
 	}
 
 	/** Forgets a session that is out of use (if it is still the one of its target). */

@@ -24,8 +24,11 @@ import io.github.kcp.core.connection.CloseReason;
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.connection.KcpSessionStats;
 import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.dtls.DtlsSettings;
 import io.github.kcp.core.transport.KcpClient;
 import io.github.kcp.core.transport.KcpEventLoopGroup;
+import io.github.kcp.core.transport.KcpHandshakeException;
+import io.github.kcp.core.transport.KcpSecurityInfo;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionClosedException;
 import io.github.kcp.spring.config.KcpHandlerRegistry;
@@ -67,7 +70,9 @@ import org.springframework.util.Assert;
  * The template opens one KCP session per target on first use (its own UDP socket, a random conversation id) and
  * reuses it for every later call to that target, from any thread. When a session closes (the server closed it, the
  * idle timeout or dead link struck, or a raw request on it timed out), the next call to that target opens a new
- * one. {@link #destroy()} closes them all gracefully.
+ * one. {@link #destroy()} closes them all gracefully. With {@link #setDtlsSettings DTLS} a session is opened by a
+ * handshake that verifies the server's certificate (and shows the template's, if the server asks): the first call
+ * to a target waits for it, and fails with {@link KcpHandshakeException} if it fails.
  *
  * <h2>Correlation of replies</h2>
  * With the messaging envelope ({@link #setMessageFormat(KcpMessageFormat) ENVELOPE}) each request gets a
@@ -126,6 +131,8 @@ public class KcpTemplate
 	private volatile @Nullable ApplicationEventPublisher eventPublisher;
 
 	private volatile @Nullable PacketCipher packetCipher;
+
+	private volatile @Nullable DtlsSettings dtlsSettings;
 
 	private volatile @Nullable KcpEventLoopGroup eventLoops;
 
@@ -433,6 +440,39 @@ public class KcpTemplate
 	}
 
 	/**
+	 * Secure the sessions the template opens with DTLS (certificates) instead of a packet cipher: the server must
+	 * use DTLS too. The first call to a target waits for the handshake; if it fails (the server's certificate is not
+	 * trusted, or does not name the host with {@link DtlsSettings#verifyHostname()}, or the server refused the
+	 * client's) the call fails with a {@link KcpHandshakeException}, an asynchronous call with a future failed with
+	 * it. Takes effect for sessions opened afterwards: replacing the settings (a reloaded certificate) leaves open
+	 * sessions as they are. Cannot be combined with a {@link #setPacketCipher packet cipher}.
+	 * @param dtlsSettings the settings, or {@code null} for no DTLS (the default)
+	 */
+	public void setDtlsSettings(@Nullable DtlsSettings dtlsSettings) {
+		this.dtlsSettings = dtlsSettings;
+	}
+
+	/**
+	 * The DTLS settings of the sessions the template opens from now on.
+	 * @return the settings, or {@code null} without DTLS
+	 */
+	public @Nullable DtlsSettings getDtlsSettings() {
+		return this.dtlsSettings;
+	}
+
+	/**
+	 * What the template's open DTLS session to a target negotiated and who the server proved to be (its
+	 * certificate's subject is {@link KcpSecurityInfo#peerPrincipal()}); replies and pushes carry the same in their
+	 * {@link io.github.kcp.spring.support.KcpHeaders#PEER_PRINCIPAL} header. Opens no session.
+	 * @param target the target
+	 * @return the security info, or {@code null} if no session to the target is open or it does not use DTLS
+	 */
+	public @Nullable KcpSecurityInfo getSecurityInfo(InetSocketAddress target) {
+		ClientSession open = this.sessions.openSessionTo(target);
+		return (open != null) ? open.session.securityInfo() : null;
+	}
+
+	/**
 	 * Set the event-loop threads new sessions run on. Default: the core's shared group.
 	 * @param eventLoops the group, not closed by the template
 	 */
@@ -642,7 +682,13 @@ public class KcpTemplate
 			@Nullable Duration waitForRoom, Observation observation) {
 		Objects.requireNonNull(target, "target");
 		for (int attempt = 1;; attempt++) {
-			ClientSession session = this.sessions.sessionFor(target);
+			ClientSession session;
+			try {
+				session = this.sessions.sessionFor(target);
+			}
+			catch (KcpHandshakeException ex) {
+				return CompletableFuture.failedFuture(ex);
+			}
 			CompletableFuture<Void> sent = session.write(frame, waitForRoom, null);
 			if (sent != null) {
 				observedOn(observation, session);
@@ -663,7 +709,13 @@ public class KcpTemplate
 				propagatedHeaders(observation));
 		long deadline = System.nanoTime() + timeout.toNanos();
 		for (int attempt = 1;; attempt++) {
-			ClientSession session = this.sessions.sessionFor(target);
+			ClientSession session;
+			try {
+				session = this.sessions.sessionFor(target);
+			}
+			catch (KcpHandshakeException ex) {
+				return CompletableFuture.failedFuture(ex);
+			}
 			PendingReply<T> pending = new PendingReply<>(replyType, timeout, this::runCallback);
 			Duration roomTimeout = waitForRoom ? Duration.ofNanos(Math.max(0, deadline - System.nanoTime())) : null;
 			CompletableFuture<Void> sent = session.write(frame, roomTimeout, pending);
@@ -749,16 +801,27 @@ public class KcpTemplate
 				: new CorrelationById();
 		ClientSession clientSession = new ClientSession(target, new TemplateSessionEvents(this, this.messageFormat),
 				correlation, this::runCallback, this.sessionListeners, this.streamFraming);
+		DtlsSettings dtls = this.dtlsSettings;
+		PacketCipher cipher = this.packetCipher;
+		if (dtls != null && cipher != null && cipher != PacketCipher.NONE) {
+			throw new IllegalStateException("The KcpTemplate is set up for DTLS and for the packet cipher '"
+					+ cipher.name() + "': DTLS protects every datagram itself, so use one or the other");
+		}
 		KcpClient.Builder builder = KcpClient.builder()
 			.config(this.config)
-			.cipher(this.packetCipher)
+			// With DTLS there is no packet cipher at all, not even NONE: the two exclude each other in the core.
+			.cipher((dtls != null) ? null : cipher)
+			.dtls(dtls)
 			.handler(clientSession);
 		KcpEventLoopGroup group = this.eventLoops;
 		if (group != null) {
 			builder.eventLoops(group);
 		}
+		// With DTLS this waits for the handshake (the core ends it within the handshake timeout) and throws
+		// KcpHandshakeException if it fails.
 		clientSession.session = builder.connect(target);
-		logger.debug("KCP template opened {}", clientSession.describe());
+		logger.debug("KCP template opened {}{}", clientSession.describe(),
+				(dtls != null) ? " with " + clientSession.session.securityInfo() : "");
 		warnIfUnanswered(clientSession);
 		return clientSession;
 	}

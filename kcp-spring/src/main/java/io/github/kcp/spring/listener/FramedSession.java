@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.github.kcp.core.connection.CloseReason;
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.connection.KcpSessionStats;
+import io.github.kcp.core.transport.KcpSecurityInfo;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.spring.support.KcpStreamFraming;
 import io.github.kcp.spring.support.KcpStreamFramingException;
@@ -77,6 +78,11 @@ final class FramedSession implements KcpSession {
 	@Override
 	public int conv() {
 		return this.session.conv();
+	}
+
+	@Override
+	public @Nullable KcpSecurityInfo securityInfo() {
+		return this.session.securityInfo();
 	}
 
 	@Override

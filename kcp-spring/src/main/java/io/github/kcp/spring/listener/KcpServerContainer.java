@@ -24,6 +24,7 @@ import io.github.kcp.core.connection.CloseReason;
 import io.github.kcp.core.connection.DropReason;
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.dtls.DtlsSettings;
 import io.github.kcp.core.transport.KcpServer;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.core.transport.KcpSessionHandler;
@@ -148,6 +149,9 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	private KcpConfig config = KcpConfig.defaults();
 
 	private @Nullable PacketCipher packetCipher;
+
+	/** What new DTLS handshakes use; replaced on a certificate reload. Guarded by {@link #monitor} for writes. */
+	private volatile @Nullable DtlsSettings dtlsSettings;
 
 	private InetSocketAddress bindAddress = new InetSocketAddress(DEFAULT_PORT);
 
@@ -297,6 +301,53 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	 */
 	public @Nullable PacketCipher getPacketCipher() {
 		return this.packetCipher;
+	}
+
+	/**
+	 * Secures every session of the server with DTLS (certificates) instead of a packet cipher: the server proves
+	 * its identity with the context's certificate, optionally asks for the clients' (see
+	 * {@link DtlsSettings#clientAuth()}), and each session has its own keys. Handlers learn who the peer is from
+	 * a {@code Principal} parameter (or the {@link io.github.kcp.spring.support.KcpHeaders#PEER_PRINCIPAL} header).
+	 * Takes effect at the next start; to change the certificate of a running server use
+	 * {@link #updateDtlsSettings(DtlsSettings)}. Cannot be combined with a {@link #setPacketCipher packet cipher}.
+	 * @param dtlsSettings the settings, or {@code null} for no DTLS (the default)
+	 */
+	public void setDtlsSettings(@Nullable DtlsSettings dtlsSettings) {
+		synchronized (this.monitor) {
+			this.dtlsSettings = dtlsSettings;
+		}
+	}
+
+	/**
+	 * Replaces the DTLS settings (certificate, trust, client authentication) for the handshakes that start from now
+	 * on, as when a Spring Boot SSL bundle is reloaded: a running server switches at once and keeps its live sessions
+	 * (their keys do not depend on the certificate once the handshake is done), and later starts use them too.
+	 * @param dtlsSettings the new settings
+	 * @throws IllegalStateException if the container was not set up for DTLS: switching a server between DTLS and
+	 * plain sessions needs a restart
+	 */
+	public void updateDtlsSettings(DtlsSettings dtlsSettings) {
+		Objects.requireNonNull(dtlsSettings, "dtlsSettings");
+		synchronized (this.monitor) {
+			if (this.dtlsSettings == null) {
+				throw new IllegalStateException(describe() + " does not use DTLS; set its DTLS settings before it "
+						+ "starts instead of updating them");
+			}
+			this.dtlsSettings = dtlsSettings;
+			KcpServer current = this.server;
+			if (current != null) {
+				current.updateDtlsSettings(dtlsSettings);
+			}
+		}
+		logger.info("{} uses new DTLS settings for new handshakes: {}", describe(), dtlsSettings);
+	}
+
+	/**
+	 * The DTLS settings new handshakes use.
+	 * @return the settings, or {@code null} when the server does not use DTLS
+	 */
+	public @Nullable DtlsSettings getDtlsSettings() {
+		return this.dtlsSettings;
 	}
 
 	/** The local address the server binds (port 0: a free one, see {@link #getLocalAddress()}). */
@@ -569,6 +620,32 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	}
 
 	/**
+	 * DTLS handshakes the server completed (see {@link KcpServer#dtlsHandshakesCompleted()}); 0 without DTLS.
+	 * @return the total over every start of the container
+	 */
+	public long getDtlsHandshakesCompleted() {
+		return this.counterTotals.total(Counter.DTLS_HANDSHAKES_COMPLETED);
+	}
+
+	/**
+	 * DTLS handshakes that failed: a certificate refused on either side, a client without the certificate
+	 * client authentication requires, a timeout (see {@link KcpServer#dtlsHandshakesFailed()}); 0 without DTLS.
+	 * @return the total over every start of the container
+	 */
+	public long getDtlsHandshakesFailed() {
+		return this.counterTotals.total(Counter.DTLS_HANDSHAKES_FAILED);
+	}
+
+	/**
+	 * Cookies the server's stateless DTLS cookie exchange sent to sources that had not proved their address (see
+	 * {@link KcpServer#dtlsCookiesSent()}); 0 without DTLS.
+	 * @return the total over every start of the container
+	 */
+	public long getDtlsCookiesSent() {
+		return this.counterTotals.total(Counter.DTLS_COOKIES_SENT);
+	}
+
+	/**
 	 * Datagrams the server dropped for {@code reason} (see {@link KcpServer#droppedDatagrams(DropReason)}).
 	 * @param reason the reason
 	 * @return the total over every start of the container
@@ -642,9 +719,17 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 			SessionDispatcher created = new SessionDispatcher(
 					(framing != null) ? new FramingMessageListener(listener) : listener, executor(),
 					this.maxQueuedPerSession);
+			DtlsSettings dtls = this.dtlsSettings;
+			if (dtls != null && this.packetCipher != null && this.packetCipher != PacketCipher.NONE) {
+				created.close();
+				throw new IllegalStateException(describe() + " is set up for DTLS and for the packet cipher '"
+						+ this.packetCipher.name() + "': DTLS protects every datagram itself, so use one or the other");
+			}
 			KcpServer.Builder builder = KcpServer.builder()
 				.config(this.config)
-				.cipher(this.packetCipher)
+				// With DTLS there is no packet cipher at all, not even NONE: the two exclude each other in the core.
+				.cipher((dtls != null) ? null : this.packetCipher)
+				.dtls(dtls)
 				.handler(new SessionEvents(created, framing))
 				.maxSessions(this.maxSessions)
 				.newSessionsPerSecond(this.newSessionsPerSecond)
@@ -675,7 +760,8 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 							? ex.getCause() : ex);
 				}
 			});
-			logger.info("KCP server listening on {} with {}", bound.localAddress(),
+			logger.info("KCP server listening on {}{} with {}", bound.localAddress(),
+					(dtls != null) ? " (DTLS, client authentication " + dtls.clientAuth() + ")" : "",
 					(this.messageListener != null) ? this.messageListener
 							: endpoints.isEmpty() ? "no handlers" : endpoints);
 			publish(new KcpServerListeningEvent(this, bound.localAddress()));
@@ -1025,7 +1111,8 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 	/** A counter the container keeps over its restarts. */
 	private enum Counter {
 
-		EXECUTOR_STALLS, RECEIVED_MESSAGES, HANDLER_FAILURES, UNROUTED_MESSAGES, MALFORMED_MESSAGES, REPLY_FAILURES
+		EXECUTOR_STALLS, RECEIVED_MESSAGES, HANDLER_FAILURES, UNROUTED_MESSAGES, MALFORMED_MESSAGES, REPLY_FAILURES,
+		DTLS_HANDSHAKES_COMPLETED, DTLS_HANDSHAKES_FAILED, DTLS_COOKIES_SENT
 
 	}
 
@@ -1089,6 +1176,9 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 				case UNROUTED_MESSAGES -> (adapter != null) ? adapter.getUnroutedMessages() : 0;
 				case MALFORMED_MESSAGES -> (adapter != null) ? adapter.getMalformedMessages() : 0;
 				case REPLY_FAILURES -> (adapter != null) ? adapter.getReplyFailures() : 0;
+				case DTLS_HANDSHAKES_COMPLETED -> (this.server != null) ? this.server.dtlsHandshakesCompleted() : 0;
+				case DTLS_HANDSHAKES_FAILED -> (this.server != null) ? this.server.dtlsHandshakesFailed() : 0;
+				case DTLS_COOKIES_SENT -> (this.server != null) ? this.server.dtlsCookiesSent() : 0;
 			};
 		}
 

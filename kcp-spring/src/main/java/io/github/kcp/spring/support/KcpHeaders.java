@@ -64,6 +64,20 @@ public final class KcpHeaders {
 	 */
 	public static final String CONTENT_TYPE = PREFIX + "contentType";
 
+	/**
+	 * In a DTLS session: the subject of the peer's certificate ({@link java.security.Principal}, an
+	 * {@link javax.security.auth.x500.X500Principal}); absent without DTLS or when the peer sent no certificate (a
+	 * client of a server whose client authentication is not {@code need}). A parameter of type {@code Principal}
+	 * is simpler: it is resolved from this header, {@code null} when absent.
+	 */
+	public static final String PEER_PRINCIPAL = PREFIX + "peerPrincipal";
+
+	/**
+	 * In a DTLS session: the cipher suite it negotiated ({@link String}, such as
+	 * {@code TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}); absent without DTLS.
+	 */
+	public static final String CIPHER_SUITE = PREFIX + "cipherSuite";
+
 	private KcpHeaders() {
 	}
 

@@ -16,8 +16,9 @@ import org.springframework.messaging.handler.invocation.InvocableHandlerMethod;
  * The {@link DefaultMessageHandlerMethodFactory} of {@link io.github.kcp.spring.annotation.KcpHandler @KcpHandler}
  * methods: payload and {@code Message<T>} parameters are converted with the given converter (normally
  * {@link KcpMessageConverters#create(tools.jackson.databind.json.JsonMapper)}); {@code @Header}, {@code @Headers}
- * and {@code Message} parameters resolve as usual, and {@code @DestinationVariable} parameters get the values of the
- * route's placeholders. The sender's
+ * and {@code Message} parameters resolve as usual, {@code @DestinationVariable} parameters get the values of the
+ * route's placeholders, and {@code Principal} and {@code X509Certificate[]} parameters get the identity a DTLS peer
+ * proved ({@link KcpPeerIdentityArgumentResolver}). The sender's
  * {@link io.github.kcp.core.transport.KcpSession KcpSession} is passed by the dispatcher as a provided argument, so
  * any {@code MessageHandlerMethodFactory} works with it.
  * <p>
@@ -41,13 +42,14 @@ public class KcpMessageHandlerMethodFactory extends DefaultMessageHandlerMethodF
 	}
 
 	/**
-	 * Sets resolvers for further parameter types; the resolver of {@code @DestinationVariable} parameters is always
-	 * among them.
+	 * Sets resolvers for further parameter types; the resolvers of {@code @DestinationVariable} parameters and of the
+	 * peer's identity are always among them.
 	 */
 	@Override
 	public void setCustomArgumentResolvers(List<HandlerMethodArgumentResolver> customArgumentResolvers) {
 		List<HandlerMethodArgumentResolver> resolvers = new ArrayList<>();
 		resolvers.add(new DestinationVariableMethodArgumentResolver(this.conversionService));
+		resolvers.add(new KcpPeerIdentityArgumentResolver());
 		resolvers.addAll(customArgumentResolvers);
 		super.setCustomArgumentResolvers(resolvers);
 	}

@@ -1,5 +1,6 @@
 package io.github.kcp.spring.support;
 
+import io.github.kcp.core.transport.KcpSecurityInfo;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.spring.envelope.KcpEnvelope;
 
@@ -9,7 +10,8 @@ import org.springframework.messaging.support.MessageBuilder;
 /**
  * Builds the spring-messaging {@link Message} of a received KCP message, the same way on the server side (for
  * {@link io.github.kcp.spring.annotation.KcpHandler @KcpHandler} methods) and on the client side (for replies and
- * pushes): the payload is the received bytes, the headers name the session (see {@link KcpHeaders}).
+ * pushes): the payload is the received bytes, the headers name the session and, in a DTLS session, the peer's
+ * certificate principal and the cipher suite (see {@link KcpHeaders}).
  */
 public final class KcpMessages {
 
@@ -24,12 +26,21 @@ public final class KcpMessages {
 	 * @return the builder
 	 */
 	public static MessageBuilder<byte[]> builder(KcpSession session, byte[] payload) {
-		return MessageBuilder.withPayload(payload)
+		MessageBuilder<byte[]> builder = MessageBuilder.withPayload(payload)
 			.setHeader(KcpHeaders.CONV, session.conv())
 			.setHeader(KcpHeaders.REMOTE_ADDRESS, session.remoteAddress())
 			.setHeader(KcpHeaders.LOCAL_ADDRESS, session.localAddress())
 			.setHeader(KcpHeaders.SESSION_ID, KcpHeaders.sessionId(session))
 			.setHeader(KcpHeaders.SESSION, session);
+		KcpSecurityInfo security = session.securityInfo();
+		if (security != null) {
+			// Who the peer proved to be and what protects the session; never key material (the record holds none).
+			builder.setHeader(KcpHeaders.CIPHER_SUITE, security.cipherSuite());
+			if (security.peerPrincipal() != null) {
+				builder.setHeader(KcpHeaders.PEER_PRINCIPAL, security.peerPrincipal());
+			}
+		}
+		return builder;
 	}
 
 	/**

@@ -3,7 +3,12 @@ package io.github.kcp.spring.config;
 import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.security.Principal;
+import java.security.cert.X509Certificate;
 import java.util.Map;
+import java.util.Optional;
+
+import javax.security.auth.x500.X500Principal;
 
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.spring.annotation.KcpHandler;
@@ -41,6 +46,8 @@ class KcpHandlerEndpointTests {
 		assertThat(kind("messageOfPojo")).isEqualTo(PayloadKind.JSON);
 		assertThat(kind("messageOfText")).isEqualTo(PayloadKind.TEXT);
 		assertThat(kind("explicitPayload")).isEqualTo(PayloadKind.JSON);
+		assertThat(kind("pojoFromAPeer")).as("the DTLS peer's identity is not the payload").isEqualTo(PayloadKind.JSON);
+		assertThat(kind("onlyThePeer")).isEqualTo(PayloadKind.BYTES);
 	}
 
 	@Test
@@ -133,6 +140,14 @@ class KcpHandlerEndpointTests {
 
 		@KcpHandler
 		void twoPayloads(String text, Pojo pojo) {
+		}
+
+		@KcpHandler
+		void pojoFromAPeer(Principal peer, Pojo pojo, X509Certificate[] chain, Optional<X500Principal> subject) {
+		}
+
+		@KcpHandler
+		void onlyThePeer(Principal peer) {
 		}
 
 	}

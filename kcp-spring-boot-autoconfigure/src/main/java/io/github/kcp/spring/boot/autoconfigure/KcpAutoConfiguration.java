@@ -25,6 +25,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.context.properties.ConfigurationPropertiesBinding;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -46,7 +47,7 @@ import org.springframework.util.ClassUtils;
  * <li>{@value #MESSAGE_CONVERTER_BEAN_NAME} ({@link MessageConverter}): bytes, {@code ByteBuffer}, UTF-8 text, and
  * JSON through Boot's {@code JsonMapper} (a default one without it);</li>
  * <li>{@code kcpPacketCipher} ({@link PacketCipher}) from {@code kcp.crypto.*}; {@link PacketCipher#NONE} when the
- * mode is none;</li>
+ * mode is none (as it must be with DTLS, {@code kcp.ssl.bundle});</li>
  * <li>{@value #MESSAGE_HANDLER_METHOD_FACTORY_BEAN_NAME} ({@link MessageHandlerMethodFactory}): argument resolution of
  * handler methods;</li>
  * <li>the {@code @KcpHandler} post-processor and registry of {@link EnableKcp @EnableKcp}, and a
@@ -66,7 +67,8 @@ import org.springframework.util.ClassUtils;
  *
  * @see KcpProperties
  */
-@AutoConfiguration(afterName = "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration")
+@AutoConfiguration(afterName = { "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration",
+		"org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration" })
 @EnableConfigurationProperties(KcpProperties.class)
 public final class KcpAutoConfiguration {
 
@@ -185,6 +187,7 @@ public final class KcpAutoConfiguration {
 	 * @param observationRegistry the observation registry, if any (used with
 	 * {@code kcp.server.observation-enabled=true})
 	 * @param observationConvention the application's handler observation convention, if unique
+	 * @param sslBundles Boot's SSL bundles, for DTLS with {@code kcp.ssl.bundle}
 	 * @param environment the environment
 	 * @return the configurer
 	 */
@@ -194,11 +197,13 @@ public final class KcpAutoConfiguration {
 			@Qualifier(HANDLER_EXECUTOR_BEAN_NAME) ObjectProvider<Executor> handlerExecutor,
 			ObjectProvider<KcpHandlerErrorHandler> errorHandler, ObjectProvider<KcpServerCustomizer> customizers,
 			ObjectProvider<ObservationRegistry> observationRegistry,
-			ObjectProvider<KcpHandlerObservationConvention> observationConvention, Environment environment) {
+			ObjectProvider<KcpHandlerObservationConvention> observationConvention,
+			ObjectProvider<SslBundles> sslBundles, Environment environment) {
 		KcpServerContainerConfigurer configurer = new KcpServerContainerConfigurer(properties, cipher,
 				handlerExecutor.getIfAvailable(), errorHandler.getIfUnique(), customizers.orderedStream().toList(),
 				environment);
 		configurer.setObservation(observationRegistry.getIfUnique(), observationConvention.getIfUnique());
+		configurer.setSslBundles(sslBundles.getIfAvailable());
 		return configurer;
 	}
 

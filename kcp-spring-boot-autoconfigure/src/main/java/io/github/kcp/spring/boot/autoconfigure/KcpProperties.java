@@ -3,8 +3,10 @@ package io.github.kcp.spring.boot.autoconfigure;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 
 import io.github.kcp.core.crypto.CipherMode;
+import io.github.kcp.core.dtls.DtlsClientAuth;
 import io.github.kcp.core.protocol.EngineMode;
 import io.github.kcp.spring.support.KcpMessageFormat;
 import org.jspecify.annotations.Nullable;
@@ -133,6 +135,8 @@ public class KcpProperties {
 	private Duration ackDelay = Duration.ofMillis(1);
 
 	private final Crypto crypto = new Crypto();
+
+	private final Ssl ssl = new Ssl();
 
 	private final StreamFraming streamFraming = new StreamFraming();
 
@@ -296,6 +300,10 @@ public class KcpProperties {
 		return this.crypto;
 	}
 
+	public Ssl getSsl() {
+		return this.ssl;
+	}
+
 	public StreamFraming getStreamFraming() {
 		return this.streamFraming;
 	}
@@ -388,6 +396,123 @@ public class KcpProperties {
 
 		public void setSalt(@Nullable String salt) {
 			this.salt = salt;
+		}
+
+	}
+
+	/**
+	 * Certificate-based security: every session secured with DTLS 1.2, its certificate, key and trusted issuers taken
+	 * from a Spring Boot SSL bundle ({@code spring.ssl.bundle.jks.*} or {@code spring.ssl.bundle.pem.*}). Replaces
+	 * packet encryption ({@code kcp.crypto.*}); both ends must use it. The defaults are those of the core's
+	 * {@link io.github.kcp.core.dtls.DtlsSettings} (a test keeps them equal).
+	 */
+	public static class Ssl {
+
+		/**
+		 * Name of the SSL bundle that secures sessions with DTLS, on the server and the client side unless
+		 * kcp.server.ssl.bundle or kcp.client.ssl.bundle names another; no DTLS when not set. The bundle's protocol
+		 * option is for TLS and is ignored; its enabled-protocols, if set, must include DTLSv1.2.
+		 */
+		private @Nullable String bundle;
+
+		/**
+		 * Whether the server asks clients for a certificate: none, want (asks; clients without one are still
+		 * accepted) or need (clients without a trusted certificate are refused).
+		 */
+		private DtlsClientAuth clientAuth = DtlsClientAuth.NONE;
+
+		/**
+		 * Whether the client side checks that the server's certificate names the host it connects to (DNS or IP
+		 * subject alternative name, as HTTPS does).
+		 */
+		private boolean verifyHostname = true;
+
+		/**
+		 * Cipher suites offered and accepted, most preferred first; defaults to the bundle's options.ciphers, else
+		 * the JDK's suites with forward secrecy and authenticated encryption.
+		 */
+		private @Nullable List<String> cipherSuites;
+
+		/**
+		 * How long a DTLS handshake may take before it fails (on the client side, how long the first call to a
+		 * server may wait for it).
+		 */
+		@DurationUnit(ChronoUnit.SECONDS)
+		private Duration handshakeTimeout = Duration.ofSeconds(30);
+
+		/**
+		 * First retransmission timeout of a lost handshake flight, doubled after each retransmission up to 60s.
+		 */
+		@DurationUnit(ChronoUnit.MILLIS)
+		private Duration retransmitTimeout = Duration.ofSeconds(1);
+
+		public @Nullable String getBundle() {
+			return this.bundle;
+		}
+
+		public void setBundle(@Nullable String bundle) {
+			this.bundle = bundle;
+		}
+
+		public DtlsClientAuth getClientAuth() {
+			return this.clientAuth;
+		}
+
+		public void setClientAuth(DtlsClientAuth clientAuth) {
+			this.clientAuth = clientAuth;
+		}
+
+		public boolean isVerifyHostname() {
+			return this.verifyHostname;
+		}
+
+		public void setVerifyHostname(boolean verifyHostname) {
+			this.verifyHostname = verifyHostname;
+		}
+
+		public @Nullable List<String> getCipherSuites() {
+			return this.cipherSuites;
+		}
+
+		public void setCipherSuites(@Nullable List<String> cipherSuites) {
+			this.cipherSuites = cipherSuites;
+		}
+
+		public Duration getHandshakeTimeout() {
+			return this.handshakeTimeout;
+		}
+
+		public void setHandshakeTimeout(Duration handshakeTimeout) {
+			this.handshakeTimeout = handshakeTimeout;
+		}
+
+		public Duration getRetransmitTimeout() {
+			return this.retransmitTimeout;
+		}
+
+		public void setRetransmitTimeout(Duration retransmitTimeout) {
+			this.retransmitTimeout = retransmitTimeout;
+		}
+
+	}
+
+	/**
+	 * The SSL bundle of one side, replacing {@code kcp.ssl.bundle} for that side only.
+	 */
+	public static class SslBundleOverride {
+
+		/**
+		 * Name of the SSL bundle of this side (for example a server certificate here, a client certificate on the
+		 * other side); defaults to kcp.ssl.bundle.
+		 */
+		private @Nullable String bundle;
+
+		public @Nullable String getBundle() {
+			return this.bundle;
+		}
+
+		public void setBundle(@Nullable String bundle) {
+			this.bundle = bundle;
 		}
 
 	}
@@ -732,6 +857,12 @@ public class KcpProperties {
 
 		private final HandlerExecutor handlerExecutor = new HandlerExecutor();
 
+		private final SslBundleOverride ssl = new SslBundleOverride();
+
+		public SslBundleOverride getSsl() {
+			return this.ssl;
+		}
+
 		public boolean isObservationEnabled() {
 			return this.observationEnabled;
 		}
@@ -937,6 +1068,12 @@ public class KcpProperties {
 		 * with tracing, a span whose context travels in the envelope headers).
 		 */
 		private boolean observationEnabled;
+
+		private final SslBundleOverride ssl = new SslBundleOverride();
+
+		public SslBundleOverride getSsl() {
+			return this.ssl;
+		}
 
 		public boolean isObservationEnabled() {
 			return this.observationEnabled;

@@ -11,6 +11,7 @@ import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.connection.KcpSetting;
 import io.github.kcp.core.connection.KcpSettings;
 import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.dtls.DtlsSettings;
 import io.github.kcp.spring.listener.KcpHandlerErrorHandler;
 import io.github.kcp.spring.listener.KcpServerContainer;
 import io.github.kcp.spring.support.KcpMessageFormat;
@@ -19,13 +20,15 @@ import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.thread.Threading;
 import org.springframework.core.env.Environment;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.util.unit.DataSize;
 
 /**
- * Applies the {@code kcp.*} and {@code kcp.server.*} properties to a {@link KcpServerContainer}, then the
+ * Applies the {@code kcp.*}, {@code kcp.server.*} and {@code kcp.ssl.*} properties (DTLS with the SSL bundle of
+ * the server side, kept current when the bundle is reloaded) to a {@link KcpServerContainer}, then the
  * {@link KcpServerCustomizer} beans: what the auto-configured server gets, for servers an application defines itself
  * (a second server on another port, for example) in the manner of Boot's {@code RabbitTemplateConfigurer}.
  *
@@ -59,6 +62,8 @@ public class KcpServerContainerConfigurer {
 
 	private @Nullable KcpHandlerObservationConvention observationConvention;
 
+	private @Nullable SslBundles sslBundles;
+
 	/**
 	 * @param properties the KCP properties
 	 * @param cipher the packet cipher of every session
@@ -91,6 +96,14 @@ public class KcpServerContainerConfigurer {
 	}
 
 	/**
+	 * Sets where the SSL bundle named by {@code kcp.server.ssl.bundle} (else {@code kcp.ssl.bundle}) comes from.
+	 * @param sslBundles Boot's SSL bundles, or {@code null} for none (then no bundle can be named)
+	 */
+	public void setSslBundles(@Nullable SslBundles sslBundles) {
+		this.sslBundles = sslBundles;
+	}
+
+	/**
 	 * Applies the properties and the customizers.
 	 * @param container the container to configure
 	 * @throws InvalidConfigurationPropertyValueException naming the property of the first invalid value
@@ -99,6 +112,7 @@ public class KcpServerContainerConfigurer {
 		KcpProperties.Server server = this.properties.getServer();
 		KcpConfig config = new KcpConfigMapper(this.properties).serverConfig(this.cipher);
 		container.setConfig(config);
+		applyDtls(container, config);
 		container.setStreamFraming(StreamFramingFactory.framing(this.properties, config));
 		container.setPacketCipher(this.cipher);
 		container.setBindAddress(bindAddress(server));
@@ -127,6 +141,19 @@ public class KcpServerContainerConfigurer {
 			container.addServerCustomizer((builder) -> builder.dropListener(reporter));
 		}
 		this.customizers.forEach((customizer) -> container.addServerCustomizer(customizer::customize));
+	}
+
+	/**
+	 * DTLS from the SSL bundle of the server side, if one is named; a reload of the bundle reaches the container
+	 * (and its running server) for the handshakes that follow.
+	 */
+	private void applyDtls(KcpServerContainer container, KcpConfig config) {
+		DtlsSettingsFactory factory = new DtlsSettingsFactory(this.properties, this.sslBundles);
+		DtlsSettings dtls = factory.create(DtlsSettingsFactory.Side.SERVER, config.mtu(), this.cipher);
+		container.setDtlsSettings(dtls);
+		if (dtls != null) {
+			factory.onReload(DtlsSettingsFactory.Side.SERVER, config.mtu(), container::updateDtlsSettings, container);
+		}
 	}
 
 	/** The message format of the server side: {@code kcp.server.message-format}, else {@code kcp.message-format}. */

@@ -14,6 +14,7 @@ import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
 import org.springframework.messaging.converter.MessageConverter;
@@ -22,7 +23,8 @@ import org.springframework.messaging.handler.annotation.support.MessageHandlerMe
 /**
  * Auto-configuration of the KCP client side: a {@link KcpTemplate} whose default target is
  * {@code kcp.client.host}:{@code kcp.client.port}, whose sessions use the protocol settings of {@code kcp.*}
- * overridden by {@code kcp.client.*} and the {@link PacketCipher} bean, whose message format is
+ * overridden by {@code kcp.client.*} and the {@link PacketCipher} bean (or DTLS with the SSL bundle named by
+ * {@code kcp.client.ssl.bundle}, else {@code kcp.ssl.bundle}), whose message format is
  * {@code kcp.client.message-format} (else {@code kcp.message-format}), and which hands pushed messages to the
  * client-side {@code @KcpHandler} methods, then to every {@link KcpPushHandler} bean. With
  * {@code spring.threads.virtual.enabled} on a JVM that has virtual threads, its futures, push handlers and events run
@@ -46,6 +48,7 @@ public final class KcpTemplateAutoConfiguration {
 	 * @param observationRegistry the observation registry, if any (used with
 	 * {@code kcp.client.observation-enabled=true})
 	 * @param observationConvention the application's template observation convention, if unique
+	 * @param sslBundles Boot's SSL bundles, for DTLS with {@code kcp.ssl.bundle}
 	 * @param environment the environment, for {@code spring.threads.virtual.enabled}
 	 * @return the configurer
 	 */
@@ -56,12 +59,14 @@ public final class KcpTemplateAutoConfiguration {
 			@Qualifier(KcpAutoConfiguration.MESSAGE_HANDLER_METHOD_FACTORY_BEAN_NAME)
 			ObjectProvider<MessageHandlerMethodFactory> handlerMethodFactory,
 			ObjectProvider<KcpTemplateCustomizer> customizers, ObjectProvider<ObservationRegistry> observationRegistry,
-			ObjectProvider<KcpTemplateObservationConvention> observationConvention, Environment environment) {
+			ObjectProvider<KcpTemplateObservationConvention> observationConvention,
+			ObjectProvider<SslBundles> sslBundles, Environment environment) {
 		PacketCipher cipher = packetCipher.getIfAvailable(() -> PacketCipherFactory.create(properties.getCrypto()));
 		KcpTemplateConfigurer configurer = new KcpTemplateConfigurer(properties, cipher,
 				pushHandlers.orderedStream().toList(), handlerRegistry.getIfUnique(),
 				handlerMethodFactory.getIfAvailable(), customizers.orderedStream().toList(), environment);
 		configurer.setObservation(observationRegistry.getIfUnique(), observationConvention.getIfUnique());
+		configurer.setSslBundles(sslBundles.getIfAvailable());
 		return configurer;
 	}
 

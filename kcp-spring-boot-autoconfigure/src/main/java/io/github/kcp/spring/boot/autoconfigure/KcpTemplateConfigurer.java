@@ -6,6 +6,7 @@ import java.util.Objects;
 
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.dtls.DtlsSettings;
 import io.github.kcp.spring.config.KcpHandlerRegistry;
 import io.github.kcp.spring.core.KcpPushHandler;
 import io.github.kcp.spring.core.KcpTemplate;
@@ -16,6 +17,7 @@ import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.thread.Threading;
 import org.springframework.core.env.Environment;
 import org.springframework.core.task.VirtualThreadTaskExecutor;
@@ -61,6 +63,8 @@ public class KcpTemplateConfigurer {
 
 	private @Nullable KcpTemplateObservationConvention observationConvention;
 
+	private @Nullable SslBundles sslBundles;
+
 	/**
 	 * @param properties the KCP properties
 	 * @param cipher the packet cipher of every session
@@ -105,13 +109,29 @@ public class KcpTemplateConfigurer {
 	}
 
 	/**
-	 * Applies the packet cipher, the properties, the push handlers, the client-side handler methods and the
+	 * Sets where the SSL bundle named by {@code kcp.client.ssl.bundle} (else {@code kcp.ssl.bundle}) comes from.
+	 * @param sslBundles Boot's SSL bundles, or {@code null} for none (then no bundle can be named)
+	 */
+	public void setSslBundles(@Nullable SslBundles sslBundles) {
+		this.sslBundles = sslBundles;
+	}
+
+	/**
+	 * Applies the packet cipher (or DTLS with the SSL bundle of the client side, kept current for new sessions
+	 * when the bundle is reloaded), the properties, the push handlers, the client-side handler methods and the
 	 * customizers.
 	 * @param template the template to configure
 	 * @throws InvalidConfigurationPropertyValueException naming the property of the first invalid value
 	 */
 	public void configure(KcpTemplate template) {
 		template.setPacketCipher(this.cipher);
+		DtlsSettingsFactory dtlsFactory = new DtlsSettingsFactory(this.properties, this.sslBundles);
+		int mtu = template.getConfig().mtu();
+		DtlsSettings dtls = dtlsFactory.create(DtlsSettingsFactory.Side.CLIENT, mtu, this.cipher);
+		template.setDtlsSettings(dtls);
+		if (dtls != null) {
+			dtlsFactory.onReload(DtlsSettingsFactory.Side.CLIENT, mtu, template::setDtlsSettings, template);
+		}
 		KcpProperties.Client client = this.properties.getClient();
 		if (!StringUtils.hasText(client.getHost())) {
 			throw new InvalidConfigurationPropertyValueException("kcp.client.host", client.getHost(),

@@ -22,6 +22,7 @@ import io.github.kcp.core.connection.DropReason;
 import io.github.kcp.core.connection.KcpConfig;
 import io.github.kcp.core.crypto.AesGcmCipher;
 import io.github.kcp.core.crypto.CipherMode;
+import io.github.kcp.core.dtls.DtlsClientAuth;
 import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.protocol.EngineMode;
 import io.github.kcp.core.transport.KcpClient;
@@ -197,6 +198,15 @@ class KcpAutoConfigurationTests {
 		expected.put("kcp.client.host", "example.org");
 		expected.put("kcp.client.port", 9124);
 		expected.put("kcp.client.reply-timeout", Duration.ofSeconds(7));
+		expected.put("kcp.ssl.bundle", "kcp");
+		expected.put("kcp.ssl.client-auth", DtlsClientAuth.WANT);
+		expected.put("kcp.ssl.verify-hostname", false);
+		expected.put("kcp.ssl.cipher-suites",
+				List.of("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));
+		expected.put("kcp.ssl.handshake-timeout", Duration.ofSeconds(12));
+		expected.put("kcp.ssl.retransmit-timeout", Duration.ofMillis(250));
+		expected.put("kcp.server.ssl.bundle", "kcp-server");
+		expected.put("kcp.client.ssl.bundle", "kcp-client");
 		for (String side : List.of("server", "client")) {
 			expected.put("kcp." + side + ".mtu", 1300);
 			expected.put("kcp." + side + ".nodelay", NodelayMode.OFF);
@@ -550,6 +560,9 @@ class KcpAutoConfigurationTests {
 		}
 		if (value instanceof NodelayMode mode) {
 			return Integer.toString(mode.mode());
+		}
+		if (value instanceof List<?> list) {
+			return String.join(",", list.stream().map(String::valueOf).toList());
 		}
 		return String.valueOf(value);
 	}

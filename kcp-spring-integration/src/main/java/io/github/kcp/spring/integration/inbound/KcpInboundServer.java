@@ -79,6 +79,7 @@ final class KcpInboundServer {
 			KcpConfig config = this.settings.resolveConfig(defaults.serverConfig());
 			server.setConfig(config);
 			server.setPacketCipher(this.settings.resolvePacketCipher(defaults));
+			server.setDtlsSettings(this.settings.resolveDtls(defaults.serverDtls()));
 			server.setMessageFormat(this.settings.resolveMessageFormat(defaults.serverMessageFormat()));
 			server.setStreamFraming(this.settings.resolveStreamFraming(config, defaults));
 			server.setBindAddress((this.localAddress != null) ? new InetSocketAddress(this.localAddress, this.port)

@@ -114,6 +114,7 @@ final class KcpOutboundClient {
 		KcpTemplate created = new KcpTemplate(config, current.messageConverter());
 		created.setMessageFormat(this.settings.resolveMessageFormat(current.clientMessageFormat()));
 		created.setPacketCipher(this.settings.resolvePacketCipher(current));
+		created.setDtlsSettings(this.settings.resolveDtls(current.clientDtls()));
 		created.setStreamFraming(this.settings.resolveStreamFraming(config, current));
 		created.setReplyTimeout(replyTimeout());
 		if (this.publisher != null) {

@@ -86,6 +86,15 @@ public final class KcpMeters {
 	/** Counter: sessions refused because the server was stopping (server). */
 	public static final String SESSIONS_REFUSED = "kcp.sessions.refused";
 
+	/** Counter: DTLS handshakes, tagged {@code outcome=completed|failed} (server, only with DTLS). */
+	public static final String DTLS_HANDSHAKES = "kcp.dtls.handshakes";
+
+	/** Counter: cookies the stateless DTLS cookie exchange sent (server, only with DTLS). */
+	public static final String DTLS_COOKIES_SENT = "kcp.dtls.cookies.sent";
+
+	/** Tag: how a DTLS handshake ended ({@code completed} or {@code failed}). */
+	public static final String OUTCOME = "outcome";
+
 	private KcpMeters() {
 	}
 

@@ -14,7 +14,8 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 /**
  * Binds the meters of one {@link KcpServerContainer} (see {@link KcpMeters}): its sessions' meters, fed by a
  * {@link io.github.kcp.spring.support.KcpSessionListener} it adds to the container, and the server's own counters
- * (dropped datagrams by reason, handler failures, unrouted and malformed messages, refused work). Tagged
+ * (dropped datagrams by reason, handler failures, unrouted and malformed messages, refused work, and for a server
+ * set up for DTLS when bound its handshakes by outcome and cookies sent). Tagged
  * {@code side=server} and {@code name=}{@link KcpServerContainer#getName()}. Bind it before the container starts
  * to count every session. The counters are totals over every start of the container.
  *
@@ -83,6 +84,22 @@ public class KcpServerContainerMetrics implements MeterBinder {
 			.description("Sessions refused because the server was stopping")
 			.tags(this.tags)
 			.register(registry);
+		if (container.getDtlsSettings() != null) {
+			FunctionCounter.builder(KcpMeters.DTLS_HANDSHAKES, container, KcpServerContainer::getDtlsHandshakesCompleted)
+				.description("DTLS handshakes, by outcome")
+				.tags(this.tags)
+				.tag(KcpMeters.OUTCOME, "completed")
+				.register(registry);
+			FunctionCounter.builder(KcpMeters.DTLS_HANDSHAKES, container, KcpServerContainer::getDtlsHandshakesFailed)
+				.description("DTLS handshakes, by outcome")
+				.tags(this.tags)
+				.tag(KcpMeters.OUTCOME, "failed")
+				.register(registry);
+			FunctionCounter.builder(KcpMeters.DTLS_COOKIES_SENT, container, KcpServerContainer::getDtlsCookiesSent)
+				.description("Cookies the stateless DTLS cookie exchange sent to sources not yet proven")
+				.tags(this.tags)
+				.register(registry);
+		}
 	}
 
 }

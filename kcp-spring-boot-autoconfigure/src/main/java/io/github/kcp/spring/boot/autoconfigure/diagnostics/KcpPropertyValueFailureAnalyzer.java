@@ -3,6 +3,7 @@ package io.github.kcp.spring.boot.autoconfigure.diagnostics;
 import java.util.Map;
 
 import io.github.kcp.core.crypto.CipherMode;
+import io.github.kcp.core.dtls.DtlsClientAuth;
 import io.github.kcp.spring.boot.autoconfigure.NodelayMode;
 import io.github.kcp.spring.support.KcpMessageFormat;
 import org.jspecify.annotations.Nullable;
@@ -21,7 +22,7 @@ class KcpPropertyValueFailureAnalyzer extends AbstractFailureAnalyzer<BindExcept
 
 	private static final Map<Class<?>, String> DOCUMENTED_VALUES = Map.of(CipherMode.class,
 			"none, aes-cbc-hmac, aes-gcm", KcpMessageFormat.class, "raw, envelope", NodelayMode.class,
-			NodelayMode.VALUES);
+			NodelayMode.VALUES, DtlsClientAuth.class, "none, want, need");
 
 	@Override
 	public int getOrder() {

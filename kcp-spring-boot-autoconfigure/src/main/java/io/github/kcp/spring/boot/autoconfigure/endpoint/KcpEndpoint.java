@@ -1,6 +1,7 @@
 package io.github.kcp.spring.boot.autoconfigure.endpoint;
 
 import java.net.InetSocketAddress;
+import java.security.Principal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,6 +17,8 @@ import io.github.kcp.core.connection.KcpSetting;
 import io.github.kcp.core.connection.KcpSettings;
 import io.github.kcp.core.connection.KcpSessionStats;
 import io.github.kcp.core.crypto.PacketCipher;
+import io.github.kcp.core.dtls.DtlsSettings;
+import io.github.kcp.core.transport.KcpSecurityInfo;
 import io.github.kcp.core.transport.KcpServer;
 import io.github.kcp.core.transport.KcpSession;
 import io.github.kcp.spring.core.KcpTemplate;
@@ -30,8 +33,9 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
 /**
  * The {@code kcp} actuator endpoint ({@code /actuator/kcp}): each KCP server with its state, its effective settings
- * (protocol settings, limits, the packet cipher's name; never a key or a salt), its counters and its live sessions
- * with their statistics; and each template with its settings. At most {@value #MAX_SESSIONS} sessions are listed
+ * (protocol settings, limits, the packet cipher's name or the DTLS settings; never a key, a salt or a certificate's
+ * private key), its counters and its live sessions with their statistics and protection (for DTLS: the protocol,
+ * cipher suite and the peer's certificate subject); and each template with its settings. At most {@value #MAX_SESSIONS} sessions are listed
  * per server, the longest-lived first; {@code sessionCount} gives them all.
  */
 @Endpoint(id = "kcp")
@@ -80,16 +84,22 @@ public class KcpEndpoint {
 		for (DropReason reason : DropReason.values()) {
 			dropped.put(reason.name(), container.getDroppedDatagrams(reason));
 		}
+		Map<String, Long> dtls = new LinkedHashMap<>();
+		if (container.getDtlsSettings() != null) {
+			dtls.put("handshakesCompleted", container.getDtlsHandshakesCompleted());
+			dtls.put("handshakesFailed", container.getDtlsHandshakesFailed());
+			dtls.put("cookiesSent", container.getDtlsCookiesSent());
+		}
 		CountersDescriptor counters = new CountersDescriptor(container.getReceivedMessages(),
 				container.getHandlerFailures(), container.getUnroutedMessages(), container.getMalformedMessages(),
 				container.getReplyFailures(), container.getHandlerExecutorStalls(), container.getRefusedSessions(),
-				container.getInFlightMessages(), dropped);
+				container.getInFlightMessages(), dropped, dtls);
 		Collection<KcpSession> live = (server != null) ? server.sessions() : List.of();
 		List<SessionDescriptor> sessions = describe(live, cipherName(container.getPacketCipher()));
 		return new ServerDescriptor(container.getName(), state, container.getMessageFormat().name(),
 				(server != null) ? address(server.localAddress()) : null, address(container.getBindAddress()),
-				cipherName(container.getPacketCipher()), settings(container.getConfig()), limits, counters,
-				live.size(), sessions);
+				cipherName(container.getPacketCipher()), DtlsDescriptor.of(container.getDtlsSettings()),
+				settings(container.getConfig()), limits, counters, live.size(), sessions);
 	}
 
 	private static List<SessionDescriptor> describe(Collection<KcpSession> live, String cipher) {
@@ -118,7 +128,8 @@ public class KcpEndpoint {
 		}
 		return new TemplateDescriptor(template.getName(), template.getMessageFormat().name(),
 				(target != null) ? address(target) : null, cipherName(template.getPacketCipher()),
-				duration(template.getReplyTimeout()), settings(template.getConfig()));
+				DtlsDescriptor.of(template.getDtlsSettings()), duration(template.getReplyTimeout()),
+				settings(template.getConfig()));
 	}
 
 	/** The protocol settings by their names in the core's catalogue; durations as {@code 600s}. */
@@ -163,6 +174,7 @@ public class KcpEndpoint {
 	 * @param address the bound address, {@code null} when not running
 	 * @param bindAddress the configured address
 	 * @param packetCipher the packet cipher's name ({@code none}, {@code aes-gcm}, {@code aes-cbc-hmac}, ...)
+	 * @param dtls what new DTLS handshakes use, {@code null} without DTLS
 	 * @param settings the sessions' protocol settings
 	 * @param limits the server's limits
 	 * @param counters the server's counters (totals over its restarts)
@@ -170,7 +182,8 @@ public class KcpEndpoint {
 	 * @param sessions up to {@value KcpEndpoint#MAX_SESSIONS} of them, the longest-lived first
 	 */
 	public record ServerDescriptor(String name, String state, String messageFormat, @Nullable String address,
-			String bindAddress, String packetCipher, Map<String, Object> settings, Map<String, Object> limits,
+			String bindAddress, String packetCipher, @Nullable DtlsDescriptor dtls, Map<String, Object> settings,
+			Map<String, Object> limits,
 			CountersDescriptor counters, int sessionCount, List<SessionDescriptor> sessions) {
 	}
 
@@ -186,10 +199,12 @@ public class KcpEndpoint {
 	 * @param refusedSessions sessions refused while stopping
 	 * @param messagesInProgress messages received and not yet handled and replied to
 	 * @param droppedDatagrams dropped datagrams by reason
+	 * @param dtls with DTLS: {@code handshakesCompleted}, {@code handshakesFailed} and {@code cookiesSent}; empty
+	 * without
 	 */
 	public record CountersDescriptor(long receivedMessages, long handlerFailures, long unroutedMessages,
 			long malformedMessages, long replyFailures, long handlerExecutorStalls, long refusedSessions,
-			int messagesInProgress, Map<String, Long> droppedDatagrams) {
+			int messagesInProgress, Map<String, Long> droppedDatagrams, Map<String, Long> dtls) {
 	}
 
 	/**
@@ -230,18 +245,61 @@ public class KcpEndpoint {
 					stats.rto(), stats.congestionWindow(), stats.remoteWindow(), stats.inFlight(),
 					stats.sendBufferedBytes(), retransmissions, stats.duplicateSegments(), stats.messagesIn(),
 					stats.messagesOut(), stats.bytesIn(), stats.bytesOut(), stats.droppedDatagrams(),
-					new SecurityDescriptor(cipher));
+					SecurityDescriptor.of(session, cipher));
 		}
 
 	}
 
 	/**
-	 * How a session's datagrams are protected: today the packet cipher shared by the server's sessions. The place
-	 * where a per-session protection such as DTLS adds what it negotiated (protocol, cipher suite, peer).
+	 * How a session's datagrams are protected: the packet cipher shared by the server's sessions, or what the
+	 * session's own DTLS handshake negotiated and who the peer proved to be. Never key material.
 	 *
-	 * @param packetCipher the packet cipher's name ({@code none} for plaintext)
+	 * @param packetCipher the packet cipher's name ({@code none} for plaintext and for DTLS)
+	 * @param dtls whether the session is secured with DTLS
+	 * @param protocol the DTLS version negotiated, such as {@code DTLSv1.2}; {@code null} without DTLS
+	 * @param cipherSuite the cipher suite negotiated; {@code null} without DTLS
+	 * @param peer the subject of the peer's certificate, such as {@code CN=desk-7,O=Example}; {@code null} without
+	 * DTLS or when the peer sent no certificate
 	 */
-	public record SecurityDescriptor(String packetCipher) {
+	public record SecurityDescriptor(String packetCipher, boolean dtls, @Nullable String protocol,
+			@Nullable String cipherSuite, @Nullable String peer) {
+
+		static SecurityDescriptor of(KcpSession session, String packetCipher) {
+			KcpSecurityInfo info = session.securityInfo();
+			if (info == null) {
+				return new SecurityDescriptor(packetCipher, false, null, null, null);
+			}
+			Principal peer = info.peerPrincipal();
+			return new SecurityDescriptor(packetCipher, true, info.protocol(), info.cipherSuite(),
+					(peer != null) ? peer.getName() : null);
+		}
+
+	}
+
+	/**
+	 * The DTLS settings a server or template uses for new handshakes (they change when the SSL bundle is
+	 * reloaded). Never key material.
+	 *
+	 * @param clientAuth whether a server asks clients for a certificate: {@code NONE}, {@code WANT} or
+	 * {@code NEED}
+	 * @param verifyHostname whether a client checks that the server's certificate names the host
+	 * @param cipherSuites the suites offered or accepted, most preferred first
+	 * @param handshakeTimeout how long a handshake may take
+	 * @param retransmitTimeout the first retransmission timeout of a handshake flight
+	 * @param maxDatagramSize the largest DTLS datagram
+	 */
+	public record DtlsDescriptor(String clientAuth, boolean verifyHostname, List<String> cipherSuites,
+			String handshakeTimeout, String retransmitTimeout, int maxDatagramSize) {
+
+		static @Nullable DtlsDescriptor of(@Nullable DtlsSettings settings) {
+			if (settings == null) {
+				return null;
+			}
+			return new DtlsDescriptor(settings.clientAuth().name(), settings.verifyHostname(),
+					settings.cipherSuites(), duration(Duration.ofMillis(settings.handshakeTimeoutMillis())),
+					duration(Duration.ofMillis(settings.initialRetransmitTimeoutMillis())), settings.maxDatagramSize());
+		}
+
 	}
 
 	/**
@@ -251,11 +309,12 @@ public class KcpEndpoint {
 	 * @param messageFormat {@code RAW} or {@code ENVELOPE}
 	 * @param defaultTarget where calls without a target go, {@code null} if none is set
 	 * @param packetCipher the packet cipher's name
+	 * @param dtls what new DTLS sessions use, {@code null} without DTLS
 	 * @param replyTimeout how long requests wait by default
 	 * @param settings its sessions' protocol settings
 	 */
 	public record TemplateDescriptor(String name, String messageFormat, @Nullable String defaultTarget,
-			String packetCipher, String replyTimeout, Map<String, Object> settings) {
+			String packetCipher, @Nullable DtlsDescriptor dtls, String replyTimeout, Map<String, Object> settings) {
 	}
 
 }
