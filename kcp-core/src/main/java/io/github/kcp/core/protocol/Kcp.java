@@ -620,6 +620,15 @@ public final class Kcp {
 		}
 	}
 
+	/**
+	 * Tuned mode: whether data in flight waits for nothing but acknowledgements or timeouts — nothing queued behind
+	 * the window, no acknowledgement or window answer to send, no zero window to probe.
+	 */
+	private boolean onlyTimeoutsPending() {
+		return this.sndBuf.count() != 0 && this.sndQueue.isEmpty() && this.ackCount == 0 && this.probe == 0
+				&& this.rmtWnd != 0;
+	}
+
 	/** Tuned mode: whether a timeout, fast or early retransmission is due at {@code now}. */
 	private boolean retransmissionDue(int now) {
 		return this.retransmitPending || (this.sndBuf.count() != 0 && now - this.earliestDeadline >= 0);
@@ -628,15 +637,21 @@ public final class Kcp {
 	/**
 	 * When {@link #update} next needs to be called: {@code now} if immediately, otherwise the earliest of the next
 	 * flush tick and the next retransmission deadline, at most one interval ahead. Input and sends can make an
-	 * earlier update worthwhile, so call this again after them. In {@link EngineMode#TUNED} it costs O(1) and the
-	 * update at a retransmission deadline between ticks retransmits; in {@link EngineMode#IKCP} it walks the send
-	 * window and such an update waits for the tick, as ikcp.
+	 * earlier update worthwhile, so call this again after them. In {@link EngineMode#TUNED} it costs O(1), the
+	 * update at a retransmission deadline between ticks retransmits, and while data in flight waits for nothing but
+	 * acknowledgements it names that deadline, however far, instead of the interval ticks before it (they would send
+	 * nothing); in {@link EngineMode#IKCP} it walks the send window and such an update waits for the tick, as ikcp.
 	 * @param now the current time in milliseconds (wrapping 32-bit clock)
 	 * @return the time of the next needed update, on the same clock
 	 */
 	public int check(int now) {
 		if (!this.updated) {
 			return now;
+		}
+		if (this.mode == EngineMode.TUNED && onlyTimeoutsPending()) {
+			// A tick would find nothing to do but look for timeouts, whose earliest deadline is known: no tick until
+			// then. A peer slow to acknowledge then costs one update per RTO, not one per interval.
+			return retransmissionDue(now) ? now : this.earliestDeadline;
 		}
 		int tsFlushLocal = this.tsFlush;
 		if (now - tsFlushLocal >= CLOCK_JUMP || now - tsFlushLocal < -CLOCK_JUMP) {

@@ -147,10 +147,86 @@ class KcpTunedRecoveryTest {
 			wire.now = now;
 			sender.update(now);
 			int next = sender.check(now);
-			assertThat(next - now).isBetween(0, 70);
+			// ikcp names the next tick; the tuned engine, waiting for nothing but the acknowledgement, its deadline
+			// (200 ms, then the backed-off 300 ms after the retransmission).
+			assertThat(next - now).isBetween(0, (mode == EngineMode.TUNED) ? 300 : 70);
 			now = (next == now) ? now + 1 : next;
 		}
 		assertThat(wire.pushTimes(0)).containsExactly(0, expectedResend);
+	}
+
+	// ---------------------------------------------------------------- no ticks while only waiting
+
+	/** How many updates a driver that follows {@link Kcp#check} makes from {@code from} until {@code until}. */
+	private static int updatesUntil(Kcp kcp, Wire wire, int from, int until) {
+		int updates = 0;
+		int now = from;
+		for (int step = 0; step < 10_000; step++) {
+			int next = kcp.check(now);
+			now = (next - now <= 0) ? now + 1 : next;
+			if (now - until > 0) {
+				return updates;
+			}
+			wire.now = now;
+			kcp.update(now);
+			updates++;
+		}
+		throw new AssertionError("the engine asked for more than 10,000 updates");
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@CsvSource({ "TUNED, 1", "IKCP, 20" })
+	void dataWaitingOnlyForItsAcknowledgementIsNotTickedEveryInterval(EngineMode mode, int updates) {
+		Wire wire = new Wire();
+		// nodelay 1, interval 10: the first RTO is 200 ms (no RTT sample yet); nothing acknowledges.
+		Kcp sender = engine(wire, mode, 1, 10, 0);
+		sender.send(new byte[10]);
+		wire.now = 0;
+		sender.update(0);
+		assertThat(wire.pushTimes(0)).containsExactly(0);
+		if (mode == EngineMode.TUNED) {
+			assertThat(sender.check(1)).isEqualTo(200);
+		}
+		else {
+			assertThat(sender.check(1)).isEqualTo(10);
+		}
+
+		// Up to the first retransmission (200 ms; ikcp serves it at its tick, 200 too): the tuned engine needs the
+		// one update that retransmits, ikcp ticks every 10 ms.
+		assertThat(updatesUntil(sender, wire, 0, 200)).isEqualTo(updates);
+		assertThat(wire.pushTimes(0)).containsExactly(0, 200);
+		assertThat(wire.datagrams).hasSize(2);
+	}
+
+	@Test
+	void theTickStaysWhileAcknowledgementsWaitOrDataWaitsForTheWindow() {
+		Wire wire = new Wire();
+		Kcp sender = engine(wire, EngineMode.TUNED, 1, 10, 0);
+		sender.setWindowSize(1, 128);
+		sender.send(new byte[10]);
+		sender.send(new byte[10]);
+		wire.now = 0;
+		sender.update(0);
+		// One segment in flight (window 1), one queued behind it: the tick looks for room every interval.
+		assertThat(wire.pushTimes(0)).containsExactly(0);
+		assertThat(sender.check(1)).isEqualTo(10);
+
+		// The first acknowledged, the second in flight, and a data segment of the peer's to acknowledge: the tick
+		// (not the 200 ms deadline) sends that acknowledgement.
+		input(sender, ack(0, 0, 1), 5);
+		wire.now = 10;
+		sender.update(10);
+		assertThat(wire.pushTimes(1)).containsExactly(10);
+		byte[] push = new byte[KcpCodec.OVERHEAD + 1];
+		KcpCodec.writeHeader(push, 0, CONV, CMD_PUSH, 0, 128, 11, 0, 0, 1);
+		input(sender, push, 11);
+		assertThat(sender.check(12)).isEqualTo(20);
+		wire.now = 20;
+		sender.update(20);
+		// Acknowledged: now only the timeout of the second segment is left to wait for. It left at 10 with the RTO of
+		// the first sample (5 ms): the nodelay minimum, 30 ms.
+		assertThat(sender.rto()).isEqualTo(30);
+		assertThat(sender.check(21)).isEqualTo(10 + 30);
 	}
 
 	// ---------------------------------------------------------------- timer restart on progress
