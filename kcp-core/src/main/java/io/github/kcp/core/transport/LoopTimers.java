@@ -50,7 +50,7 @@ final class LoopTimers {
 	/** The deadline (milliseconds) {@link #wakeup} is armed for, or {@link #NOT_ARMED}. */
 	private long wakeupDeadline = NOT_ARMED;
 
-	private long wakeups;
+	private long batches;
 
 	private long fired;
 
@@ -74,9 +74,9 @@ final class LoopTimers {
 		return this.size;
 	}
 
-	/** How many times the loop timer fired (tests and diagnostics). */
-	long wakeups() {
-		return this.wakeups;
+	/** How many wake-ups of the loop timer found timers due (tests and diagnostics). */
+	long batches() {
+		return this.batches;
 	}
 
 	/** How many timers ran (tests and diagnostics). */
@@ -88,7 +88,6 @@ final class LoopTimers {
 	private void onWakeup() {
 		this.wakeup = null;
 		this.wakeupDeadline = NOT_ARMED;
-		this.wakeups++;
 		long now = MonotonicClock.nowMillis();
 		// Take the due ones out first: a task that re-arms its timer for now runs again in the next wake-up, not in
 		// this loop forever.
@@ -101,6 +100,7 @@ final class LoopTimers {
 			armWakeup();
 			return;
 		}
+		this.batches++;
 		this.beforeBatch.run();
 		try {
 			for (int i = 0; i < this.due.size(); i++) {
