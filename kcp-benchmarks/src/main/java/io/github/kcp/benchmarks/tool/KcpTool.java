@@ -352,6 +352,15 @@ public final class KcpTool {
 		this.console.err("%s: dialed %s with conv %s", options.role, session.remoteAddress(),
 				Integer.toUnsignedString(session.conv()));
 		try {
+			if (options.jitWarmup > 0) {
+				if (!probe.pingPong(session, options.jitWarmup, deadline)) {
+					this.console.out("%d ok, %d bad", 0, options.count);
+					session.abort();
+					return this.console.fail("rtt-client: JIT warm-up: only %d of %d messages came back intact",
+							probe.ok(), options.jitWarmup);
+				}
+				this.console.err("rtt-client: JIT warm-up of %d messages done", options.jitWarmup);
+			}
 			if (options.warmup > 0) {
 				double[] warm = probe.round(session, options.warmup, deadline);
 				if (warm == null || probe.ok() != options.warmup) {

@@ -78,6 +78,7 @@ final class ToolOptions {
 		FLAGS.put("bytes", Kind.LONG);
 		FLAGS.put("interval-ms", Kind.INT);
 		FLAGS.put("warmup", Kind.INT);
+		FLAGS.put("jit-warmup", Kind.INT);
 		FLAGS.put("warmup-bytes", Kind.LONG);
 		FLAGS.put("linger-ms", Kind.INT);
 		FLAGS.put("watch-stdin", Kind.SWITCH);
@@ -141,6 +142,9 @@ final class ToolOptions {
 	int intervalMs = 10;
 
 	int warmup;
+
+	/** rtt-client: untimed round trips one after the other (not paced) before the warm-up, for the JIT. */
+	int jitWarmup;
 
 	long warmupBytes;
 
@@ -299,6 +303,7 @@ final class ToolOptions {
 			case "size" -> this.size = value;
 			case "interval-ms" -> this.intervalMs = value;
 			case "warmup" -> this.warmup = value;
+			case "jit-warmup" -> this.jitWarmup = value;
 			case "linger-ms" -> this.lingerMs = value;
 			case "watch-stdin" -> this.watchStdin = value;
 			case "stats" -> this.stats = value;
@@ -357,8 +362,8 @@ final class ToolOptions {
 		if (this.role.endsWith("rtt-client") && this.size < 8) {
 			throw new ToolUsageException("rtt-client needs --size >= 8 (the first 8 bytes carry the index)");
 		}
-		if (this.bytes < 0 || this.warmupBytes < 0 || this.warmup < 0) {
-			throw new ToolUsageException("--bytes, --warmup-bytes and --warmup must not be negative");
+		if (this.bytes < 0 || this.warmupBytes < 0 || this.warmup < 0 || this.jitWarmup < 0) {
+			throw new ToolUsageException("--bytes, --warmup-bytes, --warmup and --jit-warmup must not be negative");
 		}
 		if (this.timeoutSeconds <= 0 || this.idleSeconds <= 0 || this.seconds < 0 || this.intervalMs < 0) {
 			throw new ToolUsageException("--timeout-seconds and --idle-seconds must be positive, --seconds and "
@@ -586,7 +591,9 @@ final class ToolOptions {
 				"  bulk-client   --port P --bytes N  send length header + payload, wait for the byte; prints MB/s",
 				"  rtt-client    --port P --count N --size S --interval-ms I   prints p50, p90, p99 and max RTT",
 				"  (bulk-client --warmup-bytes W and rtt-client --warmup W first run an untimed transfer of W bytes",
-				"   or W messages on the same session, so that a JIT-compiled peer is measured in steady state)",
+				"   or W messages on the same session, so that a JIT-compiled peer is measured in steady state;",
+				"   rtt-client --jit-warmup J first sends J messages one after the other, each when the last came",
+				"   back, unpaced and untimed: paced messages alone leave a fresh JVM partly interpreted)",
 				"TCP reference roles: tcp-echo-server, tcp-bulk-server, tcp-rtt-client, tcp-bulk-client ... (any role",
 				"  above with the tcp- prefix runs the same protocol over TCP with TCP_NODELAY)",
 				"Relay: relay --listen P --target HOST:PORT [--loss X] [--delay-ms D] [--jitter-ms J]",
