@@ -290,14 +290,15 @@ final class Roles {
 	private int rttClient(Conn conn) {
 		int count = this.options.count;
 		if (this.options.jitWarmup > 0) {
+			int warmed;
 			try {
-				pingPong(conn, this.options.jitWarmup);
+				warmed = pingPong(conn, this.options.jitWarmup);
 			}
 			catch (IOException ex) {
 				this.console.out("%d ok, %d bad", 0, count);
 				return this.console.fail("rtt-client: JIT warm-up: %s", ex.getMessage());
 			}
-			this.console.err("rtt-client: JIT warm-up of %d messages done", this.options.jitWarmup);
+			this.console.err("rtt-client: JIT warm-up of %d messages done", warmed);
 		}
 		if (this.options.warmup > 0) {
 			RttRound warmup = rttRound(conn, this.options.warmup);
@@ -322,11 +323,18 @@ final class Roles {
 		return (ok == count) ? KcpTool.EXIT_OK : KcpTool.EXIT_FAILED;
 	}
 
-	/** Sends {@code count} indexed messages one after the other, each when the echo of the last came back. */
-	private void pingPong(Conn conn, int count) throws IOException {
+	/**
+	 * Sends up to {@code count} indexed messages one after the other, each when the echo of the last came back, for
+	 * at most {@link KcpTool#JIT_WARMUP_MAX_NANOS}; returns how many went.
+	 */
+	private int pingPong(Conn conn, int count) throws IOException {
 		int size = this.options.size;
 		byte[] buffer = new byte[size];
+		long until = System.nanoTime() + KcpTool.JIT_WARMUP_MAX_NANOS;
 		for (int k = 0; k < count; k++) {
+			if (System.nanoTime() - until > 0) {
+				return k;
+			}
 			byte[] message = DeterministicContent.indexedMessage(k, size);
 			conn.write(message);
 			conn.readFully(buffer, 0, size);
@@ -334,6 +342,7 @@ final class Roles {
 				throw new IOException("message " + k + " came back altered");
 			}
 		}
+		return count;
 	}
 
 	/** Sends {@code count} indexed messages, paced by interval-ms, and reads their echoes in order. */

@@ -89,11 +89,12 @@ final class RttProbe implements KcpSessionHandler {
 	}
 
 	/**
-	 * Sends {@code count} messages one after the other, each when the echo of the last came back (ping-pong, not
-	 * paced), untimed: warms the JIT up on the paths the measured round trips take, in a fraction of the time.
-	 * @return whether every echo came back intact before the deadline
+	 * Sends up to {@code count} messages one after the other, each when the echo of the last came back (ping-pong,
+	 * not paced), untimed, for at most {@code maxNanos}: warms the JIT up on the paths the measured round trips take,
+	 * in a fraction of the time. Returns once the last message sent has come back.
+	 * @return how many came back intact, or -1 if the session closed or the deadline passed first
 	 */
-	boolean pingPong(KcpSession session, int count, long deadlineNanos) throws InterruptedException {
+	int pingPong(KcpSession session, int count, long maxNanos, long deadlineNanos) throws InterruptedException {
 		CountDownLatch latch = new CountDownLatch(1);
 		session.executor().execute(() -> {
 			this.sentAt = new long[count];
@@ -105,15 +106,27 @@ final class RttProbe implements KcpSessionHandler {
 			this.pingPong = true;
 			send(session);
 		});
-		long left = deadlineNanos - System.nanoTime();
-		boolean finished = left > 0 && latch.await(left, TimeUnit.NANOSECONDS);
-		CountDownLatch stopped = new CountDownLatch(1);
-		session.executor().execute(() -> {
-			this.pingPong = false;
-			stopped.countDown();
-		});
-		stopped.await(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-		return finished && this.closed == null && this.ok == count;
+		long until = Math.min(deadlineNanos, System.nanoTime() + maxNanos);
+		long left = until - System.nanoTime();
+		if (left <= 0 || !latch.await(left, TimeUnit.NANOSECONDS)) {
+			// Out of time: send no more, and wait for the one on its way so that it does not count in the next round.
+			CountDownLatch last = new CountDownLatch(1);
+			session.executor().execute(() -> {
+				this.pingPong = false;
+				this.sentAt = Arrays.copyOf(this.sentAt, this.next);
+				if (this.received >= this.next) {
+					last.countDown();
+				}
+				else {
+					this.done = last;
+				}
+			});
+			left = deadlineNanos - System.nanoTime();
+			if (left <= 0 || !last.await(left, TimeUnit.NANOSECONDS)) {
+				return -1;
+			}
+		}
+		return (this.closed == null) ? this.ok : -1;
 	}
 
 	/** On the loop. */
@@ -137,6 +150,7 @@ final class RttProbe implements KcpSessionHandler {
 		}
 		CountDownLatch latch = this.done;
 		if (this.received == this.sentAt.length && latch != null) {
+			this.pingPong = false;
 			latch.countDown();
 		}
 		else if (this.pingPong && this.next < this.sentAt.length) {

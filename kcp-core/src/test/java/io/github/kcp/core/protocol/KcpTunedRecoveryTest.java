@@ -155,6 +155,78 @@ class KcpTunedRecoveryTest {
 		assertThat(wire.pushTimes(0)).containsExactly(0, expectedResend);
 	}
 
+	// ---------------------------------------------------------------- tail loss probe
+
+	/** An engine with one RTT sample of 4 ms (srtt 4, RTO the nodelay minimum 30), then sn 1 sent at 1010. */
+	private static Kcp loneSegmentInFlight(Wire wire, EngineMode mode) {
+		Kcp sender = engine(wire, mode, 1, 10, 0);
+		sender.send(new byte[10]);
+		wire.now = 1000;
+		sender.update(1000);
+		input(sender, ack(0, 1000, 1), 1004);
+		sender.send(new byte[10]);
+		wire.now = 1010;
+		sender.update(1010);
+		assertThat(wire.pushTimes(1)).containsExactly(1010);
+		assertThat(sender.rto()).isEqualTo(30);
+		return sender;
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@CsvSource({ "TUNED, '1010, 1028, 1040', 1", "IKCP, '1010, 1040', 0" })
+	void aLoneUnacknowledgedSegmentIsProbedBeforeItsTimeoutWhichStillComes(EngineMode mode, String pushes,
+			int probes) {
+		Wire wire = new Wire();
+		Kcp sender = loneSegmentInFlight(wire, mode);
+
+		// Nothing comes back: the probe two smoothed RTTs and the peer's interval after the send (1010 + 8 + 10),
+		// then the timeout at the segment's own deadline (1010 + 30), which the probe did not move.
+		updatesUntil(sender, wire, 1010, 1045);
+
+		List<Integer> expected = Arrays.stream(pushes.split(",")).map(String::trim).map(Integer::valueOf).toList();
+		assertThat(wire.pushTimes(1)).isEqualTo(expected);
+		assertThat(sender.tailProbes()).isEqualTo(probes);
+		assertThat(sender.timeoutRetransmissions()).isEqualTo(1);
+		assertThat(sender.fastRetransmissions() + sender.earlyRetransmissions()).isZero();
+	}
+
+	@Test
+	void theProbeCarriesThePresentTimeAndOnlyOnePerSend() {
+		Wire wire = new Wire();
+		Kcp sender = loneSegmentInFlight(wire, EngineMode.TUNED);
+		updatesUntil(sender, wire, 1010, 1030);
+		assertThat(wire.pushTimes(1)).containsExactly(1010, 1028);
+		byte[] probe = wire.datagrams.get(wire.datagrams.size() - 1);
+		WireSegment copy = SimulatedLink.segments(probe, probe.length).get(0);
+		assertThat(copy.ts()).as("its acknowledgement is a true RTT sample").isEqualTo(1028);
+
+		// The probe's acknowledgement: a 2 ms sample, nothing left in flight, nothing more sent.
+		input(sender, ack(1, 1028, 2), 1030);
+		assertThat(sender.srtt()).isLessThanOrEqualTo(4);
+		updatesUntil(sender, wire, 1030, 1200);
+		assertThat(wire.pushTimes(1)).containsExactly(1010, 1028);
+		assertThat(sender.tailProbes()).isEqualTo(1);
+	}
+
+	@Test
+	void noProbeWhenTheAcknowledgementComesFirstOrBeforeAnyRttSample() {
+		Wire wire = new Wire();
+		Kcp sender = loneSegmentInFlight(wire, EngineMode.TUNED);
+		input(sender, ack(1, 1010, 2), 1015);
+		updatesUntil(sender, wire, 1015, 1200);
+		assertThat(wire.pushTimes(1)).containsExactly(1010);
+
+		// A fresh engine has no RTT sample: its first segment waits for the initial RTO (200 ms), as ikcp.
+		Wire fresh = new Wire();
+		Kcp first = engine(fresh, EngineMode.TUNED, 1, 10, 0);
+		first.send(new byte[10]);
+		fresh.now = 0;
+		first.update(0);
+		updatesUntil(first, fresh, 0, 199);
+		assertThat(fresh.pushTimes(0)).containsExactly(0);
+		assertThat(first.tailProbes()).isZero();
+	}
+
 	// ---------------------------------------------------------------- no ticks while only waiting
 
 	/** How many updates a driver that follows {@link Kcp#check} makes from {@code from} until {@code until}. */
@@ -223,10 +295,11 @@ class KcpTunedRecoveryTest {
 		assertThat(sender.check(12)).isEqualTo(20);
 		wire.now = 20;
 		sender.update(20);
-		// Acknowledged: now only the timeout of the second segment is left to wait for. It left at 10 with the RTO of
-		// the first sample (5 ms): the nodelay minimum, 30 ms.
+		// Acknowledged: now only the second segment is left to wait for. It left at 10 with the RTO of the first
+		// sample (5 ms), the nodelay minimum of 30 ms; alone in flight with nothing queued, its tail probe comes
+		// first: two smoothed RTTs and the peer's interval after it left.
 		assertThat(sender.rto()).isEqualTo(30);
-		assertThat(sender.check(21)).isEqualTo(10 + 30);
+		assertThat(sender.check(21)).isEqualTo(10 + 2 * 5 + 10);
 	}
 
 	// ---------------------------------------------------------------- timer restart on progress
@@ -327,14 +400,17 @@ class KcpTunedRecoveryTest {
 		Result tuned = transfer(EngineMode.TUNED, lossPercent / 100.0);
 		Result ikcp = transfer(EngineMode.IKCP, lossPercent / 100.0);
 		System.out.printf("%d%% loss: tuned %s; ikcp %s%n", lossPercent, tuned, ikcp);
-		// Losses are mostly recovered early, not by timeouts, and with fewer datagrams. (The completion time is not
-		// asserted: with these seeds it is shorter at 5 and 20 %, longer at 10 %.)
+		// Losses are mostly recovered early, not by timeouts, with hardly more datagrams (a tuned engine driven as
+		// check() asks, at once after input, resends early as soon as it can; with these seeds: as many at 5 %, 2 %
+		// more at 10 %, a fifth fewer at 20 %). The completion time is not asserted (with these seeds about the same
+		// at 5 and 10 %, shorter at 20 %).
 		assertThat(tuned.early).isPositive();
 		assertThat(tuned.timeouts).isLessThan(ikcp.timeouts);
-		assertThat(tuned.datagrams).isLessThan(ikcp.datagrams);
+		assertThat(tuned.datagrams).isLessThanOrEqualTo(ikcp.datagrams * 105 / 100);
 	}
 
-	private record Result(long millis, long timeouts, long fast, long early, long spurious, long datagrams) {
+	private record Result(long millis, long timeouts, long fast, long early, long probes, long spurious,
+			long datagrams) {
 	}
 
 	private static Result transfer(EngineMode mode, double loss) {
@@ -356,7 +432,8 @@ class KcpTunedRecoveryTest {
 					receiver.drain();
 				});
 		return new Result(took, sending.timeoutRetransmissions(), sending.fastRetransmissions(),
-				sending.earlyRetransmissions(), sending.spuriousRetransmissions(), link.left().sent());
+				sending.earlyRetransmissions(), sending.tailProbes(), sending.spuriousRetransmissions(),
+				link.left().sent());
 	}
 
 }
