@@ -21,7 +21,7 @@
 #
 # Environment: QUICK=1; REPEAT (2, QUICK 1: each bulk/echo figure is the median of the runs, us and kcp-go
 # interleaved and their order alternating); BULK_BYTES, WARMUP_BYTES; ECHO_COUNT, ECHO_WARMUP, ECHO_JIT_WARMUP
-# (5000, QUICK 2000); SESSIONS ("1000 10000");
+# (20000, at most 10 s; QUICK 2000); SESSIONS ("1000 10000");
 # SESS_RAMP, SESS_WARMUP, SESS_MEASURE, SESS_SETTLE, SESS_IDLE (seconds); BULK_LOSSES ("0 1 5"); ECHO_LOSSES
 # ("0 5 10 20"); LOSS_MODE (auto|netns|relay); OUT_DIR (docs/benchmarks); SKIP_BUILD=1; KCP_TARGET (target).
 # Needs JDK 17+ (java, jcmd), Maven, Go with kcp-go in GOPATH mode for the kcp-go figures (apt-get install golang-go
@@ -48,7 +48,7 @@ else
 	WARMUP_BYTES="${WARMUP_BYTES:-$((256 * MIB))}"
 	ECHO_COUNT="${ECHO_COUNT:-2000}"
 	ECHO_WARMUP="${ECHO_WARMUP:-500}"
-	ECHO_JIT_WARMUP="${ECHO_JIT_WARMUP:-5000}"
+	ECHO_JIT_WARMUP="${ECHO_JIT_WARMUP:-20000}"
 	SESS_RAMP="${SESS_RAMP:-10}" SESS_WARMUP="${SESS_WARMUP:-15}" SESS_MEASURE="${SESS_MEASURE:-20}"
 	SESS_SETTLE="${SESS_SETTLE:-8}" SESS_IDLE="${SESS_IDLE:-10}"
 fi
