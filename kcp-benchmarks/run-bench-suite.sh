@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite: us (kcp-tool on kcp-core) vs kcp-go 5.6.1 vs TCP, in one window on this machine.
 #
-#   kcp-benchmarks/run-bench-suite.sh             # full run (~20 min): writes docs/benchmarks/results.md + PNG charts
+#   kcp-benchmarks/run-bench-suite.sh             # full run (~22 min): writes docs/benchmarks/results.md + PNG charts
 #   QUICK=1 kcp-benchmarks/run-bench-suite.sh     # a few minutes, small transfers and short windows (a smoke run)
 #
 # Figures (fast mode on both ends: nodelay 1, interval 10, resend 2, nc 1, windows 1024, mtu 1400):
