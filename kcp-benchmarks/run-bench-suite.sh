@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite: us (kcp-tool on kcp-core) vs kcp-go 5.6.1 vs TCP, in one window on this machine.
 #
-#   kcp-benchmarks/run-bench-suite.sh             # full run (~20 min): writes docs/benchmarks/results.md + PNG charts
+#   kcp-benchmarks/run-bench-suite.sh             # full run (~22 min): writes docs/benchmarks/results.md + PNG charts
 #   QUICK=1 kcp-benchmarks/run-bench-suite.sh     # a few minutes, small transfers and short windows (a smoke run)
 #
 # Figures (fast mode on both ends: nodelay 1, interval 10, resend 2, nc 1, windows 1024, mtu 1400):
@@ -9,7 +9,8 @@
 #             same session, untimed, then BULK_BYTES timed; us and kcp-go each against their own server; and the CPU
 #             time of client and server over the timed transfer per MB (sampled from /proc every 100 ms)
 #   echo      p50 / p99 of 64-byte messages every 10 ms at 0 / 5 / 10 / 20 % loss each way, after ECHO_WARMUP
-#             untimed messages on the same session
+#             untimed messages on the same session; the JVM clients (us, TCP) first send ECHO_JIT_WARMUP untimed
+#             messages one after the other (each when the last came back) so that both JVMs run compiled code
 #   sessions  1,000 and 10,000 sessions sending one 64-byte message per second each, joining over SESS_RAMP s:
 #             server CPU (all active; then all idle), p50 / p99, memory per idle session (heap after a full GC and
 #             RSS growth); one load generator (kcp-tool sessions-client) for every server, a fresh server each time
@@ -19,7 +20,8 @@
 # root) everything runs on 127.0.0.1 and kcp-tool's relay drops UDP datagrams in-process; TCP has no lossy figures.
 #
 # Environment: QUICK=1; REPEAT (2, QUICK 1: each bulk/echo figure is the median of the runs, us and kcp-go
-# interleaved and their order alternating); BULK_BYTES, WARMUP_BYTES; ECHO_COUNT, ECHO_WARMUP; SESSIONS ("1000 10000");
+# interleaved and their order alternating); BULK_BYTES, WARMUP_BYTES; ECHO_COUNT, ECHO_WARMUP, ECHO_JIT_WARMUP
+# (20000, at most 10 s; QUICK 2000); SESSIONS ("1000 10000");
 # SESS_RAMP, SESS_WARMUP, SESS_MEASURE, SESS_SETTLE, SESS_IDLE (seconds); BULK_LOSSES ("0 1 5"); ECHO_LOSSES
 # ("0 5 10 20"); LOSS_MODE (auto|netns|relay); OUT_DIR (docs/benchmarks); SKIP_BUILD=1; KCP_TARGET (target).
 # Needs JDK 17+ (java, jcmd), Maven, Go with kcp-go in GOPATH mode for the kcp-go figures (apt-get install golang-go
@@ -38,6 +40,7 @@ if [ "$QUICK" = 1 ]; then
 	WARMUP_BYTES="${WARMUP_BYTES:-$((32 * MIB))}"
 	ECHO_COUNT="${ECHO_COUNT:-300}"
 	ECHO_WARMUP="${ECHO_WARMUP:-100}"
+	ECHO_JIT_WARMUP="${ECHO_JIT_WARMUP:-2000}"
 	SESS_RAMP="${SESS_RAMP:-3}" SESS_WARMUP="${SESS_WARMUP:-5}" SESS_MEASURE="${SESS_MEASURE:-5}"
 	SESS_SETTLE="${SESS_SETTLE:-4}" SESS_IDLE="${SESS_IDLE:-4}"
 else
@@ -45,6 +48,7 @@ else
 	WARMUP_BYTES="${WARMUP_BYTES:-$((256 * MIB))}"
 	ECHO_COUNT="${ECHO_COUNT:-2000}"
 	ECHO_WARMUP="${ECHO_WARMUP:-500}"
+	ECHO_JIT_WARMUP="${ECHO_JIT_WARMUP:-20000}"
 	SESS_RAMP="${SESS_RAMP:-10}" SESS_WARMUP="${SESS_WARMUP:-15}" SESS_MEASURE="${SESS_MEASURE:-20}"
 	SESS_SETTLE="${SESS_SETTLE:-8}" SESS_IDLE="${SESS_IDLE:-10}"
 fi
@@ -267,9 +271,9 @@ median() { sort -g | awk '{v[NR]=$1} END {if (NR == 0) print "n/a"; else if (NR 
 # client_cmd IMPL : the client command for an implementation (run in the client namespace)
 client_cmd() {
 	case "$1" in
-		us) CLIENT=("${IN_C[@]}" "${TOOL[@]}"); PREFIX=""; KNOBS=("${FAST[@]}") ;;
-		kcp-go) CLIENT=("${IN_C[@]}" "$GOPEER"); PREFIX=""; KNOBS=("${FAST[@]}") ;;
-		tcp) CLIENT=("${IN_C[@]}" "${TOOL[@]}"); PREFIX="tcp-"; KNOBS=() ;;
+		us) CLIENT=("${IN_C[@]}" "${TOOL[@]}"); PREFIX=""; KNOBS=("${FAST[@]}"); JIT=(--jit-warmup "$ECHO_JIT_WARMUP") ;;
+		kcp-go) CLIENT=("${IN_C[@]}" "$GOPEER"); PREFIX=""; KNOBS=("${FAST[@]}"); JIT=() ;;
+		tcp) CLIENT=("${IN_C[@]}" "${TOOL[@]}"); PREFIX="tcp-"; KNOBS=(); JIT=(--jit-warmup "$ECHO_JIT_WARMUP") ;;
 	esac
 }
 
@@ -383,7 +387,7 @@ for loss in $ECHO_LOSSES; do
 			seconds=$(( (ECHO_COUNT + ECHO_WARMUP) * ECHO_INTERVAL_MS / 1000 + 120 ))
 			out="$(timeout --kill-after=10 $((seconds + 30)) "${CLIENT[@]}" "${PREFIX}rtt-client" --host "$SERVER_HOST" \
 				--port "$port" --count "$ECHO_COUNT" --size "$ECHO_SIZE" --interval-ms "$ECHO_INTERVAL_MS" \
-				--warmup "$ECHO_WARMUP" --timeout-seconds "$seconds" "${KNOBS[@]}" 2>>"$WORK/clients.err")" \
+				--warmup "$ECHO_WARMUP" "${JIT[@]}" --timeout-seconds "$seconds" "${KNOBS[@]}" 2>>"$WORK/clients.err")" \
 				|| log "  failed: $(tail -n 1 <<<"$out")"
 			read -r p50 p99 < <(sed -n 's/^p50 \(.*\) ms, p90 .* ms, p99 \(.*\) ms, max .* ms$/\1 \2/p' <<<"$out") || true
 			if [ -n "${p50:-}" ]; then
@@ -495,7 +499,7 @@ CORES="$(nproc)"
 	echo -e "meta\temulation\t$EMULATION"
 	echo -e "meta\tkcp\tfast mode: nodelay 1, interval 10, resend 2, nc 1, windows 1024, mtu 1400; kcp-go 5.6.1 with 4 MiB socket buffers"
 	echo -e "meta\tbulk\t$BULK_BYTES bytes timed after $WARMUP_BYTES untimed on the same session; median of $REPEAT run(s)"
-	echo -e "meta\techo\t$ECHO_COUNT x $ECHO_SIZE B every $ECHO_INTERVAL_MS ms after $ECHO_WARMUP untimed; median of $REPEAT run(s)"
+	echo -e "meta\techo\t$ECHO_COUNT x $ECHO_SIZE B every $ECHO_INTERVAL_MS ms after $ECHO_WARMUP untimed (JVM clients: $ECHO_JIT_WARMUP unpaced untimed round trips before); median of $REPEAT run(s)"
 	echo -e "meta\tsessions\t$SESS_SIZE B every $SESS_INTERVAL_MS ms per session, joining over $SESS_RAMP s; $SESS_WARMUP s warm-up, $SESS_MEASURE s measured; idle CPU over $SESS_IDLE s after $SESS_SETTLE s"
 	echo -e "meta\tmode\t$([ "$QUICK" = 1 ] && echo 'QUICK (smoke run: small transfers, short windows)' || echo full)"
 	if awk -v a="$LOAD_BEFORE" -v b="$LOAD_AFTER" -v c="$CORES" 'BEGIN { exit !(a > c / 2 || b > c / 2) }'; then

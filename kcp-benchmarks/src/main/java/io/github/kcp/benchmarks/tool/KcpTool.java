@@ -358,6 +358,9 @@ public final class KcpTool {
 		}
 	}
 
+	/** The longest the rtt-client's JIT warm-up runs (under heavy loss it gets through fewer messages). */
+	static final long JIT_WARMUP_MAX_NANOS = TimeUnit.SECONDS.toNanos(10);
+
 	/** The rtt-client in message mode, timed on the event loop ({@link RttProbe}). */
 	private int runKcpRttClient(ToolOptions options, KcpConfig config) throws ToolUsageException {
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.timeoutSeconds);
@@ -380,6 +383,15 @@ public final class KcpTool {
 				Integer.toUnsignedString(session.conv()));
 		printSecurity(options, session);
 		try {
+			if (options.jitWarmup > 0) {
+				int warmed = probe.pingPong(session, options.jitWarmup, JIT_WARMUP_MAX_NANOS, deadline);
+				if (warmed < 0) {
+					this.console.out("%d ok, %d bad", 0, options.count);
+					session.abort();
+					return this.console.fail("rtt-client: JIT warm-up: the session closed or timed out");
+				}
+				this.console.err("rtt-client: JIT warm-up of %d messages done", warmed);
+			}
 			if (options.warmup > 0) {
 				double[] warm = probe.round(session, options.warmup, deadline);
 				if (warm == null || probe.ok() != options.warmup) {

@@ -289,6 +289,17 @@ final class Roles {
 	 */
 	private int rttClient(Conn conn) {
 		int count = this.options.count;
+		if (this.options.jitWarmup > 0) {
+			int warmed;
+			try {
+				warmed = pingPong(conn, this.options.jitWarmup);
+			}
+			catch (IOException ex) {
+				this.console.out("%d ok, %d bad", 0, count);
+				return this.console.fail("rtt-client: JIT warm-up: %s", ex.getMessage());
+			}
+			this.console.err("rtt-client: JIT warm-up of %d messages done", warmed);
+		}
 		if (this.options.warmup > 0) {
 			RttRound warmup = rttRound(conn, this.options.warmup);
 			if (warmup.ok() != this.options.warmup) {
@@ -310,6 +321,28 @@ final class Roles {
 		this.console.out("p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms", percentile(sorted, 50),
 				percentile(sorted, 90), percentile(sorted, 99), sorted[sorted.length - 1]);
 		return (ok == count) ? KcpTool.EXIT_OK : KcpTool.EXIT_FAILED;
+	}
+
+	/**
+	 * Sends up to {@code count} indexed messages one after the other, each when the echo of the last came back, for
+	 * at most {@link KcpTool#JIT_WARMUP_MAX_NANOS}; returns how many went.
+	 */
+	private int pingPong(Conn conn, int count) throws IOException {
+		int size = this.options.size;
+		byte[] buffer = new byte[size];
+		long until = System.nanoTime() + KcpTool.JIT_WARMUP_MAX_NANOS;
+		for (int k = 0; k < count; k++) {
+			if (System.nanoTime() - until > 0) {
+				return k;
+			}
+			byte[] message = DeterministicContent.indexedMessage(k, size);
+			conn.write(message);
+			conn.readFully(buffer, 0, size);
+			if (!Arrays.equals(buffer, message)) {
+				throw new IOException("message " + k + " came back altered");
+			}
+		}
+		return count;
 	}
 
 	/** Sends {@code count} indexed messages, paced by interval-ms, and reads their echoes in order. */

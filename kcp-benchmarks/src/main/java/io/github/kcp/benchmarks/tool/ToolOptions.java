@@ -83,6 +83,7 @@ final class ToolOptions {
 		FLAGS.put("bytes", Kind.LONG);
 		FLAGS.put("interval-ms", Kind.INT);
 		FLAGS.put("warmup", Kind.INT);
+		FLAGS.put("jit-warmup", Kind.INT);
 		FLAGS.put("warmup-bytes", Kind.LONG);
 		FLAGS.put("linger-ms", Kind.INT);
 		FLAGS.put("watch-stdin", Kind.SWITCH);
@@ -151,6 +152,9 @@ final class ToolOptions {
 	int intervalMs = 10;
 
 	int warmup;
+
+	/** rtt-client: untimed round trips one after the other (not paced) before the warm-up, for the JIT. */
+	int jitWarmup;
 
 	long warmupBytes;
 
@@ -325,6 +329,7 @@ final class ToolOptions {
 			case "size" -> this.size = value;
 			case "interval-ms" -> this.intervalMs = value;
 			case "warmup" -> this.warmup = value;
+			case "jit-warmup" -> this.jitWarmup = value;
 			case "linger-ms" -> this.lingerMs = value;
 			case "watch-stdin" -> this.watchStdin = value;
 			case "stats" -> this.stats = value;
@@ -385,8 +390,8 @@ final class ToolOptions {
 		if (this.role.endsWith("rtt-client") && this.size < 8) {
 			throw new ToolUsageException("rtt-client needs --size >= 8 (the first 8 bytes carry the index)");
 		}
-		if (this.bytes < 0 || this.warmupBytes < 0 || this.warmup < 0) {
-			throw new ToolUsageException("--bytes, --warmup-bytes and --warmup must not be negative");
+		if (this.bytes < 0 || this.warmupBytes < 0 || this.warmup < 0 || this.jitWarmup < 0) {
+			throw new ToolUsageException("--bytes, --warmup-bytes, --warmup and --jit-warmup must not be negative");
 		}
 		if (this.timeoutSeconds <= 0 || this.idleSeconds <= 0 || this.seconds < 0 || this.intervalMs < 0) {
 			throw new ToolUsageException("--timeout-seconds and --idle-seconds must be positive, --seconds and "
@@ -687,7 +692,9 @@ final class ToolOptions {
 				"                socket) against an echo-server; prints connect (the DTLS handshake with --dtls) and",
 				"                first-echo times: median, p90, max (after --warmup W untimed sessions)",
 				"  (bulk-client --warmup-bytes W and rtt-client --warmup W first run an untimed transfer of W bytes",
-				"   or W messages on the same session, so that a JIT-compiled peer is measured in steady state)",
+				"   or W messages on the same session, so that a JIT-compiled peer is measured in steady state;",
+				"   rtt-client --jit-warmup J first sends up to J messages (at most 10 s) one after the other, each",
+				"   when the last came back, unpaced and untimed: paced messages alone leave a JVM partly interpreted)",
 				"TCP reference roles: tcp-echo-server, tcp-bulk-server, tcp-rtt-client, tcp-bulk-client ... (any role",
 				"  above with the tcp- prefix runs the same protocol over TCP with TCP_NODELAY)",
 				"Relay: relay --listen P --target HOST:PORT [--loss X] [--delay-ms D] [--jitter-ms J]",

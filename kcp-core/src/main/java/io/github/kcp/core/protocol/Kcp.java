@@ -248,6 +248,18 @@ public final class Kcp {
 
 	private boolean rtoRestarted;
 
+	/** When the tail probe is due, while {@link #tailProbeArmed}. */
+	private int tailProbeAt;
+
+	/**
+	 * Tuned: new data left with nothing queued behind it, so no later data can bring the duplicate acknowledgement
+	 * that would resend it early: the oldest unacknowledged segment is sent once more at {@link #tailProbeAt} (a tail
+	 * loss probe, RFC 8985) unless acknowledged first.
+	 */
+	private boolean tailProbeArmed;
+
+	private long tailProbes;
+
 	/** Whether data arrived out of order (or again) since acknowledgements were last flushed. */
 	private boolean urgentAcks;
 
@@ -620,6 +632,15 @@ public final class Kcp {
 		}
 	}
 
+	/**
+	 * Tuned mode: whether data in flight waits for nothing but acknowledgements or timeouts — nothing queued behind
+	 * the window, no acknowledgement or window answer to send, no zero window to probe.
+	 */
+	private boolean onlyTimeoutsPending() {
+		return this.sndBuf.count() != 0 && this.sndQueue.isEmpty() && this.ackCount == 0 && this.probe == 0
+				&& this.rmtWnd != 0;
+	}
+
 	/** Tuned mode: whether a timeout, fast or early retransmission is due at {@code now}. */
 	private boolean retransmissionDue(int now) {
 		return this.retransmitPending || (this.sndBuf.count() != 0 && now - this.earliestDeadline >= 0);
@@ -628,15 +649,21 @@ public final class Kcp {
 	/**
 	 * When {@link #update} next needs to be called: {@code now} if immediately, otherwise the earliest of the next
 	 * flush tick and the next retransmission deadline, at most one interval ahead. Input and sends can make an
-	 * earlier update worthwhile, so call this again after them. In {@link EngineMode#TUNED} it costs O(1) and the
-	 * update at a retransmission deadline between ticks retransmits; in {@link EngineMode#IKCP} it walks the send
-	 * window and such an update waits for the tick, as ikcp.
+	 * earlier update worthwhile, so call this again after them. In {@link EngineMode#TUNED} it costs O(1), the
+	 * update at a retransmission deadline between ticks retransmits, and while data in flight waits for nothing but
+	 * acknowledgements it names that deadline, however far, instead of the interval ticks before it (they would send
+	 * nothing); in {@link EngineMode#IKCP} it walks the send window and such an update waits for the tick, as ikcp.
 	 * @param now the current time in milliseconds (wrapping 32-bit clock)
 	 * @return the time of the next needed update, on the same clock
 	 */
 	public int check(int now) {
 		if (!this.updated) {
 			return now;
+		}
+		if (this.mode == EngineMode.TUNED && onlyTimeoutsPending()) {
+			// A tick would find nothing to do but look for timeouts, whose earliest deadline is known: no tick until
+			// then. A peer slow to acknowledge then costs one update per RTO, not one per interval.
+			return retransmissionDue(now) ? now : this.earliestDeadline;
 		}
 		int tsFlushLocal = this.tsFlush;
 		if (now - tsFlushLocal >= CLOCK_JUMP || now - tsFlushLocal < -CLOCK_JUMP) {
@@ -818,6 +845,10 @@ public final class Kcp {
 		boolean change = false;
 		this.retransmitPending = false;
 		int earliest = now + RTO_MAX;
+		boolean probeDue = tuned && this.tailProbeArmed && now - this.tailProbeAt >= 0;
+		if (probeDue) {
+			this.tailProbeArmed = false;
+		}
 
 		for (int sn = this.sndUna; sn != this.sndNxt; sn++) {
 			Segment segment = this.sndBuf.get(sn);
@@ -825,6 +856,7 @@ public final class Kcp {
 				continue;
 			}
 			boolean needSend = false;
+			boolean probing = false;
 			if (segment.xmit == 0) {
 				needSend = true;
 				segment.xmit++;
@@ -849,6 +881,14 @@ public final class Kcp {
 					segment.rto = this.rxRto;
 					segment.resendts = now + segment.rto;
 					change = true;
+				}
+				else if (now - deadline(segment) < 0 && probeDue) {
+					// The tail probe: one more copy of the oldest segment (a transmission, as the dead link counts
+					// them); its timer runs on, and duplicate acknowledgements still count against the first copy.
+					needSend = true;
+					probing = true;
+					segment.xmit++;
+					this.tailProbes++;
 				}
 				else if (now - deadline(segment) >= 0) {
 					needSend = true;
@@ -892,13 +932,17 @@ public final class Kcp {
 					change = true;
 				}
 			}
+			probeDue = false;
 			if (needSend) {
-				segment.ts = now;
+				if (!probing) {
+					segment.ts = now;
+				}
 				segment.wnd = wnd;
 				segment.una = this.rcvNxt;
 				position = makeSpace(position, OVERHEAD + segment.len);
+				// The probe's copy carries the present time, so that its acknowledgement is a true RTT sample.
 				position = KcpCodec.writeHeader(this.buffer, position, segment.conv, CMD_PUSH, segment.frg, segment.wnd,
-						segment.ts, segment.sn, segment.una, segment.len);
+						now, segment.sn, segment.una, segment.len);
 				System.arraycopy(segment.data, 0, this.buffer, position, segment.len);
 				position += segment.len;
 				this.outSegments++;
@@ -915,6 +959,9 @@ public final class Kcp {
 		}
 		if (position > 0) {
 			emit(position);
+		}
+		if (tuned) {
+			earliest = armTailProbe(now, newSegments, earliest);
 		}
 		this.earliestDeadline = earliest;
 
@@ -936,6 +983,33 @@ public final class Kcp {
 			this.cwnd = 1;
 			this.incr = this.mss;
 		}
+	}
+
+	/**
+	 * Tuned mode, after a flush: arms the tail probe when new data left with nothing queued behind it, disarms it
+	 * once nothing is in flight; returns the earliest deadline including the probe's.
+	 * <p>
+	 * The probe comes two smoothed RTTs after the send, plus one interval when a single segment is in flight (the
+	 * longest a standard KCP peer holds back its acknowledgement: until its next update), and at least one interval;
+	 * none before the first RTT sample or when the retransmission timeout comes first.
+	 */
+	private int armTailProbe(int now, int newSegments, int earliest) {
+		if (this.sndBuf.count() == 0) {
+			this.tailProbeArmed = false;
+			return earliest;
+		}
+		if (newSegments > 0 && this.sndQueue.isEmpty() && this.rxSrtt > 0) {
+			int inFlight = this.sndBuf.count();
+			int pto = 2 * this.rxSrtt + ((inFlight == 1) ? this.interval : 0);
+			pto = Math.max(pto, this.interval);
+			int at = now + pto;
+			this.tailProbeArmed = at - earliest < 0;
+			this.tailProbeAt = at;
+		}
+		if (this.tailProbeArmed && this.tailProbeAt - earliest < 0) {
+			return this.tailProbeAt;
+		}
+		return earliest;
 	}
 
 	/**
@@ -1307,6 +1381,7 @@ public final class Kcp {
 		if (mode == EngineMode.IKCP) {
 			this.rtoRestarted = false;
 			this.retransmitPending = false;
+			this.tailProbeArmed = false;
 		}
 	}
 
@@ -1702,6 +1777,15 @@ public final class Kcp {
 	 */
 	public long earlyRetransmissions() {
 		return this.earlyRetransmissions;
+	}
+
+	/**
+	 * Tail loss probes sent ({@link EngineMode#TUNED}): the oldest unacknowledged segment sent once more when new
+	 * data that had nothing queued behind it went unacknowledged for two smoothed RTTs (plus the peer's interval for
+	 * a lone segment). Not counted as retransmissions by timeout; its timer runs on.
+	 */
+	public long tailProbes() {
+		return this.tailProbes;
 	}
 
 	/**

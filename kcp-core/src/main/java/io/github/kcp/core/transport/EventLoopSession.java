@@ -31,7 +31,6 @@ import io.github.kcp.core.protocol.InputResult;
 import io.github.kcp.core.protocol.KcpCodec;
 import io.github.kcp.core.protocol.KcpMessageTooLargeException;
 import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,9 +106,8 @@ final class EventLoopSession implements KcpSession {
 
 	private boolean closeReported;
 
-	private @Nullable ScheduledFuture<?> timer;
-
-	private long timerDeadline;
+	/** The one timer, at the connection's deadline; among the socket's, behind one loop timer. */
+	private final LoopTimers.Timer timer;
 
 	/**
 	 * Creates the session; {@link #open()} it on the loop.
@@ -152,6 +150,7 @@ final class EventLoopSession implements KcpSession {
 		this.connection = new KcpConnection(conv, config, this.packetOverhead, MonotonicClock.nowMillis(),
 				(stage != null) ? stage.sink() : (datagram, length) -> endpoint.write(remoteAddress, datagram, length));
 		this.connection.setRttListener(this::rttSampled);
+		this.timer = endpoint.timers().newTimer(this::onTimer);
 	}
 
 	// ---------------------------------------------------------------- driven by the owner, on the loop
@@ -229,7 +228,7 @@ final class EventLoopSession implements KcpSession {
 		}
 		this.endpoint.flush();
 		if (!this.closeReported) {
-			armTimer(now);
+			armTimer();
 		}
 	}
 
@@ -297,32 +296,22 @@ final class EventLoopSession implements KcpSession {
 		}
 	}
 
-	private void armTimer(long now) {
+	private void armTimer() {
 		long deadline = this.connection.pollTimeout();
 		if (deadline == KcpConnection.NO_DEADLINE) {
 			cancelTimer();
 			return;
 		}
-		if (this.timer != null) {
-			if (this.timerDeadline <= deadline) {
-				return;
-			}
-			this.timer.cancel(false);
-		}
-		this.timerDeadline = deadline;
-		this.timer = this.loop.schedule(this::onTimer, Math.max(0, deadline - now), TimeUnit.MILLISECONDS);
+		// A deadline moved later is moved, not left to fire for nothing (an acknowledgement after a reply).
+		this.timer.arm(deadline);
 	}
 
 	private void onTimer() {
-		this.timer = null;
 		service();
 	}
 
 	private void cancelTimer() {
-		if (this.timer != null) {
-			this.timer.cancel(false);
-			this.timer = null;
-		}
+		this.timer.cancel();
 	}
 
 	private void handlerFailed(String callback, RuntimeException ex) {

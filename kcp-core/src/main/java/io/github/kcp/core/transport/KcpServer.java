@@ -649,6 +649,8 @@ public final class KcpServer implements AutoCloseable {
 		@Override
 		public void readComplete() {
 			List<EventLoopSession> burst = KcpServer.this.touched;
+			// The sessions' datagrams leave with one flush (one sendmmsg) for the whole burst.
+			KcpServer.this.endpoint.holdFlushes();
 			try {
 				for (int i = 0; i < burst.size(); i++) {
 					burst.get(i).service();
@@ -663,6 +665,7 @@ public final class KcpServer implements AutoCloseable {
 			}
 			finally {
 				burst.clear();
+				KcpServer.this.endpoint.releaseFlushes();
 			}
 		}
 

@@ -156,6 +156,14 @@ final class UdpEndpoint {
 	/** Whether the run ended with a shorter datagram, after which nothing may be added. */
 	private boolean runSealed;
 
+	/** Nesting depth of {@link #holdFlushes()}. */
+	private int flushHolds;
+
+	/** A flush was asked for during a hold. */
+	private boolean flushHeld;
+
+	private final LoopTimers timers;
+
 	/** GSO writes queued, and the datagrams they carried (written on the loop, read by tests). */
 	private volatile long segmentedWrites;
 
@@ -195,6 +203,7 @@ final class UdpEndpoint {
 			.handler(new DatagramHandler());
 		this.channel = bootstrap.register().syncUninterruptibly().channel();
 		this.loop = this.channel.eventLoop();
+		this.timers = new LoopTimers(this.loop, this::holdFlushes, this::releaseFlushes);
 		this.receiveOffload = this.nativeTransport && options.receiveOffload() && enableReceiveOffload();
 		// Netty hands over the segment size of a coalesced (GRO) buffer on single reads only: its recvmmsg path would
 		// deliver several datagrams glued together. So GRO means one read per system call (of up to 64 datagrams).
@@ -481,10 +490,36 @@ final class UdpEndpoint {
 		});
 	}
 
-	/** Sends what was queued. */
+	/** Sends what was queued; while {@link #holdFlushes() held}, when the hold ends. */
 	void flush() {
+		if (this.flushHolds > 0) {
+			this.flushHeld = true;
+			return;
+		}
 		writeRun();
 		this.channel.flush();
+	}
+
+	/**
+	 * Holds back {@link #flush()}es until the matching {@link #releaseFlushes()}: the owner services many sessions in
+	 * a row (a read burst, the timers due in one millisecond) and their datagrams leave with one flush, one
+	 * {@code sendmmsg}, instead of one system call per session. On the loop; holds nest.
+	 */
+	void holdFlushes() {
+		this.flushHolds++;
+	}
+
+	/** Ends a {@link #holdFlushes() hold}; the last one flushes if a flush was asked for meanwhile. */
+	void releaseFlushes() {
+		if (this.flushHolds > 0 && --this.flushHolds == 0 && this.flushHeld) {
+			this.flushHeld = false;
+			flush();
+		}
+	}
+
+	/** The deadlines of the sessions on this socket, behind one loop timer. */
+	LoopTimers timers() {
+		return this.timers;
 	}
 
 	// ---------------------------------------------------------------- counters, any thread

@@ -147,10 +147,159 @@ class KcpTunedRecoveryTest {
 			wire.now = now;
 			sender.update(now);
 			int next = sender.check(now);
-			assertThat(next - now).isBetween(0, 70);
+			// ikcp names the next tick; the tuned engine, waiting for nothing but the acknowledgement, its deadline
+			// (200 ms, then the backed-off 300 ms after the retransmission).
+			assertThat(next - now).isBetween(0, (mode == EngineMode.TUNED) ? 300 : 70);
 			now = (next == now) ? now + 1 : next;
 		}
 		assertThat(wire.pushTimes(0)).containsExactly(0, expectedResend);
+	}
+
+	// ---------------------------------------------------------------- tail loss probe
+
+	/** An engine with one RTT sample of 4 ms (srtt 4, RTO the nodelay minimum 30), then sn 1 sent at 1010. */
+	private static Kcp loneSegmentInFlight(Wire wire, EngineMode mode) {
+		Kcp sender = engine(wire, mode, 1, 10, 0);
+		sender.send(new byte[10]);
+		wire.now = 1000;
+		sender.update(1000);
+		input(sender, ack(0, 1000, 1), 1004);
+		sender.send(new byte[10]);
+		wire.now = 1010;
+		sender.update(1010);
+		assertThat(wire.pushTimes(1)).containsExactly(1010);
+		assertThat(sender.rto()).isEqualTo(30);
+		return sender;
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@CsvSource({ "TUNED, '1010, 1028, 1040', 1", "IKCP, '1010, 1040', 0" })
+	void aLoneUnacknowledgedSegmentIsProbedBeforeItsTimeoutWhichStillComes(EngineMode mode, String pushes,
+			int probes) {
+		Wire wire = new Wire();
+		Kcp sender = loneSegmentInFlight(wire, mode);
+
+		// Nothing comes back: the probe two smoothed RTTs and the peer's interval after the send (1010 + 8 + 10),
+		// then the timeout at the segment's own deadline (1010 + 30), which the probe did not move.
+		updatesUntil(sender, wire, 1010, 1045);
+
+		List<Integer> expected = Arrays.stream(pushes.split(",")).map(String::trim).map(Integer::valueOf).toList();
+		assertThat(wire.pushTimes(1)).isEqualTo(expected);
+		assertThat(sender.tailProbes()).isEqualTo(probes);
+		assertThat(sender.timeoutRetransmissions()).isEqualTo(1);
+		assertThat(sender.fastRetransmissions() + sender.earlyRetransmissions()).isZero();
+	}
+
+	@Test
+	void theProbeCarriesThePresentTimeAndOnlyOnePerSend() {
+		Wire wire = new Wire();
+		Kcp sender = loneSegmentInFlight(wire, EngineMode.TUNED);
+		updatesUntil(sender, wire, 1010, 1030);
+		assertThat(wire.pushTimes(1)).containsExactly(1010, 1028);
+		byte[] probe = wire.datagrams.get(wire.datagrams.size() - 1);
+		WireSegment copy = SimulatedLink.segments(probe, probe.length).get(0);
+		assertThat(copy.ts()).as("its acknowledgement is a true RTT sample").isEqualTo(1028);
+
+		// The probe's acknowledgement: a 2 ms sample, nothing left in flight, nothing more sent.
+		input(sender, ack(1, 1028, 2), 1030);
+		assertThat(sender.srtt()).isLessThanOrEqualTo(4);
+		updatesUntil(sender, wire, 1030, 1200);
+		assertThat(wire.pushTimes(1)).containsExactly(1010, 1028);
+		assertThat(sender.tailProbes()).isEqualTo(1);
+	}
+
+	@Test
+	void noProbeWhenTheAcknowledgementComesFirstOrBeforeAnyRttSample() {
+		Wire wire = new Wire();
+		Kcp sender = loneSegmentInFlight(wire, EngineMode.TUNED);
+		input(sender, ack(1, 1010, 2), 1015);
+		updatesUntil(sender, wire, 1015, 1200);
+		assertThat(wire.pushTimes(1)).containsExactly(1010);
+
+		// A fresh engine has no RTT sample: its first segment waits for the initial RTO (200 ms), as ikcp.
+		Wire fresh = new Wire();
+		Kcp first = engine(fresh, EngineMode.TUNED, 1, 10, 0);
+		first.send(new byte[10]);
+		fresh.now = 0;
+		first.update(0);
+		updatesUntil(first, fresh, 0, 199);
+		assertThat(fresh.pushTimes(0)).containsExactly(0);
+		assertThat(first.tailProbes()).isZero();
+	}
+
+	// ---------------------------------------------------------------- no ticks while only waiting
+
+	/** How many updates a driver that follows {@link Kcp#check} makes from {@code from} until {@code until}. */
+	private static int updatesUntil(Kcp kcp, Wire wire, int from, int until) {
+		int updates = 0;
+		int now = from;
+		for (int step = 0; step < 10_000; step++) {
+			int next = kcp.check(now);
+			now = (next - now <= 0) ? now + 1 : next;
+			if (now - until > 0) {
+				return updates;
+			}
+			wire.now = now;
+			kcp.update(now);
+			updates++;
+		}
+		throw new AssertionError("the engine asked for more than 10,000 updates");
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@CsvSource({ "TUNED, 1", "IKCP, 20" })
+	void dataWaitingOnlyForItsAcknowledgementIsNotTickedEveryInterval(EngineMode mode, int updates) {
+		Wire wire = new Wire();
+		// nodelay 1, interval 10: the first RTO is 200 ms (no RTT sample yet); nothing acknowledges.
+		Kcp sender = engine(wire, mode, 1, 10, 0);
+		sender.send(new byte[10]);
+		wire.now = 0;
+		sender.update(0);
+		assertThat(wire.pushTimes(0)).containsExactly(0);
+		if (mode == EngineMode.TUNED) {
+			assertThat(sender.check(1)).isEqualTo(200);
+		}
+		else {
+			assertThat(sender.check(1)).isEqualTo(10);
+		}
+
+		// Up to the first retransmission (200 ms; ikcp serves it at its tick, 200 too): the tuned engine needs the
+		// one update that retransmits, ikcp ticks every 10 ms.
+		assertThat(updatesUntil(sender, wire, 0, 200)).isEqualTo(updates);
+		assertThat(wire.pushTimes(0)).containsExactly(0, 200);
+		assertThat(wire.datagrams).hasSize(2);
+	}
+
+	@Test
+	void theTickStaysWhileAcknowledgementsWaitOrDataWaitsForTheWindow() {
+		Wire wire = new Wire();
+		Kcp sender = engine(wire, EngineMode.TUNED, 1, 10, 0);
+		sender.setWindowSize(1, 128);
+		sender.send(new byte[10]);
+		sender.send(new byte[10]);
+		wire.now = 0;
+		sender.update(0);
+		// One segment in flight (window 1), one queued behind it: the tick looks for room every interval.
+		assertThat(wire.pushTimes(0)).containsExactly(0);
+		assertThat(sender.check(1)).isEqualTo(10);
+
+		// The first acknowledged, the second in flight, and a data segment of the peer's to acknowledge: the tick
+		// (not the 200 ms deadline) sends that acknowledgement.
+		input(sender, ack(0, 0, 1), 5);
+		wire.now = 10;
+		sender.update(10);
+		assertThat(wire.pushTimes(1)).containsExactly(10);
+		byte[] push = new byte[KcpCodec.OVERHEAD + 1];
+		KcpCodec.writeHeader(push, 0, CONV, CMD_PUSH, 0, 128, 11, 0, 0, 1);
+		input(sender, push, 11);
+		assertThat(sender.check(12)).isEqualTo(20);
+		wire.now = 20;
+		sender.update(20);
+		// Acknowledged: now only the second segment is left to wait for. It left at 10 with the RTO of the first
+		// sample (5 ms), the nodelay minimum of 30 ms; alone in flight with nothing queued, its tail probe comes
+		// first: two smoothed RTTs and the peer's interval after it left.
+		assertThat(sender.rto()).isEqualTo(30);
+		assertThat(sender.check(21)).isEqualTo(10 + 2 * 5 + 10);
 	}
 
 	// ---------------------------------------------------------------- timer restart on progress
@@ -251,14 +400,17 @@ class KcpTunedRecoveryTest {
 		Result tuned = transfer(EngineMode.TUNED, lossPercent / 100.0);
 		Result ikcp = transfer(EngineMode.IKCP, lossPercent / 100.0);
 		System.out.printf("%d%% loss: tuned %s; ikcp %s%n", lossPercent, tuned, ikcp);
-		// Losses are mostly recovered early, not by timeouts, and with fewer datagrams. (The completion time is not
-		// asserted: with these seeds it is shorter at 5 and 20 %, longer at 10 %.)
+		// Losses are mostly recovered early, not by timeouts, with hardly more datagrams (a tuned engine driven as
+		// check() asks, at once after input, resends early as soon as it can; with these seeds: as many at 5 %, 2 %
+		// more at 10 %, a fifth fewer at 20 %). The completion time is not asserted (with these seeds about the same
+		// at 5 and 10 %, shorter at 20 %).
 		assertThat(tuned.early).isPositive();
 		assertThat(tuned.timeouts).isLessThan(ikcp.timeouts);
-		assertThat(tuned.datagrams).isLessThan(ikcp.datagrams);
+		assertThat(tuned.datagrams).isLessThanOrEqualTo(ikcp.datagrams * 105 / 100);
 	}
 
-	private record Result(long millis, long timeouts, long fast, long early, long spurious, long datagrams) {
+	private record Result(long millis, long timeouts, long fast, long early, long probes, long spurious,
+			long datagrams) {
 	}
 
 	private static Result transfer(EngineMode mode, double loss) {
@@ -280,7 +432,8 @@ class KcpTunedRecoveryTest {
 					receiver.drain();
 				});
 		return new Result(took, sending.timeoutRetransmissions(), sending.fastRetransmissions(),
-				sending.earlyRetransmissions(), sending.spuriousRetransmissions(), link.left().sent());
+				sending.earlyRetransmissions(), sending.tailProbes(), sending.spuriousRetransmissions(),
+				link.left().sent());
 	}
 
 }

@@ -220,6 +220,8 @@ final class SimulatedLink {
 			this.iterations++;
 			step();
 			application.accept(now());
+			recheckTuned(this.left);
+			recheckTuned(this.right);
 		}
 		return this.elapsed - begin;
 	}
@@ -258,6 +260,20 @@ final class SimulatedLink {
 			else if (this.afterInput == AfterInput.FLUSH) {
 				to.kcp.flush(now);
 			}
+		}
+	}
+
+	/**
+	 * After input and sends, as check()'s contract asks of a driver (and as the connection does): a tuned engine
+	 * waiting for nothing but acknowledgements names only its retransmission deadline, so an earlier update that input
+	 * or a send made worthwhile is found only by asking again. ikcp's check() never names more than an interval, and
+	 * the ikcp-mode comparisons keep ikcp's test loop as it is.
+	 */
+	private void recheckTuned(Endpoint endpoint) {
+		if (this.scheduling == Scheduling.CHECK_DEADLINES && endpoint.kcp.mode() == EngineMode.TUNED) {
+			int now = now();
+			long due = this.elapsed + Math.max(endpoint.kcp.check(now) - now, 0);
+			endpoint.nextUpdate = Math.min(endpoint.nextUpdate, due);
 		}
 	}
 
