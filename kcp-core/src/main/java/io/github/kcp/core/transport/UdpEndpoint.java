@@ -19,7 +19,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDatagramChannelConfig;
 import io.netty.channel.socket.DatagramPacket;
@@ -141,6 +140,9 @@ final class UdpEndpoint {
 
 	private byte[] scratch = new byte[2048];
 
+	/** The channel's read buffers, kept for its life (Netty keeps the read handle it made at the first read). */
+	private @Nullable ResizableReadAllocator readAllocator;
+
 	/** Whether runs of equal-sized datagrams go out as one GSO write; cleared if the kernel refuses one. */
 	private boolean segmentationOffload;
 
@@ -241,9 +243,13 @@ final class UdpEndpoint {
 			slots = READ_SLOTS;
 			((EpollDatagramChannelConfig) this.channel.config()).setMaxDatagramPayloadSize(slot);
 		}
-		this.channel.config()
-			.setRecvByteBufAllocator(
-					new FixedRecvByteBufAllocator(slot * slots).maxMessagesPerRead(MAX_DATAGRAMS_PER_READ_BURST));
+		if (this.readAllocator == null) {
+			this.readAllocator = new ResizableReadAllocator(slot * slots, MAX_DATAGRAMS_PER_READ_BURST);
+			this.channel.config().setRecvByteBufAllocator(this.readAllocator);
+		}
+		else {
+			this.readAllocator.bufferSize(slot * slots);
+		}
 	}
 
 	/**

@@ -14,6 +14,8 @@ import io.github.kcp.core.crypto.PacketCipher;
 import io.github.kcp.core.protocol.KcpCodec;
 import io.github.kcp.testsupport.interop.DeterministicContent;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -169,6 +171,39 @@ class KcpBatchedIoTest extends LoopbackTestSupport {
 		assertThat(handler.messages.poll(10, TimeUnit.SECONDS)).isEqualTo(message);
 		assertThat(server.droppedDatagrams(DropReason.ENGINE_REJECTED)).isZero();
 		assertThat(server.droppedDatagrams(DropReason.MALFORMED)).isZero();
+	}
+
+	/**
+	 * Netty makes a channel's read handle at its first read and keeps it, so the mtu raised on a server that has
+	 * already received must reach that handle: with one datagram per read (no recvmmsg) a 2 KiB buffer would cut
+	 * every 9000-byte datagram short, and none of them would decode.
+	 */
+	@ParameterizedTest(name = "batched reads {0}")
+	@ValueSource(booleans = { true, false })
+	void readBuffersGrowWithAnMtuRaisedAfterTheFirstReads(boolean batchedReads) throws Exception {
+		UdpOptions options = UdpOptions.defaults().withBatchedReads(batchedReads);
+		KcpServer server = KcpServer.builder().config(FAST).udpOptions(options).handler(RecordingHandler.echo())
+			.bind("127.0.0.1", 0);
+		this.resources.add(() -> server.shutdown(Duration.ofMillis(100)).get(5, TimeUnit.SECONDS));
+		RecordingHandler first = RecordingHandler.recorder();
+		KcpSession small = KcpClient.builder().config(FAST).udpOptions(options).handler(first)
+			.connect(server.localAddress());
+		this.resources.add(small::abort);
+		small.send("before".getBytes(StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS);
+		assertThat(first.messages.poll(5, TimeUnit.SECONDS)).as("the server has read through its read handle")
+			.isEqualTo("before".getBytes(StandardCharsets.UTF_8));
+
+		server.setMtu(9000);
+		await().atMost(Duration.ofSeconds(5)).until(() -> server.endpoint().features().endsWith("slot=9000"));
+		RecordingHandler handler = RecordingHandler.recorder();
+		KcpSession large = KcpClient.builder().config(FAST.toBuilder().mtu(9000).build()).udpOptions(options)
+			.handler(handler).connect(server.localAddress());
+		this.resources.add(large::abort);
+		byte[] message = DeterministicContent.indexedMessage(10, 200_000);
+		large.send(message).get(10, TimeUnit.SECONDS);
+		assertThat(handler.messages.poll(10, TimeUnit.SECONDS)).isEqualTo(message);
+		assertThat(server.droppedDatagrams(DropReason.MALFORMED)).isZero();
+		assertThat(server.droppedDatagrams(DropReason.ENGINE_REJECTED)).isZero();
 	}
 
 }
