@@ -63,6 +63,8 @@ public final class KcpSessionStats {
 
 	private final long earlyRetransmissions;
 
+	private final long tailProbes;
+
 	private final long spuriousRetransmissions;
 
 	private final long trimmedAcks;
@@ -85,6 +87,7 @@ public final class KcpSessionStats {
 		this.timeoutRetransmissions = kcp.timeoutRetransmissions();
 		this.fastRetransmissions = kcp.fastRetransmissions();
 		this.earlyRetransmissions = kcp.earlyRetransmissions();
+		this.tailProbes = kcp.tailProbes();
 		this.datagramsOut = datagramsOut;
 		this.bytesOut = bytesOut;
 		// As on the wire: with the connection's own segments (close-signal offers), without those it held back.
@@ -178,6 +181,15 @@ public final class KcpSessionStats {
 	}
 
 	/**
+	 * Tail loss probes sent ({@link io.github.kcp.core.protocol.EngineMode#TUNED}, RFC 8985): the oldest
+	 * unacknowledged segment sent once more when new data with nothing queued behind it went unacknowledged for two
+	 * smoothed RTTs (plus the peer's interval for a lone segment).
+	 */
+	public long tailProbes() {
+		return this.tailProbes;
+	}
+
+	/**
 	 * Retransmissions that turned out not to be needed: the peer acknowledged an earlier copy (a lower bound; the
 	 * echoed timestamp tells which copy arrived).
 	 */
@@ -193,9 +205,9 @@ public final class KcpSessionStats {
 		return this.trimmedAcks;
 	}
 
-	/** All retransmissions, whatever triggered them (timeout, fast and early). */
+	/** All retransmissions, whatever triggered them (timeout, fast, early and tail probe). */
 	public long retransmissions() {
-		return this.timeoutRetransmissions + this.fastRetransmissions + this.earlyRetransmissions;
+		return this.timeoutRetransmissions + this.fastRetransmissions + this.earlyRetransmissions + this.tailProbes;
 	}
 
 	/** Datagrams sent (close signals included). */
@@ -294,7 +306,8 @@ public final class KcpSessionStats {
 				+ this.sendBufferedBytes + ", receiveQueueSegments=" + this.receiveQueueSegments
 				+ ", receiveBufferSegments=" + this.receiveBufferSegments + ", timeoutRetransmissions="
 				+ this.timeoutRetransmissions + ", fastRetransmissions=" + this.fastRetransmissions
-				+ ", earlyRetransmissions=" + this.earlyRetransmissions + ", datagramsOut="
+				+ ", earlyRetransmissions=" + this.earlyRetransmissions + ", tailProbes=" + this.tailProbes
+				+ ", datagramsOut="
 				+ this.datagramsOut + ", bytesOut=" + this.bytesOut + ", segmentsOut=" + this.segmentsOut
 				+ ", datagramsIn=" + this.datagramsIn + ", bytesIn=" + this.bytesIn + ", segmentsIn=" + this.segmentsIn
 				+ ", duplicateSegments=" + this.duplicateSegments + ", dropped=" + dropped + ", messagesOut="

@@ -75,6 +75,29 @@ class KcpConnectionRecoveryTest {
 
 	@ParameterizedTest
 	@EnumSource(EngineMode.class)
+	void theStatisticsCountATailProbeAsARetransmissionOfItsOwnKind(EngineMode mode) {
+		VirtualNetwork net = new VirtualNetwork(37);
+		Pair pair = pair(net, FAST.toBuilder().engineMode(mode).build());
+		warmUp(net, pair);
+		AtomicBoolean dropped = new AtomicBoolean();
+		pair.a().link.drop((d) -> d.cmd() == KcpCodec.CMD_PUSH && !dropped.getAndSet(true));
+		pair.a().session.send(message(1, 100));
+
+		net.runUntil("acknowledged", 5000, () -> pair.a().session.acknowledged == 2);
+
+		// A lone lost segment with nothing behind it: the tuned engine probes it two smoothed RTTs (and the peer's
+		// interval) after the send, before its timeout; ikcp knows no probe and waits for the timeout.
+		KcpSessionStats stats = pair.a().session.connection.stats();
+		int resends = transmissionsOf(net, "a", 1).size() - 1;
+		assertThat(stats.tailProbes()).isEqualTo((mode == EngineMode.TUNED) ? 1 : 0);
+		assertThat(stats.retransmissions()).as("every copy after the first counted once, whatever sent it")
+			.isEqualTo(resends)
+			.isEqualTo(stats.timeoutRetransmissions() + stats.fastRetransmissions() + stats.earlyRetransmissions()
+					+ stats.tailProbes());
+	}
+
+	@ParameterizedTest
+	@EnumSource(EngineMode.class)
 	void oneDuplicateAcknowledgementResendsALostSegmentOneRoundTripLaterInTunedMode(EngineMode mode) {
 		VirtualNetwork net = new VirtualNetwork(32);
 		Pair pair = pair(net, FAST.toBuilder().engineMode(mode).build());

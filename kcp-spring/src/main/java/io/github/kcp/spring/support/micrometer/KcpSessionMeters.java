@@ -74,7 +74,7 @@ final class KcpSessionMeters implements KcpSessionListener {
 				"Bytes of the sessions' datagrams on the wire (after encryption)", "bytes", tags, Total.WIRE_BYTES_IN,
 				Total.WIRE_BYTES_OUT);
 		Map<String, Total> kinds = Map.of("timeout", Total.TIMEOUT_RETRANSMISSIONS, "fast",
-				Total.FAST_RETRANSMISSIONS, "early", Total.EARLY_RETRANSMISSIONS);
+				Total.FAST_RETRANSMISSIONS, "early", Total.EARLY_RETRANSMISSIONS, "probe", Total.TAIL_PROBES);
 		kinds.forEach((kind, total) -> FunctionCounter.builder(KcpMeters.RETRANSMISSIONS, totals, read(total))
 			.description("Data segments sent again, by what triggered it")
 			.tags(tags)

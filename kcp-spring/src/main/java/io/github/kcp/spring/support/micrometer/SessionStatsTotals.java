@@ -37,6 +37,7 @@ final class SessionStatsTotals implements KcpSessionListener {
 		TIMEOUT_RETRANSMISSIONS(KcpSessionStats::timeoutRetransmissions),
 		FAST_RETRANSMISSIONS(KcpSessionStats::fastRetransmissions),
 		EARLY_RETRANSMISSIONS(KcpSessionStats::earlyRetransmissions),
+		TAIL_PROBES(KcpSessionStats::tailProbes),
 		DUPLICATE_SEGMENTS(KcpSessionStats::duplicateSegments);
 
 		private final ToLongFunction<KcpSessionStats> value;

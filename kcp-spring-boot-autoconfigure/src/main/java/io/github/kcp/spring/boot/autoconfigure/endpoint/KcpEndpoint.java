@@ -240,6 +240,7 @@ public class KcpEndpoint {
 			retransmissions.put("timeout", stats.timeoutRetransmissions());
 			retransmissions.put("fast", stats.fastRetransmissions());
 			retransmissions.put("early", stats.earlyRetransmissions());
+			retransmissions.put("probe", stats.tailProbes());
 			return new SessionDescriptor(KcpHeaders.sessionId(session), address(session.remoteAddress()),
 					Integer.toUnsignedLong(session.conv()), age.toMillis(), stats.srtt(), stats.rttVariation(),
 					stats.rto(), stats.congestionWindow(), stats.remoteWindow(), stats.inFlight(),

@@ -68,7 +68,7 @@ class KcpEndpointAutoConfigurationTests {
 				assertThat(session.bytesIn()).isPositive();
 				assertThat(session.rtoMillis()).isPositive();
 				assertThat(session.ageMillis()).isNotNegative();
-				assertThat(session.retransmissions()).containsOnlyKeys("timeout", "fast", "early");
+				assertThat(session.retransmissions()).containsOnlyKeys("timeout", "fast", "early", "probe");
 				assertThat(session.security().packetCipher()).isEqualTo("aes-gcm");
 				assertThat(descriptor.templates()).singleElement().satisfies((described) -> {
 					assertThat(described.name()).isEqualTo("kcpTemplate");
