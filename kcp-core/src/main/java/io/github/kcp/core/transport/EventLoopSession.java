@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -61,6 +62,9 @@ final class EventLoopSession implements KcpSession {
 	private final KcpSessionHandler handler;
 
 	private final SendBuffer sendBuffer;
+
+	/** Sends made off the loop and not yet run on it; a send on the loop waits behind them to keep the order. */
+	private final AtomicInteger sendsQueuedForLoop = new AtomicInteger();
 
 	private final LongAdder handlerFailures;
 
@@ -438,13 +442,26 @@ final class EventLoopSession implements KcpSession {
 
 	private CompletableFuture<Void> enqueue(byte[] data, int offset, int length, boolean owned) {
 		CompletableFuture<Void> future = new CompletableFuture<>();
-		if (this.loop.inEventLoop()) {
+		// Sends keep the order of the calls: a send made on the loop while sends made on other threads still wait in
+		// the loop's task queue goes behind them (a sender whose calls hop threads, such as a chain of futures,
+		// would otherwise see a later message overtake an earlier one).
+		if (this.loop.inEventLoop() && this.sendsQueuedForLoop.get() == 0) {
 			doSend(data, offset, length, future);
 		}
 		else {
 			// The caller may reuse its array once send returns ("copied before this returns").
 			byte[] copy = owned ? data : Arrays.copyOfRange(data, offset, offset + length);
-			runOnLoop(() -> doSend(copy, 0, copy.length, future));
+			this.sendsQueuedForLoop.incrementAndGet();
+			try {
+				queueOnLoop(() -> {
+					this.sendsQueuedForLoop.decrementAndGet();
+					doSend(copy, 0, copy.length, future);
+				});
+			}
+			catch (RuntimeException ex) {
+				this.sendsQueuedForLoop.decrementAndGet();
+				throw ex;
+			}
 		}
 		return future;
 	}
@@ -644,15 +661,20 @@ final class EventLoopSession implements KcpSession {
 			task.run();
 		}
 		else {
-			this.loop.execute(() -> {
-				try {
-					task.run();
-				}
-				catch (Error error) {
-					this.errorListener.accept(error);
-				}
-			});
+			queueOnLoop(task);
 		}
+	}
+
+	/** Runs the task on the loop after the tasks already queued there, even when called on the loop. */
+	private void queueOnLoop(Runnable task) {
+		this.loop.execute(() -> {
+			try {
+				task.run();
+			}
+			catch (Error error) {
+				this.errorListener.accept(error);
+			}
+		});
 	}
 
 	@Override
