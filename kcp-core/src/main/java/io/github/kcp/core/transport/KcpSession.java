@@ -54,7 +54,9 @@ public interface KcpSession {
 	boolean isOpen();
 
 	/**
-	 * Sends a message (in stream mode: bytes of the stream). The data is copied before this returns.
+	 * Sends a message (in stream mode: bytes of the stream). The data is copied before this returns. Messages leave
+	 * in the order of the calls, also when one call happens before the next on another thread (the event loop
+	 * included).
 	 * @return a future completed when the peer has acknowledged all of the data; failed with
 	 * {@link KcpSendBufferFullException} at once when the send buffer ({@link KcpConfig#sendBufferSize()}) has no room,
 	 * {@link io.github.kcp.core.protocol.KcpMessageTooLargeException} when a message is too large for message
