@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import io.github.kcp.spring.core.KcpRemoteException;
@@ -44,6 +45,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @SpringIntegrationTest
 @Timeout(90)
 class KcpGatewayTests {
+
+	/** Released once the caller of the "slow" request has timed out, so the server's flow thread is freed. */
+	static final CountDownLatch RELEASE_SLOW = new CountDownLatch(1);
 
 	@Autowired
 	@Qualifier("rawGateway")
@@ -143,9 +147,10 @@ class KcpGatewayTests {
 				.sendAndReceive(message("fail", "quote.get")))
 				.isInstanceOf(MessageHandlingException.class)
 				.hasCauseInstanceOf(KcpRemoteException.class);
-			// the server's flow sleeps 2 s on "slow"; the gateway gives up after 500 ms
+			// the server's flow holds "slow" until released; the gateway gives up after 500 ms
 			assertThatThrownBy(() -> registration.getMessagingTemplate().sendAndReceive(message("slow", "quote.get")))
 				.isInstanceOf(MessageTimeoutException.class);
+			RELEASE_SLOW.countDown();
 		}
 		finally {
 			registration.destroy();
@@ -235,7 +240,7 @@ class KcpGatewayTests {
 						throw new IllegalArgumentException("no quote for " + text);
 					}
 					if (text.equals("slow")) {
-						sleep(2000);
+						awaitRelease();
 					}
 					return "echo:" + text + "@" + headers.get(KcpIntegrationHeaders.ROUTE);
 				})
@@ -264,9 +269,10 @@ class KcpGatewayTests {
 					(failure) -> "rescued: " + failure.getCause().getMessage());
 		}
 
-		private static void sleep(long millis) {
+		/** Holds the "slow" request until the test has seen its caller time out (at most 10 s). */
+		private static void awaitRelease() {
 			try {
-				Thread.sleep(millis);
+				RELEASE_SLOW.await(10, TimeUnit.SECONDS);
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
