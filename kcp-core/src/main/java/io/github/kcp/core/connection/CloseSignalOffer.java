@@ -97,11 +97,10 @@ final class CloseSignalOffer {
 		if (!offering && this.answersOwed == 0) {
 			return length;
 		}
-		if (length < KcpCodec.OVERHEAD || length + KcpCodec.OVERHEAD > Math.min(mtu, buffer.length)) {
+		int marked = KcpCodec.appendMark(buffer, length, mtu, MARK_SN, KcpCodec.readInt(buffer, 8));
+		if (marked == length) {
 			return length;
 		}
-		KcpCodec.writeHeader(buffer, length, KcpCodec.readInt(buffer, 0), KcpCodec.CMD_WINS, MARK_FRG,
-				KcpCodec.readShort(buffer, 6), KcpCodec.readInt(buffer, 8), MARK_SN, KcpCodec.readInt(buffer, 16), 0);
 		if (this.answersOwed > 0) {
 			this.answersOwed--;
 		}
@@ -109,25 +108,12 @@ final class CloseSignalOffer {
 			this.offersSent++;
 			this.lastOfferAt = now;
 		}
-		return length + KcpCodec.OVERHEAD;
+		return marked;
 	}
 
 	/** Whether a datagram carries an offer (a marked window announcement among well-formed segments). */
 	static boolean isMarked(byte[] data, int offset, int length) {
-		int position = offset;
-		int end = offset + length;
-		while (end - position >= KcpCodec.OVERHEAD) {
-			int len = KcpCodec.readInt(data, position + 20);
-			if (len < 0 || len > end - position - KcpCodec.OVERHEAD) {
-				return false;
-			}
-			if ((data[position + 4] & 0xff) == KcpCodec.CMD_WINS && (data[position + 5] & 0xff) == MARK_FRG
-					&& KcpCodec.readInt(data, position + 12) == MARK_SN) {
-				return true;
-			}
-			position += KcpCodec.OVERHEAD + len;
-		}
-		return false;
+		return KcpCodec.findMark(data, offset, length, MARK_SN) >= 0;
 	}
 
 	@Override

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.IntSupplier;
 
 import io.github.kcp.core.protocol.KcpCodec;
 import org.jspecify.annotations.Nullable;
@@ -84,6 +85,8 @@ public final class ConversationTable<A, S> {
 
 	private final long closedMemoryMillis;
 
+	private final IntSupplier challengeSecrets;
+
 	private final int closedMemoryLimit;
 
 	private boolean receiving = true;
@@ -102,7 +105,7 @@ public final class ConversationTable<A, S> {
 	public ConversationTable(AdmissionPolicy<A> policy, long closedMemoryMillis, int closedMemoryLimit) {
 		this(policy, closedMemoryMillis, closedMemoryLimit, Function.identity(), ServerProtection.NONE,
 				(reason) -> {
-				});
+				}, () -> 0);
 	}
 
 	/**
@@ -114,9 +117,12 @@ public final class ConversationTable<A, S> {
 	 * @param protection the terms of unproven peers and the memory budget
 	 * @param drops where the drops of the conversations' connections are counted for the server as a whole
 	 * ({@link DropReason#MEMORY_BUDGET}, {@link DropReason#AMPLIFICATION_LIMITED})
+	 * @param challengeSecrets the secret of each unproven connection's address challenge: unpredictable values (a
+	 * {@code SecureRandom}'s) in a server
 	 */
 	public ConversationTable(AdmissionPolicy<A> policy, long closedMemoryMillis, int closedMemoryLimit,
-			Function<? super A, ?> sourceOf, ServerProtection protection, Consumer<DropReason> drops) {
+			Function<? super A, ?> sourceOf, ServerProtection protection, Consumer<DropReason> drops,
+			IntSupplier challengeSecrets) {
 		this.policy = Objects.requireNonNull(policy, "policy");
 		if (closedMemoryMillis < 0 || closedMemoryLimit < 0) {
 			throw new IllegalArgumentException("closed-conversation memory must not be negative");
@@ -126,6 +132,7 @@ public final class ConversationTable<A, S> {
 		this.sourceOf = Objects.requireNonNull(sourceOf, "sourceOf");
 		this.protection = Objects.requireNonNull(protection, "protection");
 		this.drops = Objects.requireNonNull(drops, "drops");
+		this.challengeSecrets = Objects.requireNonNull(challengeSecrets, "challengeSecrets");
 		this.memory = MemoryBudget.of(protection.memoryBudget());
 		this.unprovenMemory = new MemoryBudget(protection.unprovenMemoryBudget(), this.memory);
 	}
@@ -246,19 +253,21 @@ public final class ConversationTable<A, S> {
 	 * before the connection handles its first datagram).
 	 */
 	public void add(A address, int conv, KcpConnection connection, S session, long now) {
-		add(address, conv, connection, session, now, true);
+		add(address, conv, connection, session, now, true, false);
 	}
 
 	/**
 	 * Adds the conversation of a completed DTLS handshake ({@link #admitAfterHandshake}): the handshake's place in
-	 * the counts passes to it.
+	 * the counts passes to it, and its peer is proven (it returned a cookie made for its address and completed a
+	 * handshake there), so only the memory budget applies to it.
 	 */
 	public void addAfterHandshake(A address, int conv, KcpConnection connection, S session, long now) {
-		add(address, conv, connection, session, now, false);
+		add(address, conv, connection, session, now, false, true);
 		this.handshakes--;
 	}
 
-	private void add(A address, int conv, KcpConnection connection, S session, long now, boolean opens) {
+	private void add(A address, int conv, KcpConnection connection, S session, long now, boolean opens,
+			boolean proven) {
 		Key<A> key = new Key<>(address, conv);
 		Entry<S> entry = new Entry<>(connection, session, this.sourceOf.apply(address));
 		if (this.live.putIfAbsent(key, entry) != null) {
@@ -266,10 +275,11 @@ public final class ConversationTable<A, S> {
 					+ " is already live");
 		}
 		this.recentlyClosed.remove(key);
-		if (this.protection.validatesPeers()) {
+		if (this.protection.validatesPeers() && !proven) {
 			MemoryBudget own = new MemoryBudget(this.protection.unprovenReceiveBudget(), this.unprovenMemory);
 			connection.acceptedByServer(PeerValidation.unproven(this.protection.amplificationFactor(), own,
-					this.memory, this.protection.unprovenIdleTimeoutMillis(), this.drops));
+					this.memory, this.protection.unprovenIdleTimeoutMillis(), this.challengeSecrets.getAsInt(),
+					this.drops));
 			this.unproven.put(key, entry);
 			this.unprovenBySource.computeIfAbsent(entry.source, (source) -> new LinkedHashSet<>()).add(key);
 		}

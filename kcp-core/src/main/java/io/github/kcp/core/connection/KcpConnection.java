@@ -82,6 +82,9 @@ public final class KcpConnection {
 	/** Whether the peer understands the close signal, and the offers that tell it we do. */
 	private final CloseSignalOffer closeSignalOffer = new CloseSignalOffer();
 
+	/** Echoes a server's address challenges (see {@link AddressChallenge}); {@code null} on a server's connection. */
+	private AddressChallenge.@Nullable Echo addressEcho = new AddressChallenge.Echo();
+
 	/** A server's terms until the peer is proven, and its memory accounting; {@code null} on a client. */
 	private @Nullable PeerValidation validation;
 
@@ -234,9 +237,12 @@ public final class KcpConnection {
 		this.bytesIn += wireLength;
 		this.lastReceived = now;
 		if (this.validation != null) {
-			this.validation.received(wireLength);
+			this.validation.received(wireLength, data, offset, length);
 		}
 		this.closeSignalOffer.received(data, offset, length);
+		if (this.addressEcho != null && this.closeSignalOffer.peerUnderstands()) {
+			this.addressEcho.received(data, offset, length);
+		}
 		int signal = KcpCodec.closeSignal(data, offset, length);
 		if (signal == KcpCodec.CMD_CLOSE) {
 			onCloseSignal(now, data, offset);
@@ -701,8 +707,15 @@ public final class KcpConnection {
 		}
 		if (datagram != this.signalBuffer) {
 			int offered = this.closeSignalOffer.offer(datagram, length, this.kcp.mtu(), this.now);
+			if (this.addressEcho != null) {
+				offered = this.addressEcho.echo(datagram, offered, this.kcp.mtu());
+			}
+			else if (this.validation != null) {
+				offered = this.validation.challenge(datagram, offered, this.kcp.mtu(), this.now,
+						this.closeSignalOffer.peerUnderstands());
+			}
 			if (offered != length) {
-				this.segmentsOutAdjustment++;
+				this.segmentsOutAdjustment += (offered - length) / KcpCodec.OVERHEAD;
 				length = offered;
 			}
 		}
@@ -744,6 +757,7 @@ public final class KcpConnection {
 	 */
 	void acceptedByServer(PeerValidation terms) {
 		this.validation = terms;
+		this.addressEcho = null;
 		this.closeSignalOffer.respondOnly();
 		terms.apply(this.kcp, this.config);
 		this.idleTimeoutMillis = terms.idleTimeoutMillis(this.config.idleTimeout().toMillis());

@@ -167,8 +167,8 @@ public final class KcpSettings {
 	public static final KcpSetting<Duration> UNPROVEN_IDLE_TIMEOUT = server("unprovenIdleTimeout", Duration.class,
 			Duration.ofSeconds(15), "zero (the session idle timeout applies) or positive, whole milliseconds",
 			KcpSettings::wholeMillis,
-			"Idle timeout of a session whose peer has not yet acknowledged data the server sent (an unproven peer); "
-					+ "zero applies the session idle timeout.");
+			"Idle timeout of a session whose peer has not yet acknowledged data the server sent nor echoed its "
+					+ "address challenge (an unproven peer); zero applies the session idle timeout.");
 
 	/** Most bytes an unproven session may hold of received data (out-of-order data beyond it is dropped). */
 	public static final KcpSetting<Integer> UNPROVEN_RECEIVE_BUDGET = server("unprovenReceiveBudget", Integer.class,

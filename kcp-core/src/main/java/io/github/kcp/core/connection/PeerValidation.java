@@ -11,8 +11,10 @@ import org.jspecify.annotations.Nullable;
  * What a server imposes on one of its connections, and how it lifts it once the peer is proven: the part of the
  * server's defences that lives with each connection (the {@link ConversationTable} keeps the rest: per-address
  * limits and eviction). A peer is proven when it acknowledges data we sent, echoing the send time we stamped on it
- * ({@link Kcp#peerAcknowledgedData()}): it receives our datagrams at its address, as QUIC's address validation
- * (RFC 9000, section 8.1) or a completed TCP handshake shows. Until then the connection
+ * ({@link Kcp#peerAcknowledgedData()}), or when it echoes an {@link AddressChallenge address challenge} (a peer that
+ * understands the extensions and only sends, so has nothing to acknowledge): it receives our datagrams at its
+ * address, as QUIC's address validation (RFC 9000, section 8.1) or a completed TCP handshake shows. Until then the
+ * connection
  * <ul>
  * <li>sends at most {@link KcpSettings#AMPLIFICATION_FACTOR} times the bytes it received ({@link AmplificationLimit});
  * so that its first reply can prove the peer within that allowance whatever its size, its first data segment
@@ -38,6 +40,8 @@ final class PeerValidation {
 
 	private final @Nullable AmplificationLimit amplification;
 
+	private final @Nullable AddressChallenge challenge;
+
 	private final ReceiveBudget provenBudget;
 
 	private final long unprovenIdleTimeoutMillis;
@@ -56,10 +60,11 @@ final class PeerValidation {
 	/** The engine's refusals for lack of budget when it was last asked. */
 	private long budgetRefusals;
 
-	private PeerValidation(@Nullable AmplificationLimit amplification, ReceiveBudget unprovenBudget,
-			ReceiveBudget provenBudget, long unprovenIdleTimeoutMillis, boolean proven,
+	private PeerValidation(@Nullable AmplificationLimit amplification, @Nullable AddressChallenge challenge,
+			ReceiveBudget unprovenBudget, ReceiveBudget provenBudget, long unprovenIdleTimeoutMillis, boolean proven,
 			Consumer<DropReason> serverDrops) {
 		this.amplification = amplification;
+		this.challenge = challenge;
 		this.budget = proven ? provenBudget : unprovenBudget;
 		this.provenBudget = provenBudget;
 		this.unprovenIdleTimeoutMillis = unprovenIdleTimeoutMillis;
@@ -73,17 +78,19 @@ final class PeerValidation {
 	 * @param unprovenBudget its own budget until proven (within the unproven connections' and the server's)
 	 * @param provenBudget the server's budget, used once proven
 	 * @param unprovenIdleTimeoutMillis its idle timeout until proven, 0 for the session's own
+	 * @param challengeSecret the value of its {@link AddressChallenge}, unpredictable to others than the peer
 	 * @param serverDrops where the server counts the drops of its connections
 	 */
 	static PeerValidation unproven(int amplificationFactor, ReceiveBudget unprovenBudget, ReceiveBudget provenBudget,
-			long unprovenIdleTimeoutMillis, Consumer<DropReason> serverDrops) {
+			long unprovenIdleTimeoutMillis, int challengeSecret, Consumer<DropReason> serverDrops) {
 		AmplificationLimit limit = (amplificationFactor > 0) ? new AmplificationLimit(amplificationFactor) : null;
-		return new PeerValidation(limit, unprovenBudget, provenBudget, unprovenIdleTimeoutMillis, false, serverDrops);
+		return new PeerValidation(limit, new AddressChallenge(challengeSecret), unprovenBudget, provenBudget,
+				unprovenIdleTimeoutMillis, false, serverDrops);
 	}
 
 	/** No validation: the connection counts its memory in {@code budget} and nothing else applies. */
 	static PeerValidation none(ReceiveBudget budget, Consumer<DropReason> serverDrops) {
-		return new PeerValidation(null, budget, budget, 0, true, serverDrops);
+		return new PeerValidation(null, null, budget, budget, 0, true, serverDrops);
 	}
 
 	/** Whether the peer is proven (or no validation applies). */
@@ -124,11 +131,29 @@ final class PeerValidation {
 
 	// ---------------------------------------------------------------- traffic
 
-	/** A datagram of {@code wireBytes} arrived from the peer. */
-	void received(int wireBytes) {
+	/**
+	 * A datagram arrived from the peer: {@code wireBytes} on the wire, its plaintext in {@code data} (looked at for
+	 * the echo of the address challenge).
+	 */
+	void received(int wireBytes, byte[] data, int offset, int length) {
 		if (this.amplification != null) {
 			this.amplification.received(wireBytes);
 		}
+		if (!this.proven && this.challenge != null) {
+			this.challenge.received(data, offset, length);
+		}
+	}
+
+	/**
+	 * Appends the address challenge to a datagram about to leave when one is due: only while the peer is unproven and
+	 * understands the extensions, so that a standard peer never sees it.
+	 * @return the datagram's new length
+	 */
+	int challenge(byte[] buffer, int length, int mtu, long now, boolean peerUnderstandsExtensions) {
+		if (this.proven || this.challenge == null || !peerUnderstandsExtensions) {
+			return length;
+		}
+		return this.challenge.challenge(buffer, length, mtu, now);
 	}
 
 	/** How much of an outgoing datagram may go (see {@link AmplificationLimit#permitted}). */
@@ -150,7 +175,7 @@ final class PeerValidation {
 	 */
 	boolean afterInput(Kcp kcp, KcpConfig config) {
 		boolean liftedNow = false;
-		if (!this.proven && kcp.peerAcknowledgedData()) {
+		if (!this.proven && (kcp.peerAcknowledgedData() || (this.challenge != null && this.challenge.echoed()))) {
 			this.proven = true;
 			liftedNow = true;
 			if (this.amplification != null) {

@@ -44,7 +44,61 @@ public final class KcpCodec {
 	/** The sequence number that marks a close-handshake offer, with {@link #CLOSE_OFFER_FRG} ("KCPC" on the wire). */
 	public static final int CLOSE_OFFER_SN = 0x4350434B;
 
+	/**
+	 * The sequence number that marks a window announcement, with {@link #CLOSE_OFFER_FRG}, as a server's address
+	 * challenge ("KCPA" on the wire): its {@code ts} carries a secret value the peer echoes.
+	 */
+	public static final int ADDRESS_CHALLENGE_SN = 0x4150434B;
+
+	/**
+	 * The sequence number that marks a window announcement, with {@link #CLOSE_OFFER_FRG}, as the echo of an address
+	 * challenge ("KCPV" on the wire): its {@code ts} carries the challenge's value.
+	 */
+	public static final int ADDRESS_ECHO_SN = 0x5650434B;
+
 	private KcpCodec() {
+	}
+
+	/**
+	 * Finds the first extension mark with sequence number {@code sn} in a datagram: a window announcement
+	 * ({@link #CMD_WINS}) with frg {@link #CLOSE_OFFER_FRG}, among well-formed segments (the walk stops at the first
+	 * segment whose length runs past the datagram).
+	 * @return the position of the mark's header in {@code data}, or -1 if there is none
+	 */
+	public static int findMark(byte[] data, int offset, int length, int sn) {
+		int position = offset;
+		int end = offset + length;
+		while (end - position >= OVERHEAD) {
+			int len = readInt(data, position + 20);
+			if (len < 0 || len > end - position - OVERHEAD) {
+				return -1;
+			}
+			if ((data[position + 4] & 0xff) == CMD_WINS && (data[position + 5] & 0xff) == CLOSE_OFFER_FRG
+					&& readInt(data, position + 12) == sn) {
+				return position;
+			}
+			position += OVERHEAD + len;
+		}
+		return -1;
+	}
+
+	/**
+	 * Appends an extension mark (see {@link #findMark}) to a datagram that has room for it, copying the window and
+	 * cumulative acknowledgement of its first segment so that it tells a standard peer nothing new.
+	 * @param buffer the datagram from index 0, with room after it
+	 * @param length its length (at least one segment)
+	 * @param mtu the largest datagram allowed
+	 * @param sn the mark
+	 * @param ts what the mark carries in its {@code ts} field
+	 * @return the datagram's new length, or {@code length} when there was no room
+	 */
+	public static int appendMark(byte[] buffer, int length, int mtu, int sn, int ts) {
+		if (length < OVERHEAD || length + OVERHEAD > Math.min(mtu, buffer.length)) {
+			return length;
+		}
+		writeHeader(buffer, length, readInt(buffer, 0), CMD_WINS, CLOSE_OFFER_FRG, readShort(buffer, 6), ts, sn,
+				readInt(buffer, 16), 0);
+		return length + OVERHEAD;
 	}
 
 	/**

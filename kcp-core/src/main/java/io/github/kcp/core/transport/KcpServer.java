@@ -1,6 +1,7 @@
 package io.github.kcp.core.transport;
 
 import java.net.InetSocketAddress;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -51,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * {@link KcpConnection}; this class moves the bytes and arms the timers.
  * <p>
  * <b>One peer cannot take the server from the others.</b> A session's peer is <em>unproven</em> until it
- * acknowledges data the server sent: until then the server sends it at most three times what it received
+ * acknowledges data the server sent, or (a kcp-spring client that only uploads) echoes the server's address
+ * challenge, or completed a DTLS handshake: until then the server sends it at most three times what it received
  * (anti-amplification), it may hold little memory and it times out sooner, and it is the first evicted
  * ({@link CloseReason#EVICTED}) when the server or its address is full — so a flood cannot lock out a new client.
  * All sessions' buffers share one memory budget. See the settings in {@link KcpSettings} and the README.
@@ -143,7 +145,7 @@ public final class KcpServer implements AutoCloseable {
 				builder.unprovenReceiveBudget, builder.amplificationFactor, resolveMemoryBudget(builder.memoryBudget));
 		this.table = new ConversationTable<>(policy, builder.closedSessionMemory.toMillis(),
 				Math.max(1024, builder.maxSessions * 2), SourceAddress::of, protection,
-				this::countDrop);
+				this::countDrop, new SecureRandom()::nextInt);
 		// Checked first: an mtu that leaves no room after the cipher's overhead fails here, not per session.
 		builder.config.engineMtu(UdpEndpoint.overheadOf(builder.cipher));
 		if (builder.dtls != null) {
@@ -830,7 +832,8 @@ public final class KcpServer implements AutoCloseable {
 
 		/**
 		 * See {@link KcpSettings#UNPROVEN_IDLE_TIMEOUT}: the idle timeout of a session whose peer has not yet
-		 * acknowledged data the server sent; zero applies the session idle timeout. Default 15 s.
+		 * acknowledged data the server sent nor echoed its address challenge; zero applies the session idle timeout.
+		 * Default 15 s.
 		 */
 		public Builder unprovenIdleTimeout(Duration unprovenIdleTimeout) {
 			this.unprovenIdleTimeout = KcpSettings.UNPROVEN_IDLE_TIMEOUT.validate(unprovenIdleTimeout);

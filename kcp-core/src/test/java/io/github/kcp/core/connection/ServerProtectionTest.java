@@ -61,7 +61,8 @@ class ServerProtectionTest {
 	@Test
 	void anUnprovenSessionClosesAfterTheUnprovenIdleTimeout() {
 		VirtualNetwork net = new VirtualNetwork(2);
-		// A handler that never replies: nothing for the peer to acknowledge, so it never proves itself.
+		// A handler that never replies, and a client that sends once: nothing for the peer to acknowledge, and no
+		// later datagram of the client to echo the address challenge in, so it never proves itself.
 		Server server = net.server("server", FAST, new SessionLimits<>(100, 0), 60_000, PROTECTED);
 		server.link.delay(ONE_WAY);
 		Endpoint client = client(net, "client", 8);
@@ -74,6 +75,104 @@ class ServerProtectionTest {
 
 		assertThat(served.closed).isEqualTo(CloseReason.IDLE_TIMEOUT);
 		assertThat(served.closedAt - lastHeard).isEqualTo(UNPROVEN_IDLE.toMillis());
+	}
+
+	// ---------------------------------------------------------------- address challenge
+
+	@Test
+	void aPeerThatOnlyUploadsProvesItselfByEchoingTheAddressChallengeAndGetsTheWholeWindow() {
+		VirtualNetwork net = new VirtualNetwork(21);
+		KcpConfig wide = FAST.toBuilder().sendWindow(1024).receiveWindow(1024).build();
+		// A handler that never replies: the client never has server data to acknowledge.
+		Server server = net.server("server", wide, new SessionLimits<>(100, 0), 60_000, PROTECTED);
+		server.link.delay(ONE_WAY);
+		Endpoint client = net.endpoint("client", "server", 11, wide);
+		client.link.delay(ONE_WAY);
+
+		long start = net.now();
+		for (int i = 0; i < 400; i++) {
+			client.session.send(message(i, 1000));
+		}
+		net.runUntil("opened", 100, () -> !server.opened.isEmpty());
+		Session served = server.opened.get(0);
+		net.runUntil("proven", 1000, () -> served.connection.isPeerProven());
+		assertThat(net.now() - start).as("a few round trips").isLessThanOrEqualTo(6 * ONE_WAY + 2);
+		assertThat(served.sends).as("the server sent no data").isZero();
+		net.runUntil("all delivered", 10_000, () -> served.messages.size() == 400);
+		assertThat(client.session.connection.stats().remoteWindow())
+			.as("the window announced once proven is the receive window, not the unproven budget's ~47 segments")
+			.isGreaterThan(900);
+	}
+
+	@Test
+	void theSameUploadFromAStandardPeerStaysUnprovenAndNeverSeesAChallenge() {
+		VirtualNetwork net = new VirtualNetwork(22);
+		KcpConfig wide = FAST.toBuilder().sendWindow(1024).receiveWindow(1024).build();
+		Server server = net.server("server", wide, new SessionLimits<>(100, 0), 60_000, PROTECTED);
+		server.link.delay(ONE_WAY);
+		Endpoint client = net.endpoint("client", "server", 12, wide);
+		client.link.delay(ONE_WAY);
+		client.session.standardPeer = true;
+
+		for (int i = 0; i < 400; i++) {
+			client.session.send(message(i, 1000));
+		}
+		net.runUntil("opened", 100, () -> !server.opened.isEmpty());
+		Session served = server.opened.get(0);
+		net.runUntil("all delivered", 10_000, () -> served.messages.size() == 400);
+		assertThat(served.connection.isPeerProven()).isFalse();
+		List<Sent> toClient = net.sent().stream().filter((sent) -> sent.to().equals("client")).toList();
+		assertThat(toClient).as("acknowledgements went to the client").hasSizeGreaterThan(20);
+		assertThat(toClient).noneMatch((sent) -> KcpCodec.findMark(sent.data(), 0, sent.data().length,
+				KcpCodec.ADDRESS_CHALLENGE_SN) >= 0);
+		assertThat(client.session.connection.stats().remoteWindow()).as("the unproven budget's window")
+			.isLessThan(64);
+	}
+
+	@Test
+	void aForgedSourceCannotEchoAChallengeItNeverSawAndGuessingEndsAfterFourWrongEchoes() {
+		for (int wrong : new int[] { 0, 3, 4 }) {
+			VirtualNetwork net = new VirtualNetwork(23);
+			Server server = net.server("server", FAST, new SessionLimits<>(100, 0), 60_000, PROTECTED);
+			// The raw peer sees what the server sends to its address: with the right value it would be proven.
+			Raw peer = net.raw("peer");
+			peer.send("server", offered(push(77, 0, 0, new byte[100])));
+			net.advance(5);
+			Session served = server.table.get("peer", 77);
+			int secret = challengeIn(peer.received);
+			for (int i = 0; i < wrong; i++) {
+				peer.send("server", echo(push(77, 1 + i, 0, new byte[10]), secret + 1 + i));
+				net.advance(1);
+			}
+			assertThat(served.connection.isPeerProven()).isFalse();
+			peer.send("server", echo(push(77, 1 + wrong, 0, new byte[10]), secret));
+			net.advance(1);
+			assertThat(served.connection.isPeerProven()).as("after %d wrong echoes", wrong)
+				.isEqualTo(wrong < AddressChallenge.MAX_WRONG_ECHOES);
+		}
+	}
+
+	/** A datagram with the close-signal offer appended, as a kcp-spring client sends its first. */
+	private static byte[] offered(byte[] datagram) {
+		byte[] marked = Arrays.copyOf(datagram, datagram.length + KcpCodec.OVERHEAD);
+		KcpCodec.appendMark(marked, datagram.length, marked.length, KcpCodec.CLOSE_OFFER_SN, 0);
+		return marked;
+	}
+
+	private static byte[] echo(byte[] datagram, int value) {
+		byte[] marked = Arrays.copyOf(datagram, datagram.length + KcpCodec.OVERHEAD);
+		KcpCodec.appendMark(marked, datagram.length, marked.length, KcpCodec.ADDRESS_ECHO_SN, value);
+		return marked;
+	}
+
+	private static int challengeIn(List<byte[]> datagrams) {
+		for (byte[] datagram : datagrams) {
+			int mark = KcpCodec.findMark(datagram, 0, datagram.length, KcpCodec.ADDRESS_CHALLENGE_SN);
+			if (mark >= 0) {
+				return KcpCodec.readInt(datagram, mark + 8);
+			}
+		}
+		throw new AssertionError("no challenge among " + datagrams.size() + " datagrams");
 	}
 
 	// ---------------------------------------------------------------- flood and eviction

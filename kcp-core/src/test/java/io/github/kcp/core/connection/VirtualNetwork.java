@@ -500,7 +500,7 @@ final class VirtualNetwork {
 			super(address);
 			this.config = config;
 			this.table = new ConversationTable<>(policy, closedMemoryMillis, 1024, Function.identity(), protection,
-					(reason) -> this.drops.merge(reason, 1, Integer::sum));
+					(reason) -> this.drops.merge(reason, 1, Integer::sum), new Random(address.hashCode())::nextInt);
 		}
 
 		int drops(DropReason reason) {

@@ -45,6 +45,31 @@ class KcpCodecTest {
 	}
 
 	@Test
+	void anExtensionMarkRepeatsTheFirstSegmentsWindowAndUnaAndIsFoundAmongWellFormedSegmentsOnly() {
+		byte[] datagram = new byte[200];
+		int length = KcpCodec.writeHeader(datagram, 0, 0x01020304, KcpCodec.CMD_PUSH, 0, 777, 5, 9, 41, 10) + 10;
+		int marked = KcpCodec.appendMark(datagram, length, 200, KcpCodec.ADDRESS_CHALLENGE_SN, 0xCAFEBABE);
+		assertThat(marked).isEqualTo(length + KcpCodec.OVERHEAD);
+		int mark = KcpCodec.findMark(datagram, 0, marked, KcpCodec.ADDRESS_CHALLENGE_SN);
+		assertThat(mark).isEqualTo(length);
+		assertThat(KcpCodec.readInt(datagram, mark)).as("conv").isEqualTo(0x01020304);
+		assertThat(datagram[mark + 4] & 0xff).isEqualTo(KcpCodec.CMD_WINS);
+		assertThat(datagram[mark + 5] & 0xff).isEqualTo(KcpCodec.CLOSE_OFFER_FRG);
+		assertThat(KcpCodec.readShort(datagram, mark + 6)).as("wnd").isEqualTo(777);
+		assertThat(KcpCodec.readInt(datagram, mark + 8)).as("ts").isEqualTo(0xCAFEBABE);
+		assertThat(KcpCodec.readInt(datagram, mark + 16)).as("una").isEqualTo(41);
+		assertThat(KcpCodec.readInt(datagram, mark + 20)).as("len").isZero();
+		assertThat(KcpCodec.findMark(datagram, 0, marked, KcpCodec.ADDRESS_ECHO_SN)).isEqualTo(-1);
+		// No room within the mtu: nothing appended.
+		assertThat(KcpCodec.appendMark(datagram, length, length + KcpCodec.OVERHEAD - 1, KcpCodec.ADDRESS_ECHO_SN, 1))
+			.isEqualTo(length);
+		// A first segment whose length runs past the datagram ends the walk before the mark.
+		byte[] lying = datagram.clone();
+		KcpCodec.writeHeader(lying, 0, 0x01020304, KcpCodec.CMD_PUSH, 0, 777, 5, 9, 41, 1000);
+		assertThat(KcpCodec.findMark(lying, 0, marked, KcpCodec.ADDRESS_CHALLENGE_SN)).isEqualTo(-1);
+	}
+
+	@Test
 	void pushSegmentMatchesHandWrittenBytes() {
 		Wire wire = new Wire();
 		Kcp sender = fastEngine(wire);

@@ -147,6 +147,27 @@ class KcpDtlsTest {
 	}
 
 	@Test
+	void aSessionOpenedByAHandshakeHasAProvenPeerBeforeTheServerSendsAnyData() throws Exception {
+		// The cookie exchange proved the address: an upload to a server that never answers is not held to the
+		// unproven terms (a window of the unproven budget) for want of server data to acknowledge.
+		LinkedBlockingQueue<KcpSession> received = new LinkedBlockingQueue<>();
+		try (KcpServer kcpServer = KcpServer.builder()
+			.config(CONFIG)
+			.dtls(settings(server, ca, DtlsClientAuth.NONE))
+			.handler((s, m) -> received.add(s))
+			.bind("127.0.0.1", 0)) {
+			KcpSession session = clientBuilder(settings(null, ca, DtlsClientAuth.NONE), new LinkedBlockingQueue<>())
+				.connect(localhost(kcpServer));
+			session.send(new byte[100]).get(10, TimeUnit.SECONDS);
+			KcpSession serverSession = received.poll(10, TimeUnit.SECONDS);
+			assertThat(serverSession).isNotNull();
+			assertThat(serverSession.stats().payloadBytesOut()).isZero();
+			assertThat(serverSession.stats().peerProven()).isTrue();
+			session.close().get(10, TimeUnit.SECONDS);
+		}
+	}
+
+	@Test
 	void connectAsyncDoesNotBlockAndCompletesAfterTheHandshake() throws Exception {
 		try (KcpServer kcpServer = echoServer(settings(server, ca, DtlsClientAuth.NONE), new CompletableFuture<>())) {
 			LinkedBlockingQueue<String> replies = new LinkedBlockingQueue<>();

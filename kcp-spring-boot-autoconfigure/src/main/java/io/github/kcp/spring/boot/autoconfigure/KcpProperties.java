@@ -814,8 +814,8 @@ public class KcpProperties {
 		private int newSessionsPerAddressPerSecond = 64;
 
 		/**
-		 * Idle timeout of a session whose peer has not yet acknowledged data the server sent (an unproven peer, which
-		 * may be a spoofed source); zero applies kcp.idle-timeout.
+		 * Idle timeout of a session whose peer has not yet acknowledged data the server sent nor echoed its address
+		 * challenge (an unproven peer, which may be a spoofed source); zero applies kcp.idle-timeout.
 		 */
 		@DurationUnit(ChronoUnit.SECONDS)
 		private Duration unprovenIdleTimeout = Duration.ofSeconds(15);
