@@ -122,14 +122,16 @@ client() {
 # demo JAVA FLAGS... : starts the extracted demo on a free port; sets DEMO_PID, DEMO_PORT, DEMO_STARTED (s)
 demo() {
 	local java="$1"; shift
-	(cd "$ARCHIVES/demo" && exec "$java" "$@" -jar "$DEMO" --kcp.server.port=0 --demo.client.enabled=false) \
+	(cd "$ARCHIVES/demo" && exec "$java" "$@" -jar "$DEMO" --kcp.server.port=0 --demo.raw.port=0 \
+		--demo.telemetry.port=0 --server.port=0 --demo.client.enabled=false) \
 		>"$WORK/demo.out" 2>"$WORK/demo.err" </dev/null &
 	DEMO_PID=$!
 	PIDS+=("$DEMO_PID")
 	local line
 	line="$(await_line "$WORK/demo.out" 'Started DemoApplication' 120)" || { log "demo did not start"; tail "$WORK/demo.out" >&2; exit 1; }
 	DEMO_STARTED="$(sed -n 's/.*process running for \([0-9.]*\)).*/\1/p' <<<"$line")"
-	DEMO_PORT="$(sed -n 's/.*Desk serving on UDP port \([0-9]*\),.*/\1/p' "$WORK/demo.out" | head -n 1)"
+	# The raw desk (any KCP peer, binary echo) is the one kcp-tool's rtt-client talks to.
+	DEMO_PORT="$(sed -n 's/.*Raw desk (any KCP peer) on UDP port \([0-9]*\),.*/\1/p' "$WORK/demo.out" | head -n 1)"
 }
 
 # first_rtts : 20 round trips of 1 KiB against the demo from a fresh (plain JDK 17) kcp-tool; sets RTT_P50, RTT_MAX

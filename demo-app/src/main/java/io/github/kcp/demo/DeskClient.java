@@ -74,6 +74,10 @@ public class DeskClient {
 					event.getPort(), encrypted ? "encrypted with " + cipher.name() : "not encrypted", event.getPort(),
 					encrypted ? " --crypto " + cipher.name() + " --key <kcp.crypto.key> --salt <kcp.crypto.salt>" : "");
 		}
+		else if (event.getSource() instanceof KcpServerContainer container && !container.getId().isEmpty()) {
+			// A Spring Integration endpoint's server (the telemetry flow): named by its endpoint.
+			logger.info("KCP endpoint '{}' on UDP port {}", container.getId(), event.getPort());
+		}
 		else {
 			logger.info("Desk (Spring clients, messaging envelope) on UDP port {}", event.getPort());
 		}
