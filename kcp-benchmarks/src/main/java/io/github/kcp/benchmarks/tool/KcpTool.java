@@ -220,6 +220,7 @@ public final class KcpTool {
 				.dtls(options.dtlsSettings())
 				.maxSessionsPerAddress(options.maxSessionsPerAddress)
 				.newSessionsPerAddressPerSecond(options.newSessionsPerAddress)
+				.readCoalescing(Duration.ofNanos(options.readCoalescingMicros * 1000L))
 				.udpOptions(options.udpOptions())
 				.handlerFactory(handlers)
 				.bind(options.host, options.port);

@@ -108,6 +108,7 @@ final class ToolOptions {
 		FLAGS.put("server-pid", Kind.INT);
 		FLAGS.put("max-sessions-per-address", Kind.INT);
 		FLAGS.put("new-sessions-per-address", Kind.INT);
+		FLAGS.put("read-coalescing-us", Kind.INT);
 		FLAGS.put("dtls", Kind.SWITCH);
 		FLAGS.put("cert", Kind.TEXT);
 		FLAGS.put("ca", Kind.TEXT);
@@ -206,6 +207,9 @@ final class ToolOptions {
 
 	/** Servers: see KcpSettings.NEW_SESSIONS_PER_ADDRESS_PER_SECOND (0 = no limit). */
 	int newSessionsPerAddress = KcpSettings.NEW_SESSIONS_PER_ADDRESS_PER_SECOND.defaultValue();
+
+	/** Servers: see KcpSettings.READ_COALESCING, in microseconds (0 = off). */
+	int readCoalescingMicros = (int) (KcpSettings.READ_COALESCING.defaultValue().toNanos() / 1000);
 
 	/** DTLS instead of a packet cipher: 0 or 1; with it, --key is the private key's PEM file. */
 	int dtls;
@@ -348,6 +352,7 @@ final class ToolOptions {
 			case "server-pid" -> this.serverPid = value;
 			case "max-sessions-per-address" -> this.maxSessionsPerAddress = value;
 			case "new-sessions-per-address" -> this.newSessionsPerAddress = value;
+			case "read-coalescing-us" -> this.readCoalescingMicros = value;
 			case "dtls" -> this.dtls = value;
 			case "dtls-insecure" -> this.dtlsInsecure = value;
 			default -> throw new IllegalStateException("No int flag " + name);
@@ -399,6 +404,9 @@ final class ToolOptions {
 		}
 		if (this.nc != 0 && this.nc != 1 || this.stream != 0 && this.stream != 1) {
 			throw new ToolUsageException("--nc and --stream take 0 or 1");
+		}
+		if (this.readCoalescingMicros < 0 || this.readCoalescingMicros > 10_000) {
+			throw new ToolUsageException("--read-coalescing-us takes 0 to 10000");
 		}
 		if (this.stats < 0 || this.maxSessionsPerAddress < 0 || this.newSessionsPerAddress < 0) {
 			throw new ToolUsageException("--stats, --max-sessions-per-address and --new-sessions-per-address must not "
@@ -730,6 +738,8 @@ final class ToolOptions {
 				"    S seconds and at exit: sessions, evictions and dropped datagrams by reason ('server: ...')",
 				"  --max-sessions-per-address N (256)  --new-sessions-per-address N (64 per second)  servers: the",
 				"    limits per source address (0 = none; a load generator on one address needs 0)",
+				"  --read-coalescing-us U (500)  servers: under the load of many clients, wait up to U microseconds",
+				"    between two polls of the socket (fewer wake-ups, at most U more latency); 0 = off, at most 10000",
 				"  --help  this text", "",
 				"Servers print 'listening on HOST:PORT' once bound. Clients exit 0 on success, 1 on a verification",
 				"failure or timeout; servers exit 1 if the server failed (an Error on its event loop); usage errors",

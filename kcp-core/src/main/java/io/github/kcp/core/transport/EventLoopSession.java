@@ -46,6 +46,9 @@ final class EventLoopSession implements KcpSession {
 
 	private static final Logger logger = LoggerFactory.getLogger(EventLoopSession.class);
 
+	/** The last window in which the server counted this session among those receiving (on the loop). */
+	long loadWindow = -1;
+
 	/** At most this many rounds of connection work per service call, so a chatty handler cannot starve the loop. */
 	private static final int MAX_ROUNDS = 8;
 

@@ -1,5 +1,6 @@
 package io.github.kcp.core.transport;
 
+import java.nio.channels.spi.SelectorProvider;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -98,7 +99,9 @@ public final class KcpEventLoopGroup implements AutoCloseable {
 			boolean nativeWanted, boolean isShared) {
 		boolean useNative = nativeWanted && isNativeTransportAvailable();
 		logChoiceOnce(useNative, nativeWanted);
-		IoHandlerFactory factory = useNative ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+		// Our select strategy: Netty's default, plus the pauses a server serving many clients asks for.
+		IoHandlerFactory factory = useNative ? EpollIoHandler.newFactory(0, ReadCoalescing.FACTORY)
+				: NioIoHandler.newFactory(SelectorProvider.provider(), ReadCoalescing.FACTORY);
 		EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
 				new DefaultThreadFactory(threadNamePrefix, daemon), factory);
 		return new KcpEventLoopGroup(group, isShared, useNative);

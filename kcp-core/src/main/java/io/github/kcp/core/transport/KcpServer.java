@@ -83,6 +83,12 @@ public final class KcpServer implements AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(KcpServer.class);
 
+	/** The window in which different sessions are counted for {@link KcpSettings#READ_COALESCING}. */
+	static final int MANY_CLIENTS_WINDOW_MILLIS = 10;
+
+	/** Different sessions receiving within one window from which the server counts as serving many clients. */
+	static final int MANY_CLIENTS = 32;
+
 	/** How long past its grace period a shutdown waits for an event loop that does not respond. */
 	static final Duration UNRESPONSIVE_LOOP_MARGIN = Duration.ofSeconds(2);
 
@@ -119,6 +125,18 @@ public final class KcpServer implements AutoCloseable {
 	/** Sessions that received input during the current read burst, serviced once at its end. */
 	private final List<EventLoopSession> touched = new ArrayList<>();
 
+	/** {@link KcpSettings#READ_COALESCING} in nanoseconds; 0 for off. */
+	private final long readCoalescingNanos;
+
+	/** The current window of {@link #MANY_CLIENTS_WINDOW_MILLIS} (on the loop). */
+	private long loadWindow = -1;
+
+	/** Different sessions that received datagrams in the current window (on the loop). */
+	private int sessionsInWindow;
+
+	/** How many times the server asked its loop to coalesce reads (on the loop). */
+	private long readCoalescingRequests;
+
 	private final byte[] answer = new byte[KcpCodec.OVERHEAD];
 
 	private @Nullable ScheduledFuture<?> shutdownTimer;
@@ -136,6 +154,7 @@ public final class KcpServer implements AutoCloseable {
 					+ "DTLS replaces the packet cipher (" + builder.cipher.name() + ")");
 		}
 		this.sessionConfig = builder.config;
+		this.readCoalescingNanos = builder.readCoalescing.toNanos();
 		this.handlerFactory = Objects.requireNonNull(builder.handlerFactory);
 		this.dropListener = builder.dropListener;
 		AdmissionPolicy<InetSocketAddress> policy = (builder.admissionPolicy != null) ? builder.admissionPolicy
@@ -275,6 +294,11 @@ public final class KcpServer implements AutoCloseable {
 	public long dtlsHandshakesFailed() {
 		DtlsServerStage stage = this.dtls;
 		return (stage != null) ? stage.handshakesFailed() : 0;
+	}
+
+	/** How many times the server asked its loop to coalesce reads (tests; on the loop). */
+	long readCoalescingRequests() {
+		return this.readCoalescingRequests;
 	}
 
 	/** DTLS peers the server holds state for, and handshakes the table counts (tests; on the loop). */
@@ -635,6 +659,32 @@ public final class KcpServer implements AutoCloseable {
 			return session;
 		}
 
+		/**
+		 * Counts the different sessions that received datagrams in the current window; when they reach
+		 * {@link #MANY_CLIENTS}, asks the loop to coalesce its reads (see {@link KcpSettings#READ_COALESCING}). A
+		 * few clients, however busy, never do: the pause would add to each of their round trips.
+		 */
+		private void noteClients(List<EventLoopSession> burst) {
+			long window = MonotonicClock.nowMillis() / MANY_CLIENTS_WINDOW_MILLIS;
+			if (window != KcpServer.this.loadWindow) {
+				KcpServer.this.loadWindow = window;
+				KcpServer.this.sessionsInWindow = 0;
+			}
+			for (int i = 0; i < burst.size(); i++) {
+				EventLoopSession session = burst.get(i);
+				if (session.loadWindow != window) {
+					session.loadWindow = window;
+					if (++KcpServer.this.sessionsInWindow == MANY_CLIENTS) {
+						ReadCoalescing coalescing = ReadCoalescing.ofCurrentLoop();
+						if (coalescing != null) {
+							coalescing.request(KcpServer.this.readCoalescingNanos);
+							KcpServer.this.readCoalescingRequests++;
+						}
+					}
+				}
+			}
+		}
+
 		/** Answers a datagram of a conversation we do not have with a close signal, so the peer stops at once. */
 		private void answer(InetSocketAddress recipient, int conv, int cmd) {
 			byte[] signal = KcpServer.this.answer;
@@ -654,6 +704,9 @@ public final class KcpServer implements AutoCloseable {
 			// The sessions' datagrams leave with one flush (one sendmmsg) for the whole burst.
 			KcpServer.this.endpoint.holdFlushes();
 			try {
+				if (KcpServer.this.readCoalescingNanos > 0) {
+					noteClients(burst);
+				}
 				for (int i = 0; i < burst.size(); i++) {
 					burst.get(i).service();
 				}
@@ -744,6 +797,8 @@ public final class KcpServer implements AutoCloseable {
 		private int amplificationFactor = KcpSettings.AMPLIFICATION_FACTOR.defaultValue();
 
 		private long memoryBudget = KcpSettings.MEMORY_BUDGET.defaultValue();
+
+		private Duration readCoalescing = KcpSettings.READ_COALESCING.defaultValue();
 
 		private @Nullable AdmissionPolicy<InetSocketAddress> admissionPolicy;
 
@@ -858,6 +913,16 @@ public final class KcpServer implements AutoCloseable {
 		 */
 		public Builder memoryBudget(long memoryBudget) {
 			this.memoryBudget = KcpSettings.MEMORY_BUDGET.validate(memoryBudget);
+			return this;
+		}
+
+		/**
+		 * See {@link KcpSettings#READ_COALESCING}: while the server serves many clients at once, its event loop
+		 * waits until this long has passed since its previous poll of the sockets before the next (fewer wake-ups,
+		 * at most this much more latency); zero turns it off. Default 0.5 ms.
+		 */
+		public Builder readCoalescing(Duration readCoalescing) {
+			this.readCoalescing = KcpSettings.READ_COALESCING.validate(readCoalescing);
 			return this;
 		}
 

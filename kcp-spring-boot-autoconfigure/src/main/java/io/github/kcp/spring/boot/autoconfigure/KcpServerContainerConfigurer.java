@@ -187,7 +187,8 @@ public class KcpServerContainerConfigurer {
 
 	/**
 	 * The server's defences against hostile peers (per-address limits, terms of unproven peers, anti-amplification,
-	 * memory budget), validated here so that a bad value names its property, applied to the core builder.
+	 * memory budget) and its read coalescing, validated here so that a bad value names its property, applied to the
+	 * core builder.
 	 */
 	private static void applyDefences(KcpServerContainer container, KcpProperties.Server server) {
 		int perAddress = valid("kcp.server.max-sessions-per-address", KcpSettings.MAX_SESSIONS_PER_ADDRESS,
@@ -202,12 +203,15 @@ public class KcpServerContainerConfigurer {
 				server.getAmplificationFactor());
 		long memoryBudget = valid("kcp.server.memory-budget", KcpSettings.MEMORY_BUDGET,
 				server.getMemoryBudget().toBytes());
+		Duration readCoalescing = valid("kcp.server.read-coalescing", KcpSettings.READ_COALESCING,
+				server.getReadCoalescing());
 		container.addServerCustomizer((builder) -> builder.maxSessionsPerAddress(perAddress)
 			.newSessionsPerAddressPerSecond(perAddressRate)
 			.unprovenIdleTimeout(unprovenIdle)
 			.unprovenReceiveBudget(unprovenBudget)
 			.amplificationFactor(amplification)
-			.memoryBudget(memoryBudget));
+			.memoryBudget(memoryBudget)
+			.readCoalescing(readCoalescing));
 	}
 
 	private static int toIntBytes(String property, DataSize size) {

@@ -187,6 +187,7 @@ class KcpAutoConfigurationTests {
 		expected.put("kcp.server.unproven-receive-budget", DataSize.ofKilobytes(32));
 		expected.put("kcp.server.amplification-factor", 4);
 		expected.put("kcp.server.memory-budget", DataSize.ofMegabytes(64));
+		expected.put("kcp.server.read-coalescing", Duration.ofMillis(2));
 		expected.put("kcp.server.shutdown-timeout", Duration.ofSeconds(4));
 		expected.put("kcp.server.handler-executor.pool-size", 3);
 		expected.put("kcp.server.handler-executor.queue-capacity", 33);

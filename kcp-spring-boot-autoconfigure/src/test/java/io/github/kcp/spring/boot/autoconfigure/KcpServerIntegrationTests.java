@@ -46,6 +46,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -242,6 +243,17 @@ class KcpServerIntegrationTests {
 			await().atMost(WAIT).until(() -> server.droppedDatagrams(DropReason.ADDRESS_SESSION_LIMIT) > 0);
 			assertThat(server.sessionCount()).isEqualTo(2);
 			assertThat(third.replies).isEmpty();
+		});
+	}
+
+	@Test
+	void readCoalescingBeyondItsRangeFailsTheStartNamingTheProperty() {
+		this.contextRunner.withPropertyValues("kcp.server.read-coalescing=20ms").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining("kcp.server.read-coalescing")
+				.hasMessageContaining("zero (off) up to 10 ms");
 		});
 	}
 
