@@ -27,9 +27,16 @@ import org.springframework.core.serializer.Serializer;
  * past them: a message, or an error, that depended on the end of the bytes received so far waits for more bytes
  * (or for the real end of the stream, when the session closes). So a codec that reads until the end of the stream
  * ({@code raw()}) yields its one message when the session closes, and one that fails on bad input (a missing STX, a
- * message beyond its maximum size) fails at once, whatever follows. Each attempt reads the bytes buffered since the
- * last message again, so the work per message grows with the square of its size over the size of the pieces it
- * arrives in; keep the codec's maximum message size to what the application needs.
+ * message beyond its maximum size) fails at once, whatever follows.
+ * <p>
+ * Each attempt reads the bytes buffered since the last message again. So that a message arriving in many small
+ * pieces (or a peer trickling bytes on purpose) does not cost work growing with the square of its size, the decoder
+ * knows spring-integration-ip's codecs and runs one again only when the new bytes can change its answer: a length
+ * header codec once the bytes it asked for are there; a terminator codec (CRLF, LF, single terminator, STX/ETX) when
+ * the new bytes complete its terminator, or the bytes buffered have doubled since its last attempt (which is how a
+ * message beyond its maximum size is found, with at most twice that size buffered); {@code raw()} when they have
+ * doubled, and at the end of the stream. The work per message is then linear in its size. Another codec is run
+ * again whenever bytes arrive: keep its maximum message size to what the application needs.
  * <p>
  * A codec that publishes application events on failures (spring-integration-ip's publish a
  * {@code TcpDeserializationExceptionEvent} when they were given an event publisher, as beans are) publishes one
@@ -43,6 +50,8 @@ public final class KcpStreamFraming {
 
 	private final Deserializer<byte[]> deserializer;
 
+	private final RetryRule retryRule;
+
 	/**
 	 * Framing with separate halves.
 	 * @param serializer writes one message with its boundary
@@ -51,6 +60,7 @@ public final class KcpStreamFraming {
 	public KcpStreamFraming(Serializer<byte[]> serializer, Deserializer<byte[]> deserializer) {
 		this.serializer = Objects.requireNonNull(serializer, "serializer");
 		this.deserializer = Objects.requireNonNull(deserializer, "deserializer");
+		this.retryRule = RetryRule.of(deserializer);
 	}
 
 	/**
@@ -96,7 +106,7 @@ public final class KcpStreamFraming {
 	 * @return a new decoder with nothing buffered
 	 */
 	public Decoder newDecoder() {
-		return new Decoder(this.deserializer);
+		return new Decoder(this.deserializer, this.retryRule);
 	}
 
 	@Override
@@ -126,8 +136,23 @@ public final class KcpStreamFraming {
 
 		private final BufferedBytes input = new BufferedBytes();
 
-		Decoder(Deserializer<byte[]> deserializer) {
+		private final RetryRule retryRule;
+
+		// The last attempt at the message starting at `start` needed more bytes: what it had and asked for, and how
+		// far the new bytes were looked at for a terminator (all counted from `start`).
+		private boolean waiting;
+
+		private int attemptedBytes;
+
+		private long demandedBytes;
+
+		private int checkedBytes;
+
+		private long attempts;
+
+		Decoder(Deserializer<byte[]> deserializer, RetryRule retryRule) {
 			this.deserializer = deserializer;
+			this.retryRule = retryRule;
 		}
 
 		/**
@@ -180,6 +205,10 @@ public final class KcpStreamFraming {
 			if (this.start == this.end) {
 				return null;
 			}
+			if (this.waiting && !this.ended && !mayComplete()) {
+				return null;
+			}
+			this.attempts++;
 			this.input.reset(this.buffer, this.start, this.end);
 			byte[] message;
 			try {
@@ -187,7 +216,7 @@ public final class KcpStreamFraming {
 			}
 			catch (IOException | RuntimeException ex) {
 				if (this.input.reachedEnd && !this.ended) {
-					return null;
+					return needMore();
 				}
 				int buffered = buffered();
 				discard();
@@ -198,7 +227,7 @@ public final class KcpStreamFraming {
 			}
 			if (this.input.reachedEnd && !this.ended) {
 				// The codec read to the end of what is here, so the message may not be over yet.
-				return null;
+				return needMore();
 			}
 			if (message == null) {
 				discard();
@@ -210,7 +239,44 @@ public final class KcpStreamFraming {
 				this.start = 0;
 				this.end = 0;
 			}
+			this.waiting = false;
 			return message;
+		}
+
+		/** The codec needed more than the bytes buffered: notes what it had and asked for. */
+		private byte @Nullable [] needMore() {
+			this.waiting = true;
+			this.attemptedBytes = buffered();
+			this.checkedBytes = this.attemptedBytes;
+			this.demandedBytes = this.input.demandedEnd - this.start;
+			return null;
+		}
+
+		/** Whether the bytes that arrived since the last attempt can change the codec's answer. */
+		private boolean mayComplete() {
+			int buffered = buffered();
+			switch (this.retryRule.kind) {
+				case FILLS_READS:
+					return buffered >= this.demandedBytes;
+				case TERMINATOR: {
+					if (buffered >= 2L * this.attemptedBytes) {
+						return true;
+					}
+					byte[] terminator = this.retryRule.terminator;
+					int from = this.start + Math.max(0, this.checkedBytes - (terminator.length - 1));
+					this.checkedBytes = buffered;
+					return contains(this.buffer, from, this.end, terminator);
+				}
+				case TO_END_OF_STREAM:
+					return buffered >= 2L * this.attemptedBytes;
+				default:
+					return true;
+			}
+		}
+
+		/** How many times the codec was run (tests). */
+		long attempts() {
+			return this.attempts;
 		}
 
 		/**
@@ -235,6 +301,92 @@ public final class KcpStreamFraming {
 
 	}
 
+	private static boolean contains(byte[] bytes, int from, int to, byte[] sequence) {
+		for (int i = from; i <= to - sequence.length; i++) {
+			int k = 0;
+			while (k < sequence.length && bytes[i + k] == sequence[k]) {
+				k++;
+			}
+			if (k == sequence.length) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * When a decoder runs a codec again on a message it could not complete yet: what it knows of
+	 * spring-integration-ip's codecs (by exact class, since a subclass may read otherwise; kcp-spring does not depend
+	 * on spring-integration-ip).
+	 */
+	static final class RetryRule {
+
+		enum Kind {
+
+			/** Whenever bytes arrive (a codec we do not know). */
+			ALWAYS,
+
+			/** Once the bytes it asked for are there: it reads until its buffer is full (a length header codec). */
+			FILLS_READS,
+
+			/** When the new bytes complete its terminator, or the bytes buffered have doubled. */
+			TERMINATOR,
+
+			/** When the bytes buffered have doubled (it reads to the end of the stream, or its maximum size). */
+			TO_END_OF_STREAM
+
+		}
+
+		private static final String PACKAGE = "org.springframework.integration.ip.tcp.serializer.";
+
+		static final RetryRule ALWAYS = new RetryRule(Kind.ALWAYS, new byte[0]);
+
+		final Kind kind;
+
+		final byte[] terminator;
+
+		private RetryRule(Kind kind, byte[] terminator) {
+			this.kind = kind;
+			this.terminator = terminator;
+		}
+
+		@SuppressWarnings("unchecked")
+		static RetryRule of(Deserializer<byte[]> deserializer) {
+			String name = deserializer.getClass().getName();
+			if (!name.startsWith(PACKAGE)) {
+				return ALWAYS;
+			}
+			switch (name.substring(PACKAGE.length())) {
+				case "ByteArrayLengthHeaderSerializer":
+					return new RetryRule(Kind.FILLS_READS, new byte[0]);
+				case "ByteArrayCrLfSerializer":
+					return new RetryRule(Kind.TERMINATOR, new byte[] { '\r', '\n' });
+				case "ByteArrayStxEtxSerializer":
+					return new RetryRule(Kind.TERMINATOR, new byte[] { 0x03 });
+				case "ByteArrayLfSerializer", "ByteArraySingleTerminatorSerializer": {
+					// The terminator is what the codec writes after an empty message.
+					if (!(deserializer instanceof Serializer<?> serializer)) {
+						return ALWAYS;
+					}
+					ByteArrayOutputStream out = new ByteArrayOutputStream(1);
+					try {
+						((Serializer<byte[]>) serializer).serialize(new byte[0], out);
+					}
+					catch (IOException | RuntimeException ex) {
+						return ALWAYS;
+					}
+					byte[] framed = out.toByteArray();
+					return (framed.length == 1) ? new RetryRule(Kind.TERMINATOR, framed) : ALWAYS;
+				}
+				case "ByteArrayRawSerializer", "ByteArrayElasticRawDeserializer":
+					return new RetryRule(Kind.TO_END_OF_STREAM, new byte[0]);
+				default:
+					return ALWAYS;
+			}
+		}
+
+	}
+
 	/** The bytes buffered, as a stream that ends where they end and notes whether a read got there. */
 	private static final class BufferedBytes extends InputStream {
 
@@ -246,17 +398,22 @@ public final class KcpStreamFraming {
 
 		private boolean reachedEnd;
 
+		/** Where the codec's read at the end would have ended: the bytes it needed, counted from the array's start. */
+		private long demandedEnd;
+
 		void reset(byte[] bytes, int from, int to) {
 			this.bytes = bytes;
 			this.position = from;
 			this.limit = to;
 			this.reachedEnd = false;
+			this.demandedEnd = to;
 		}
 
 		@Override
 		public int read() {
 			if (this.position >= this.limit) {
 				this.reachedEnd = true;
+				this.demandedEnd = (long) this.limit + 1;
 				return -1;
 			}
 			return this.bytes[this.position++] & 0xff;
@@ -271,6 +428,7 @@ public final class KcpStreamFraming {
 			int remaining = this.limit - this.position;
 			if (remaining <= 0) {
 				this.reachedEnd = true;
+				this.demandedEnd = (long) this.limit + length;
 				return -1;
 			}
 			int count = Math.min(remaining, length);

@@ -10,6 +10,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.integration.ip.tcp.serializer.ByteArrayLengthHeaderSerializer;
+import org.springframework.integration.ip.tcp.serializer.ByteArrayRawSerializer;
 import org.springframework.integration.ip.tcp.serializer.TcpCodecs;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -91,6 +92,75 @@ class KcpStreamFramingTests {
 		noLineEnd.append(bytes("0123456789"));
 		assertThatThrownBy(noLineEnd::next).isInstanceOf(KcpStreamFramingException.class)
 			.hasMessageContaining("CRLF not found");
+	}
+
+	@Test
+	void aMessageTrickledByteByByteRunsTheCodecLogarithmicallyOftenNotOncePerByte() {
+		int size = 64 * 1024;
+		byte[] body = new byte[size];
+		Arrays.fill(body, (byte) 'a');
+		List<KcpStreamFraming> framings = List.of(KcpStreamFraming.of(TcpCodecs.lengthHeader4(2 * size)),
+				KcpStreamFraming.of(TcpCodecs.crlf(2 * size)), KcpStreamFraming.of(TcpCodecs.lf(2 * size)),
+				KcpStreamFraming.of(TcpCodecs.stxetx(2 * size)),
+				KcpStreamFraming.of(TcpCodecs.singleTerminator((byte) 0, 2 * size)));
+		for (KcpStreamFraming framing : framings) {
+			byte[] framed = framing.frame(body);
+			KcpStreamFraming.Decoder decoder = framing.newDecoder();
+			List<byte[]> received = new ArrayList<>();
+			for (byte b : framed) {
+				decoder.append(new byte[] { b });
+				received.addAll(decoder.drain());
+			}
+			assertThat(received).as(framing.toString()).hasSize(1);
+			assertThat(received.get(0)).isEqualTo(body);
+			// Once per byte would be 65,5xx runs, each reading everything buffered: about 2 GB read.
+			assertThat(decoder.attempts()).as(framing.toString()).isLessThanOrEqualTo(20);
+		}
+		ByteArrayRawSerializer rawCodec = new ByteArrayRawSerializer();
+		rawCodec.setMaxMessageSize(2 * size);
+		KcpStreamFraming raw = KcpStreamFraming.of(rawCodec);
+		KcpStreamFraming.Decoder decoder = raw.newDecoder();
+		for (int i = 0; i < size; i++) {
+			decoder.append(new byte[] { 'a' });
+			assertThat(decoder.next()).isNull();
+		}
+		decoder.endOfStream();
+		assertThat(decoder.next()).isEqualTo(body);
+		assertThat(decoder.attempts()).isLessThanOrEqualTo(20);
+	}
+
+	@Test
+	void bytesThatNeverCompleteAMessageStillFailAtTheMaximumWithAtMostTwiceItBuffered() {
+		// A peer trickling line feeds without carriage returns: each could end a CRLF message, none does.
+		KcpStreamFraming.Decoder decoder = KcpStreamFraming.of(TcpCodecs.crlf(1000)).newDecoder();
+		int appended = 0;
+		KcpStreamFramingException failure = null;
+		while (failure == null && appended < 10_000) {
+			decoder.append(new byte[] { '\n' });
+			appended++;
+			try {
+				assertThat(decoder.next()).isNull();
+			}
+			catch (KcpStreamFramingException ex) {
+				failure = ex;
+			}
+		}
+		assertThat(failure).isNotNull().hasMessageContaining("CRLF not found");
+		assertThat(appended).isBetween(1000, 2000);
+		assertThat(decoder.attempts()).isLessThanOrEqualTo(12);
+	}
+
+	@Test
+	void aCodecItDoesNotKnowRunsWheneverBytesArrive() {
+		ByteArrayLengthHeaderSerializer known = TcpCodecs.lengthHeader2();
+		KcpStreamFraming framing = new KcpStreamFraming(known, (in) -> known.deserialize(in));
+		byte[] framed = framing.frame(bytes("twelve bytes"));
+		KcpStreamFraming.Decoder decoder = framing.newDecoder();
+		for (byte b : framed) {
+			decoder.append(new byte[] { b });
+			decoder.next();
+		}
+		assertThat(decoder.attempts()).isEqualTo(framed.length);
 	}
 
 	@Test
