@@ -162,21 +162,11 @@ final class DtlsPeer {
 				&& Arrays.equals(random, 0, 32, data, offset, offset + 32);
 	}
 
-	/** What the handshake negotiated, or {@code null} before it completed. */
-	DtlsEvent.@Nullable HandshakeCompleted completed() {
-		return this.completed;
-	}
-
 	/** What the handshake negotiated, for the session; {@code null} before it completed. */
 	@Nullable KcpSecurityInfo securityInfo() {
 		DtlsEvent.HandshakeCompleted done = this.completed;
 		return (done != null) ? new KcpSecurityInfo(done.protocol(), done.cipherSuite(), done.peerPrincipal(),
 				done.peerCertificates()) : null;
-	}
-
-	/** Whether it stopped (failed, closed or discarded). */
-	boolean isEnded() {
-		return this.ended;
 	}
 
 	/** Whether the handshake completed and the connection has not closed. */
@@ -257,8 +247,11 @@ final class DtlsPeer {
 
 	/** Sends what the connection made, acts on its events, re-arms the timer. */
 	private void afterInput(long now) {
-		transmit();
-		this.endpoint.flush();
+		if (transmit() > 0) {
+			// Only when the handshake (or an alert) wrote something: most datagrams carry KCP data, whose answers
+			// leave with the session's own flush.
+			this.endpoint.flush();
+		}
 		DtlsEvent event;
 		while (!this.ended && (event = this.dtls.pollEvent()) != null) {
 			if (event instanceof DtlsEvent.HandshakeCompleted done) {

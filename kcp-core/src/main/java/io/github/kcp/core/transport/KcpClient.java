@@ -469,7 +469,10 @@ public final class KcpClient {
 				peer.attach(created);
 				// securityInfo is set: the handler's onOpen sees it.
 				created.open();
-				this.ready.complete(created);
+				if (!this.ready.complete(created)) {
+					// The caller gave up (cancelled, timed out) while the session opened: it has no owner.
+					created.abort();
+				}
 			}
 
 			@Override

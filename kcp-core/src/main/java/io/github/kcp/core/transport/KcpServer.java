@@ -256,16 +256,21 @@ public final class KcpServer implements AutoCloseable {
 
 	/**
 	 * Replaces the DTLS settings (certificate, trust, client authentication) for handshakes that start from now on,
-	 * as when a Spring Boot SSL bundle is reloaded. Live sessions keep their keys and are not dropped.
+	 * as when a Spring Boot SSL bundle is reloaded. Live sessions keep their keys and are not dropped. The settings
+	 * are checked against the sessions' mtu as at build time (new cipher suites may need more room per record).
+	 * Synchronized with the setters, so that the mtu and the settings are checked against each other.
 	 * @throws IllegalStateException if the server was not built with {@link Builder#dtls(DtlsSettings)}
+	 * @throws io.github.kcp.core.connection.InvalidKcpSettingException if the mtu leaves no room after a record of
+	 * the new settings
 	 */
-	public void updateDtlsSettings(DtlsSettings dtls) {
+	public synchronized void updateDtlsSettings(DtlsSettings dtls) {
 		Objects.requireNonNull(dtls, "dtls");
 		DtlsServerStage stage = this.dtls;
 		if (stage == null) {
 			throw new IllegalStateException("The server " + this + " was not built with DTLS; it cannot take DTLS "
 					+ "settings while running");
 		}
+		this.sessionConfig.engineMtu(DtlsPeer.fitted(dtls, this.sessionConfig).maxRecordOverhead());
 		stage.updateSettings(dtls);
 	}
 

@@ -30,6 +30,9 @@ final class LoopTimers {
 
 	private static final long NOT_ARMED = Long.MAX_VALUE;
 
+	/** {@link Timer}'s index while it waits to run in the current batch. */
+	private static final int DUE = -2;
+
 	private final EventLoop loop;
 
 	/** Runs before each batch of due timers (the socket holds its flushes). */
@@ -44,6 +47,9 @@ final class LoopTimers {
 
 	/** Reused list of the timers due in one wake-up. */
 	private final List<Timer> due = new ArrayList<>();
+
+	/** Whether a batch of due timers is running (the loop timer is armed once, after it). */
+	private boolean firing;
 
 	private @Nullable ScheduledFuture<?> wakeup;
 
@@ -94,6 +100,7 @@ final class LoopTimers {
 		while (this.size > 0 && this.heap[0].deadline <= now) {
 			Timer timer = this.heap[0];
 			removeAt(0);
+			timer.index = DUE;
 			this.due.add(timer);
 		}
 		if (this.due.isEmpty()) {
@@ -102,9 +109,16 @@ final class LoopTimers {
 		}
 		this.batches++;
 		this.beforeBatch.run();
+		// The tasks re-arm their timers: one loop timer for all of them once the batch is over, not one per task.
+		this.firing = true;
 		try {
 			for (int i = 0; i < this.due.size(); i++) {
 				Timer timer = this.due.get(i);
+				if (timer.index != DUE) {
+					// Cancelled or re-armed by a task that ran before it in this batch.
+					continue;
+				}
+				timer.index = -1;
 				this.fired++;
 				try {
 					timer.task.run();
@@ -115,6 +129,14 @@ final class LoopTimers {
 			}
 		}
 		finally {
+			this.firing = false;
+			for (int i = 0; i < this.due.size(); i++) {
+				Timer timer = this.due.get(i);
+				if (timer.index == DUE) {
+					// Not run: a task before it threw an Error. Left disarmed.
+					timer.index = -1;
+				}
+			}
 			this.due.clear();
 			try {
 				this.afterBatch.run();
@@ -127,7 +149,7 @@ final class LoopTimers {
 
 	/** Arms the loop timer at the earliest deadline, unless it is armed for that deadline or an earlier one. */
 	private void armWakeup() {
-		if (this.size == 0) {
+		if (this.size == 0 || this.firing) {
 			return;
 		}
 		long earliest = this.heap[0].deadline;
@@ -223,7 +245,7 @@ final class LoopTimers {
 
 		private final Runnable task;
 
-		/** Position in the heap, or -1 when not armed. */
+		/** Position in the heap, {@link #DUE} while waiting to run in the current batch, or -1 when not armed. */
 		private int index = -1;
 
 		private long deadline;
@@ -237,6 +259,10 @@ final class LoopTimers {
 		 * turn), replacing the deadline it was armed for, earlier or later.
 		 */
 		void arm(long deadline) {
+			if (this.index == DUE) {
+				// Due in the running batch: it runs at the new deadline instead.
+				this.index = -1;
+			}
 			if (this.index >= 0) {
 				if (deadline == this.deadline) {
 					return;
@@ -256,11 +282,14 @@ final class LoopTimers {
 			if (this.index >= 0) {
 				removeAt(this.index);
 			}
+			else if (this.index == DUE) {
+				this.index = -1;
+			}
 		}
 
 		/** Whether it is armed. */
 		boolean isArmed() {
-			return this.index >= 0;
+			return this.index != -1;
 		}
 
 		/** The deadline it is armed for (meaningful while {@link #isArmed()}). */

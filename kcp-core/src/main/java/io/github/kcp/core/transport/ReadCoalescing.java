@@ -47,6 +47,8 @@ final class ReadCoalescing implements SelectStrategy {
 
 	private long pauses;
 
+	private boolean registered;
+
 	/**
 	 * @param clock the time in nanoseconds ({@code System::nanoTime})
 	 * @param park waits about the given nanoseconds (may return early)
@@ -83,8 +85,10 @@ final class ReadCoalescing implements SelectStrategy {
 
 	@Override
 	public int calculateStrategy(IntSupplier selectNow, boolean hasTasks) throws Exception {
-		if (CURRENT.getIfExists() == null) {
+		if (!this.registered) {
+			// Netty calls this on the loop's thread: from now on a server there finds this instance.
 			CURRENT.set(this);
+			this.registered = true;
 		}
 		if (hasTasks) {
 			return selectNow.get();

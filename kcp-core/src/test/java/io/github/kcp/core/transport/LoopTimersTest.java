@@ -74,6 +74,37 @@ class LoopTimersTest {
 	}
 
 	@Test
+	void aTimerCancelledOrMovedByAnEarlierTimerOfTheSameBatchDoesNotRunInIt() throws Exception {
+		LoopTimers timers = newTimers();
+		CountDownLatch done = new CountDownLatch(1);
+		List<Long> movedRanLate = Collections.synchronizedList(new ArrayList<>());
+		onLoop(() -> {
+			long now = MonotonicClock.nowMillis();
+			LoopTimers.Timer cancelled = timers.newTimer(() -> this.events.add("cancelled ran"));
+			long[] movedTo = new long[1];
+			LoopTimers.Timer moved = timers.newTimer(() -> {
+				movedRanLate.add(MonotonicClock.nowMillis() - movedTo[0]);
+				this.events.add("moved ran");
+				done.countDown();
+			});
+			// All three due at once: the first (earliest deadline) runs first and changes the other two.
+			timers.newTimer(() -> {
+				this.events.add("first ran");
+				cancelled.cancel();
+				movedTo[0] = MonotonicClock.nowMillis() + 50;
+				moved.arm(movedTo[0]);
+			}).arm(now - 2);
+			cancelled.arm(now - 1);
+			moved.arm(now - 1);
+			return null;
+		});
+		assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+		assertThat(this.events).filteredOn((event) -> event.endsWith("ran")).containsExactly("first ran", "moved ran");
+		assertThat(movedRanLate).singleElement().satisfies((late) -> assertThat(late).isGreaterThanOrEqualTo(0));
+		assertThat(onLoop(timers::size)).isZero();
+	}
+
+	@Test
 	void aDeadlineMovedLaterIsNotServedEarlyAndACancelledTimerNeverRuns() throws Exception {
 		LoopTimers timers = newTimers();
 		CountDownLatch moved = new CountDownLatch(1);
