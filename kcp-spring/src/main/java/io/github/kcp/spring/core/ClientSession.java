@@ -274,7 +274,8 @@ final class ClientSession implements KcpSessionHandler {
 	@Override
 	public void onClose(KcpSession session, CloseReason reason, @Nullable Throwable cause) {
 		if (this.session == null) {
-			// Closed while connecting (a DTLS handshake that failed): the connecting thread never set the field.
+			// Closed before the connecting thread set the field (the session opened and closed at once: the
+			// connecting caller gave up meanwhile); a failed DTLS handshake makes no session and never gets here.
 			this.session = session;
 		}
 		this.listener.sessionClosed(session, reason);

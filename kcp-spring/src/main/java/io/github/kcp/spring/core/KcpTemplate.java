@@ -801,17 +801,11 @@ public class KcpTemplate
 				: new CorrelationById();
 		ClientSession clientSession = new ClientSession(target, new TemplateSessionEvents(this, this.messageFormat),
 				correlation, this::runCallback, this.sessionListeners, this.streamFraming);
-		DtlsSettings dtls = this.dtlsSettings;
-		PacketCipher cipher = this.packetCipher;
-		if (dtls != null && cipher != null && cipher != PacketCipher.NONE) {
-			throw new IllegalStateException("The KcpTemplate is set up for DTLS and for the packet cipher '"
-					+ cipher.name() + "': DTLS protects every datagram itself, so use one or the other");
-		}
+		// DTLS together with a packet cipher (other than NONE) is refused by the core, naming both.
 		KcpClient.Builder builder = KcpClient.builder()
 			.config(this.config)
-			// With DTLS there is no packet cipher at all, not even NONE: the two exclude each other in the core.
-			.cipher((dtls != null) ? null : cipher)
-			.dtls(dtls)
+			.cipher(this.packetCipher)
+			.dtls(this.dtlsSettings)
 			.handler(clientSession);
 		KcpEventLoopGroup group = this.eventLoops;
 		if (group != null) {
@@ -821,7 +815,7 @@ public class KcpTemplate
 		// KcpHandshakeException if it fails.
 		clientSession.session = builder.connect(target);
 		logger.debug("KCP template opened {}{}", clientSession.describe(),
-				(dtls != null) ? " with " + clientSession.session.securityInfo() : "");
+				(clientSession.session.securityInfo() != null) ? " with " + clientSession.session.securityInfo() : "");
 		warnIfUnanswered(clientSession);
 		return clientSession;
 	}

@@ -720,15 +720,11 @@ public class KcpServerContainer implements SmartLifecycle, ApplicationEventPubli
 					(framing != null) ? new FramingMessageListener(listener) : listener, executor(),
 					this.maxQueuedPerSession);
 			DtlsSettings dtls = this.dtlsSettings;
-			if (dtls != null && this.packetCipher != null && this.packetCipher != PacketCipher.NONE) {
-				created.close();
-				throw new IllegalStateException(describe() + " is set up for DTLS and for the packet cipher '"
-						+ this.packetCipher.name() + "': DTLS protects every datagram itself, so use one or the other");
-			}
+			// DTLS together with a packet cipher (other than NONE) is refused by the core, naming both, and the
+			// start fails below with a KcpServerStartException.
 			KcpServer.Builder builder = KcpServer.builder()
 				.config(this.config)
-				// With DTLS there is no packet cipher at all, not even NONE: the two exclude each other in the core.
-				.cipher((dtls != null) ? null : this.packetCipher)
+				.cipher(this.packetCipher)
 				.dtls(dtls)
 				.handler(new SessionEvents(created, framing))
 				.maxSessions(this.maxSessions)

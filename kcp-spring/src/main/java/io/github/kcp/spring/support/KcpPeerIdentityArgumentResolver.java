@@ -10,6 +10,9 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.MethodParameter;
 import org.springframework.messaging.Message;
+import org.springframework.messaging.handler.annotation.Header;
+import org.springframework.messaging.handler.annotation.Headers;
+import org.springframework.messaging.handler.annotation.Payload;
 import org.springframework.messaging.handler.invocation.HandlerMethodArgumentResolver;
 
 /**
@@ -35,9 +38,14 @@ public class KcpPeerIdentityArgumentResolver implements HandlerMethodArgumentRes
 	 * Whether a parameter is one this resolver fills (and so never the payload).
 	 * @param parameter the parameter
 	 * @return true for {@code Principal} and its subtypes, and for {@code X509Certificate[]}, also inside an
-	 * {@code Optional}
+	 * {@code Optional}; false for a parameter annotated {@code @Payload}, {@code @Header} or {@code @Headers}, which
+	 * Spring's own resolvers fill (a payload type that happens to implement {@code Principal} stays the payload)
 	 */
 	public static boolean isPeerIdentity(MethodParameter parameter) {
+		if (parameter.hasParameterAnnotation(Payload.class) || parameter.hasParameterAnnotation(Header.class)
+				|| parameter.hasParameterAnnotation(Headers.class)) {
+			return false;
+		}
 		Class<?> type = parameter.nestedIfOptional().getNestedParameterType();
 		return Principal.class.isAssignableFrom(type) || type == X509Certificate[].class;
 	}

@@ -16,8 +16,10 @@ import io.github.kcp.spring.annotation.KcpHandler;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.core.MethodParameter;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.handler.annotation.Header;
+import org.springframework.messaging.handler.annotation.Payload;
 import org.springframework.messaging.handler.invocation.InvocableHandlerMethod;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -87,6 +89,17 @@ class KcpPeerIdentityTests {
 		assertThat(invoke("all", session(withClientCertificate()), "text")).isEqualTo("text/CN=alice,O=Desk/2");
 	}
 
+	@Test
+	void aPrincipalAnnotatedAsPayloadOrHeaderIsLeftToSpringsResolvers() throws Exception {
+		Method method = Handlers.class.getDeclaredMethod("annotated", Principal.class, Principal.class, Principal.class);
+		assertThat(KcpPeerIdentityArgumentResolver.isPeerIdentity(new MethodParameter(method, 0))).as("@Payload")
+			.isFalse();
+		assertThat(KcpPeerIdentityArgumentResolver.isPeerIdentity(new MethodParameter(method, 1))).as("@Header")
+			.isFalse();
+		assertThat(KcpPeerIdentityArgumentResolver.isPeerIdentity(new MethodParameter(method, 2))).as("plain")
+			.isTrue();
+	}
+
 	private @Nullable Object invoke(String name, KcpSession session, String payload) throws Exception {
 		Method method = null;
 		for (Method candidate : Handlers.class.getDeclaredMethods()) {
@@ -150,6 +163,10 @@ class KcpPeerIdentityTests {
 		String chain(X509Certificate @Nullable [] chain) {
 			return (chain == null) ? "no chain"
 					: "chain of " + chain.length + ", leaf " + chain[0].getSubjectX500Principal().getName();
+		}
+
+		void annotated(@Payload Principal payload, @Header(KcpHeaders.PEER_PRINCIPAL) Principal header,
+				Principal peer) {
 		}
 
 		@KcpHandler
