@@ -54,14 +54,7 @@ final class RttProbe implements KcpSessionHandler {
 	 */
 	double @Nullable [] round(KcpSession session, int count, long deadlineNanos) throws InterruptedException {
 		CountDownLatch latch = new CountDownLatch(1);
-		session.executor().execute(() -> {
-			this.sentAt = new long[count];
-			this.rtts = new double[count];
-			this.next = 0;
-			this.received = 0;
-			this.ok = 0;
-			this.done = latch;
-		});
+		session.executor().execute(() -> start(count, latch));
 		long start = System.nanoTime();
 		for (int k = 0; k < count; k++) {
 			long due = start + k * this.intervalNanos;
@@ -97,12 +90,7 @@ final class RttProbe implements KcpSessionHandler {
 	int pingPong(KcpSession session, int count, long maxNanos, long deadlineNanos) throws InterruptedException {
 		CountDownLatch latch = new CountDownLatch(1);
 		session.executor().execute(() -> {
-			this.sentAt = new long[count];
-			this.rtts = new double[count];
-			this.next = 0;
-			this.received = 0;
-			this.ok = 0;
-			this.done = latch;
+			start(count, latch);
 			this.pingPong = true;
 			send(session);
 		});
@@ -127,6 +115,16 @@ final class RttProbe implements KcpSessionHandler {
 			}
 		}
 		return (this.closed == null) ? this.ok : -1;
+	}
+
+	/** On the loop: a new round of {@code count} messages, {@code latch} released when it is over. */
+	private void start(int count, CountDownLatch latch) {
+		this.sentAt = new long[count];
+		this.rtts = new double[count];
+		this.next = 0;
+		this.received = 0;
+		this.ok = 0;
+		this.done = latch;
 	}
 
 	/** On the loop. */
