@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import javax.net.ssl.SSLContext;
 
@@ -113,21 +115,34 @@ public final class DtlsSettingsFactory {
 	/**
 	 * Calls {@code target} with new settings each time the side's bundle is reloaded (for example by
 	 * {@code spring.ssl.bundle.pem.<name>.reload-on-update=true} when its files change). A reloaded bundle that cannot
-	 * secure DTLS is logged at ERROR and the previous settings stay.
+	 * secure DTLS is logged at ERROR and the previous settings stay. Settings the target no longer holds (a
+	 * customizer replaced those of the bundle) are left as they are: a reload does not bring the bundle back.
 	 * @param side the side
 	 * @param mtu the side's KCP mtu
+	 * @param applied the settings this factory gave the target
+	 * @param current what the target holds now
 	 * @param target takes the new settings
 	 * @param what names the target in the log
 	 */
-	public void onReload(Side side, int mtu, Consumer<DtlsSettings> target, Object what) {
+	public void onReload(Side side, int mtu, DtlsSettings applied, Supplier<@Nullable DtlsSettings> current,
+			Consumer<DtlsSettings> target, Object what) {
 		BundleChoice choice = bundleFor(side);
 		SslBundles registry = this.bundles;
 		if (choice == null || registry == null) {
 			return;
 		}
+		AtomicReference<DtlsSettings> lastApplied = new AtomicReference<>(applied);
 		registry.addBundleUpdateHandler(choice.name(), (reloaded) -> {
+			if (current.get() != lastApplied.get()) {
+				logger.info("SSL bundle '{}' ({}) reloaded; {} no longer uses the DTLS settings made from it (they were "
+						+ "replaced, by a customizer for example) and keeps its own", choice.name(), choice.property(),
+						what);
+				return;
+			}
 			try {
-				target.accept(create(side, choice, reloaded, mtu));
+				DtlsSettings renewed = create(side, choice, reloaded, mtu);
+				target.accept(renewed);
+				lastApplied.set(renewed);
 				logger.info("SSL bundle '{}' ({}) reloaded: new DTLS handshakes of {} use its certificate and trust; "
 						+ "open sessions keep theirs", choice.name(), choice.property(), what);
 			}

@@ -152,7 +152,8 @@ public class KcpServerContainerConfigurer {
 		DtlsSettings dtls = factory.create(DtlsSettingsFactory.Side.SERVER, config.mtu(), this.cipher);
 		container.setDtlsSettings(dtls);
 		if (dtls != null) {
-			factory.onReload(DtlsSettingsFactory.Side.SERVER, config.mtu(), container::updateDtlsSettings, container);
+			factory.onReload(DtlsSettingsFactory.Side.SERVER, config.mtu(), dtls, container::getDtlsSettings,
+					container::updateDtlsSettings, container);
 		}
 	}
 

@@ -130,7 +130,8 @@ public class KcpTemplateConfigurer {
 		DtlsSettings dtls = dtlsFactory.create(DtlsSettingsFactory.Side.CLIENT, mtu, this.cipher);
 		template.setDtlsSettings(dtls);
 		if (dtls != null) {
-			dtlsFactory.onReload(DtlsSettingsFactory.Side.CLIENT, mtu, template::setDtlsSettings, template);
+			dtlsFactory.onReload(DtlsSettingsFactory.Side.CLIENT, mtu, dtls, template::getDtlsSettings,
+					template::setDtlsSettings, template);
 		}
 		KcpProperties.Client client = this.properties.getClient();
 		if (!StringUtils.hasText(client.getHost())) {

@@ -203,6 +203,27 @@ class KcpSslConfigurationTests {
 	}
 
 	@Test
+	void aBundleUpdateDoesNotUndoSettingsACustomizerReplaced() throws Exception {
+		List<String> properties = new ArrayList<>(DtlsTestBundles.pem(this.directory, "kcp", server, authority));
+		properties.add("kcp.ssl.bundle=kcp");
+		this.contextRunner.withUserConfiguration(Handlers.class, OwnClientDtls.class)
+			.withPropertyValues(properties.toArray(String[]::new))
+			.run((context) -> {
+				KcpServerContainer container = context.getBean(KcpServerContainer.class);
+				KcpTemplate template = context.getBean(KcpTemplate.class);
+				DtlsSettings own = template.getDtlsSettings();
+				assertThat(own.handshakeTimeoutMillis()).as("the customizer's").isEqualTo(OwnClientDtls.TIMEOUT);
+				DtlsSettings serverBefore = container.getDtlsSettings();
+				context.getBean(DefaultSslBundleRegistry.class)
+					.updateBundle("kcp", DtlsTestBundles.bundle(TestPki.server(TestPki.authority("Next CA"),
+							"kcp-server"), authority, SslOptions.of(new String[] { SUITE_B }, null)));
+				assertThat(container.getDtlsSettings()).as("the server still follows the bundle")
+					.isNotSameAs(serverBefore);
+				assertThat(template.getDtlsSettings()).as("the template keeps the customizer's").isSameAs(own);
+			});
+	}
+
+	@Test
 	void aReloadedBundleThatCannotServeDtlsKeepsThePreviousSettings() throws Exception {
 		List<String> properties = new ArrayList<>(DtlsTestBundles.pem(this.directory, "kcp", server, authority));
 		properties.add("kcp.ssl.bundle=kcp");
@@ -259,6 +280,20 @@ class KcpSslConfigurationTests {
 		@KcpHandler
 		String whoAmI(String text, @Nullable Principal peer) {
 			return (peer != null) ? peer.getName() : "anonymous";
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class OwnClientDtls {
+
+		static final long TIMEOUT = 12_345;
+
+		@Bean
+		KcpTemplateCustomizer ownClientDtls() {
+			return (template) -> template.setDtlsSettings(DtlsSettings.builder(template.getDtlsSettings().sslContext())
+				.handshakeTimeoutMillis(TIMEOUT)
+				.build());
 		}
 
 	}
