@@ -3,7 +3,6 @@ package io.github.kcp.core.transport;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
@@ -17,7 +16,6 @@ import io.github.kcp.core.dtls.DtlsConnection;
 import io.github.kcp.core.dtls.DtlsCookieGate;
 import io.github.kcp.core.dtls.DtlsEvent;
 import io.github.kcp.core.dtls.DtlsSettings;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -76,9 +74,8 @@ final class DtlsPeer {
 
 	private @Nullable Object session;
 
-	private @Nullable ScheduledFuture<?> timer;
-
-	private long timerDeadline;
+	/** The connection's retransmissions and deadlines, and the idle limit: on the endpoint's shared timers. */
+	private final LoopTimers.Timer timer;
 
 	private long idleDeadline = DtlsConnection.NO_DEADLINE;
 
@@ -98,6 +95,7 @@ final class DtlsPeer {
 		this.remoteAddress = remoteAddress;
 		this.owner = owner;
 		this.idleLimitMillis = idleLimitMillis;
+		this.timer = endpoint.timers().newTimer(this::onTimer);
 	}
 
 	/**
@@ -177,6 +175,23 @@ final class DtlsPeer {
 	/** The owner's session carried by this peer, or {@code null} before it exists. */
 	@Nullable Object session() {
 		return this.session;
+	}
+
+	/** The largest datagram a KCP session over this established peer may hand it: what one record carries. */
+	private int largestSessionDatagram() {
+		return this.dtls.maxPlaintextSize() + this.dtls.recordOverhead();
+	}
+
+	/** {@code requested} with its mtu lowered, if need be, to what one record of this established peer carries. */
+	KcpConfig sessionConfig(KcpConfig requested) {
+		int largest = largestSessionDatagram();
+		return (requested.mtu() > largest) ? requested.toBuilder().mtu(largest).build() : requested;
+	}
+
+	/** How a KCP session reaches the peer through this established DTLS connection. */
+	EventLoopSession.SessionStage sessionStage() {
+		return new EventLoopSession.SessionStage(sink(), this.dtls.recordOverhead(), largestSessionDatagram(),
+				securityInfo());
 	}
 
 	/** The KCP session now runs over this peer: the idle limit no longer applies, the session has its own. */
@@ -273,7 +288,7 @@ final class DtlsPeer {
 			}
 		}
 		if (!this.ended) {
-			armTimer(now);
+			armTimer();
 		}
 	}
 
@@ -309,24 +324,17 @@ final class DtlsPeer {
 		}
 	}
 
-	private void armTimer(long now) {
+	private void armTimer() {
 		long deadline = Math.min(this.dtls.pollTimeout(), this.idleDeadline);
 		if (deadline == DtlsConnection.NO_DEADLINE) {
-			cancelTimer();
-			return;
+			this.timer.cancel();
 		}
-		if (this.timer != null) {
-			if (this.timerDeadline == deadline) {
-				return;
-			}
-			this.timer.cancel(false);
+		else {
+			this.timer.arm(deadline);
 		}
-		this.timerDeadline = deadline;
-		this.timer = this.endpoint.loop().schedule(this::onTimer, Math.max(0, deadline - now), TimeUnit.MILLISECONDS);
 	}
 
 	private void onTimer() {
-		this.timer = null;
 		if (this.ended) {
 			return;
 		}
@@ -342,10 +350,7 @@ final class DtlsPeer {
 	}
 
 	private void cancelTimer() {
-		if (this.timer != null) {
-			this.timer.cancel(false);
-			this.timer = null;
-		}
+		this.timer.cancel();
 	}
 
 	@Override

@@ -273,12 +273,8 @@ final class DtlsServerStage implements DtlsPeer.Owner {
 			drop(Objects.requireNonNull(verdict.dropReason()), sender);
 			return null;
 		}
-		KcpConfig requested = this.host.sessionConfig();
-		int largest = peer.connection().maxPlaintextSize() + peer.connection().recordOverhead();
-		KcpConfig config = (requested.mtu() > largest) ? requested.toBuilder().mtu(largest).build() : requested;
-		EventLoopSession.SessionStage stage = new EventLoopSession.SessionStage(peer.sink(),
-				peer.connection().recordOverhead(), largest, peer.securityInfo());
-		EventLoopSession session = this.host.openSession(sender, conv, config, stage);
+		EventLoopSession session = this.host.openSession(sender, conv, peer.sessionConfig(this.host.sessionConfig()),
+				peer.sessionStage());
 		peer.attach(session);
 		return session;
 	}

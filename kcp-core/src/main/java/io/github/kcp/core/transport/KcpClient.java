@@ -457,14 +457,9 @@ public final class KcpClient {
 					peer.close();
 					return;
 				}
-				int largest = event.maxPlaintextSize() + peer.connection().recordOverhead();
-				KcpConfig sessionConfig = (this.config.mtu() > largest) ? this.config.toBuilder().mtu(largest).build()
-						: this.config;
 				EventLoopSession created = new EventLoopSession(ClientEndpoint.this.endpoint, this.remoteAddress,
-						this.conv, sessionConfig, this.handler, ClientEndpoint.this::sessionClosed,
-						ClientEndpoint.this.handlerFailures, ClientEndpoint.this::failed, null,
-						new EventLoopSession.SessionStage(peer.sink(), peer.connection().recordOverhead(), largest,
-								peer.securityInfo()));
+						this.conv, peer.sessionConfig(this.config), this.handler, ClientEndpoint.this::sessionClosed,
+						ClientEndpoint.this.handlerFailures, ClientEndpoint.this::failed, null, peer.sessionStage());
 				ClientEndpoint.this.session = created;
 				peer.attach(created);
 				// securityInfo is set: the handler's onOpen sees it.
